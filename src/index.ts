@@ -1,0 +1,23 @@
+// TrainLift's public API: grouped re-exports only. Each group lists its own
+// modules; see STYLE.md for the folder layout.
+
+// core
+export * from './core/estimate';
+export * from './core/errors';
+
+// data: loading, validation, cleaning, panel, synthetic company
+export * from './data/flat-table';
+
+// stats: matrix kernels, ols, logit, vcov, distributions, bootstrap, rng
+export * from './stats/rng';
+
+// causal: cross-sectional estimators (naive, regression, propensity, matching, weighting, balance)
+
+// causal: panel estimators (before-after, did, twfe, bacon, staggered, event study)
+
+// attribution: journeys, rules, markov, shapley, causal credit
+
+// compare, refutation, roi
+
+// plot and report
+export * from './plot/display';
