@@ -4,6 +4,7 @@
 // core
 export * from './core/estimate';
 export * from './core/errors';
+export * from './core/resolve';
 
 // data: loading, validation, cleaning, panel, synthetic company
 export * from './data/flat-table';

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { resolvePackageFile } from '../core/resolve';
 
 /** A plain Plotly figure: traces, layout and optional config. */
 export interface PlotSpec {
@@ -12,8 +12,7 @@ let plotlyLoaded = false;
 let divCounter = 0;
 
 function plotlySource(): string {
-  const require = createRequire(import.meta.url);
-  return readFileSync(require.resolve('plotly.js-dist-min'), 'utf8');
+  return readFileSync(resolvePackageFile('plotly.js-dist-min'), 'utf8');
 }
 
 /**
