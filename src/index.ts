@@ -3,6 +3,7 @@
 
 // core
 export * from './core/estimate';
+export * from './core/study-result';
 export * from './core/errors';
 export * from './core/resolve';
 
