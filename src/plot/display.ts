@@ -8,30 +8,122 @@ export interface PlotSpec {
   config?: Record<string, unknown>;
 }
 
-let plotlyLoaded = false;
-let divCounter = 0;
+let plotlySourceCache: string | undefined;
 
-function plotlySource(): string {
-  return readFileSync(resolvePackageFile('plotly.js-dist-min'), 'utf8');
+/**
+ * The plotly.js bundle (plotly.js-dist-min) as a string, read once per
+ * process; both the notebook display and the HTML report embed it so that
+ * their output opens offline.
+ *
+ * @example
+ * plotlySource().length > 1e6; // => true (about 4.8 MB)
+ */
+export function plotlySource(): string {
+  if (plotlySourceCache === undefined) {
+    plotlySourceCache = readFileSync(resolvePackageFile('plotly.js-dist-min'), 'utf8');
+  }
+  return plotlySourceCache;
 }
 
 /**
+ * A `<script>` element that defines `window.Plotly`. The bundle's text can
+ * hold `</script` inside string literals; those are split so the HTML parser
+ * does not end the element early.
+ *
+ * @example
+ * plotlyLibraryScript().startsWith('<script'); // => true
+ */
+export function plotlyLibraryScript(): string {
+  return `<script type="text/javascript">${plotlySource().replace(/<\/script/gi, '<\\/script')}</script>`;
+}
+
+/**
+ * JSON for embedding inside an HTML `<script>`: `<`, `>`, `&` and the two
+ * line separators that JavaScript string literals reject are escaped, so data
+ * text such as a course title `</script><script>…` stays text.
+ *
+ * @example
+ * scriptSafeJson({ title: '</script>' }); // => '{"title":"\\u003c/script\\u003e"}'
+ */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * HTML for one chart: a `<div>` with the given id and a script that draws the
+ * spec into it with the page's `window.Plotly`. When plotly.js is missing (for
+ * example a notebook page reloaded without re-running the first chart) the div
+ * says so instead of failing silently.
+ *
+ * @example
+ * plotDivHtml({ data: [{ type: 'bar', x: ['a'], y: [1] }], layout: {} }, 'chart-1');
+ * // => '<div id="chart-1" class="trainlift-plot" …></div><script>…Plotly.newPlot(…)…</script>'
+ */
+export function plotDivHtml(spec: PlotSpec, id: string, opts: { height?: number } = {}): string {
+  if (!/^[A-Za-z][\w-]*$/.test(id)) {
+    throw new RangeError(`plotDivHtml: \`id\` must be letters, digits, '-' or '_' starting with a letter, got ${JSON.stringify(id)}`);
+  }
+  const height = opts.height ?? 420;
+  return (
+    `<div id="${id}" class="trainlift-plot" style="width:100%;min-height:${height}px"></div>` +
+    `<script type="text/javascript">(function(){var s=${scriptSafeJson(spec)};` +
+    `var el=document.getElementById("${id}");` +
+    `if(typeof window.Plotly==="undefined"){el.textContent="plotly.js is not loaded in this page: run resetPlotDisplay() and re-run the cell.";return;}` +
+    `window.Plotly.newPlot(el,s.data,s.layout,Object.assign({responsive:true,displaylogo:false},s.config||{}));})();</script>`
+  );
+}
+
+interface TslabDisplay {
+  html(s: string): void;
+}
+
+/** The kernel hands its hooked `require` to cell code through this global. */
+function tslabDisplay(): TslabDisplay {
+  const hook = (globalThis as { __tslab__?: { require?: (name: string) => unknown } }).__tslab__;
+  const tslab = hook?.require ? (hook.require('tslab') as { display?: TslabDisplay }) : undefined;
+  if (!tslab?.display) {
+    throw new Error('showPlot: runs only inside the tslab notebook kernel (register it with `npm run notebooks:install`)');
+  }
+  return tslab.display;
+}
+
+let libraryShown = false;
+let chartCounter = 0;
+
+/**
  * Shows a Plotly figure inline in a Jupyter notebook on the tslab kernel.
- * plotly.js is embedded once per kernel session (the first chart), so an
- * executed notebook exported to HTML still draws every chart offline.
+ * plotly.js goes out once per kernel session, with the first chart; later
+ * charts reuse the page's `window.Plotly`. Each chart is a plain HTML output,
+ * so an executed notebook exported to HTML (nbconvert) still draws offline.
+ * Synchronous, so a cell needs no `await`.
  *
  * @example
  * showPlot({ data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { title: { text: 'Demo' } } });
  */
-export async function showPlot(spec: PlotSpec): Promise<void> {
-  const tslab = await import('tslab');
-  const id = `trainlift-plot-${process.pid}-${++divCounter}`;
-  const lib = plotlyLoaded ? '' : `<script type="text/javascript">${plotlySource()}</script>`;
-  plotlyLoaded = true;
-  const json = JSON.stringify(spec).replace(/</g, '\\u003c');
-  tslab.display.html(
-    `${lib}<div id="${id}" style="width:100%;min-height:420px"></div>` +
-      `<script type="text/javascript">(function(){var s=${json};` +
-      `Plotly.newPlot("${id}", s.data, s.layout, Object.assign({responsive:true}, s.config||{}));})();</script>`,
-  );
+export function showPlot(spec: PlotSpec): void {
+  if (spec === null || typeof spec !== 'object' || !Array.isArray(spec.data)) {
+    throw new TypeError('showPlot: `spec` must be a Plotly figure { data: [...], layout: {...} }');
+  }
+  const display = tslabDisplay();
+  const id = `trainlift-plot-${process.pid}-${++chartCounter}`;
+  const lib = libraryShown ? '' : plotlyLibraryScript();
+  display.html(lib + plotDivHtml(spec, id));
+  libraryShown = true;
+}
+
+/**
+ * Makes the next {@link showPlot} embed plotly.js again: needed after the
+ * notebook page was reloaded (or the first chart's output cleared) while the
+ * kernel kept running.
+ *
+ * @example
+ * resetPlotDisplay(); showPlot(spec); // this chart carries plotly.js again
+ */
+export function resetPlotDisplay(): void {
+  libraryShown = false;
 }
