@@ -1,4 +1,4 @@
-import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { tQuantile } from '../stats/dists';
 import type { Estimate } from '../core/estimate';
 
 /** An E-value for a point estimate and for the interval limit nearer the null. */
