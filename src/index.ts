@@ -12,6 +12,10 @@ export * from './data/flat-table';
 
 // stats: matrix kernels, ols, logit, vcov, distributions, bootstrap, rng
 export * from './stats/rng';
+export * from './stats/dists';
+export * from './stats/design';
+export * from './stats/ols';
+export * from './stats/vcov';
 
 // causal: cross-sectional estimators (naive, regression, propensity, matching, weighting, balance)
 

@@ -1,0 +1,215 @@
+import { EstimationError } from '../core/errors';
+import type { Design } from './design';
+
+/**
+ * A least-squares fit. `rInverse` is R⁻¹ from the QR of √W·X (p×p, row-major,
+ * upper triangular), so (XᵀWX)⁻¹ = R⁻¹R⁻ᵀ is there without ever inverting XᵀWX.
+ */
+export interface OlsFit {
+  coef: Float64Array;
+  names: string[];
+  residuals: Float64Array;
+  fitted: Float64Array;
+  /** Rows in the fit, zero-weight rows included (as `sandwich` counts them). */
+  n: number;
+  p: number;
+  /** Rows with positive weight minus p (as R's `lm`). */
+  dfResidual: number;
+  /** Row weights, or undefined for an unweighted fit. */
+  weights?: Float64Array;
+  /** R⁻¹ of the QR factorisation of √W·X, row-major p×p. */
+  rInverse: Float64Array;
+  /** (XᵀWX)⁻¹, row-major p×p. */
+  bread: Float64Array;
+  /** Weighted residual sum of squares. */
+  rss: number;
+  /** Coefficient of determination (weighted, around the weighted mean when there is an intercept). */
+  r2: number;
+}
+
+/** Columns whose remaining norm after earlier reflections falls below this share of their own norm are collinear (R's lm uses 1e-7). */
+const RANK_TOLERANCE = 1e-7;
+
+function checkInputs(X: Design, y: Float64Array, weights: Float64Array | undefined): void {
+  if (!X || !(X.x instanceof Float64Array) || X.x.length !== X.n * X.p) {
+    throw new TypeError('fitOls: `X` must be a Design { n, p, names, x: Float64Array(n*p) }');
+  }
+  if (!(y instanceof Float64Array)) throw new TypeError('fitOls: `y` must be a Float64Array');
+  if (y.length !== X.n) throw new RangeError(`fitOls: \`y\` has ${y.length} rows, the design has ${X.n}`);
+  for (let i = 0; i < y.length; i++) {
+    if (!Number.isFinite(y[i])) throw new RangeError(`fitOls: \`y\` is not finite at row index ${i} (${y[i]})`);
+  }
+  if (weights !== undefined) {
+    if (!(weights instanceof Float64Array)) throw new TypeError('fitOls: `weights` must be a Float64Array');
+    if (weights.length !== X.n) throw new RangeError(`fitOls: \`weights\` has ${weights.length} rows, the design has ${X.n}`);
+    for (let i = 0; i < weights.length; i++) {
+      if (!(weights[i] >= 0) || !Number.isFinite(weights[i])) {
+        throw new RangeError(`fitOls: \`weights\` must be finite and >= 0, got ${weights[i]} at row index ${i}`);
+      }
+    }
+  }
+  if (X.p === 0) throw new RangeError('fitOls: the design has no columns');
+}
+
+function describeCollinear(X: Design, j: number, w: Float64Array | undefined): string {
+  const n = X.n;
+  const off = j * n;
+  let first = NaN;
+  let constant = true;
+  for (let i = 0; i < n; i++) {
+    if (w && w[i] === 0) continue;
+    if (Number.isNaN(first)) first = X.x[off + i];
+    else if (X.x[off + i] !== first) {
+      constant = false;
+      break;
+    }
+  }
+  const name = X.names[j];
+  if (constant && j > 0) return `column \`${name}\` is constant (${first}) and so duplicates the intercept; drop it`;
+  if (constant) return `column \`${name}\` is all zero`;
+  return `column \`${name}\` is a linear combination of the columns before it (${X.names.slice(0, j).join(', ')}); drop it or one of them`;
+}
+
+/**
+ * Ordinary (or weighted) least squares through a Householder QR of √W·X,
+ * never forming or inverting XᵀX. A column that is (numerically) a linear
+ * combination of the earlier ones is an EstimationError naming it, where R's
+ * `lm` would silently report NA.
+ *
+ * @example
+ * const X = designMatrix([{ name: 'x', values: Float64Array.from([1, 2, 3, 4]) }]);
+ * const fit = fitOls(X, Float64Array.from([2.1, 3.9, 6.2, 7.8]));
+ * fit.coef; // => Float64Array [0.15, 1.94]
+ */
+export function fitOls(X: Design, y: Float64Array, opts: { weights?: Float64Array } = {}): OlsFit {
+  const weights = opts.weights;
+  checkInputs(X, y, weights);
+  const { n, p } = X;
+  let nPositive = n;
+  if (weights) {
+    nPositive = 0;
+    for (let i = 0; i < n; i++) if (weights[i] > 0) nPositive++;
+  }
+  if (nPositive < p) {
+    throw new EstimationError(`fitOls: ${nPositive} rows with positive weight cannot identify ${p} coefficients (${X.names.join(', ')})`);
+  }
+  const a = new Float64Array(n * p);
+  const b = new Float64Array(n);
+  const sw = new Float64Array(n);
+  for (let i = 0; i < n; i++) sw[i] = weights ? Math.sqrt(weights[i]) : 1;
+  for (let j = 0; j < p; j++) {
+    const off = j * n;
+    for (let i = 0; i < n; i++) a[off + i] = X.x[off + i] * sw[i];
+  }
+  for (let i = 0; i < n; i++) b[i] = y[i] * sw[i];
+
+  const colNorm = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    let s = 0;
+    const off = j * n;
+    for (let i = 0; i < n; i++) s += a[off + i] * a[off + i];
+    colNorm[j] = Math.sqrt(s);
+  }
+  const diag = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const off = j * n;
+    let s = 0;
+    for (let i = j; i < n; i++) s += a[off + i] * a[off + i];
+    const norm = Math.sqrt(s);
+    if (!(norm > RANK_TOLERANCE * colNorm[j]) || colNorm[j] === 0) {
+      throw new EstimationError(`fitOls: singular design: ${describeCollinear(X, j, weights)}`);
+    }
+    const alpha = a[off + j] >= 0 ? -norm : norm;
+    a[off + j] -= alpha;
+    // vᵀv = s - x_j² + (x_j - alpha)²
+    const vtv = s - (a[off + j] + alpha) * (a[off + j] + alpha) + a[off + j] * a[off + j];
+    const beta = 2 / vtv;
+    for (let k = j + 1; k < p; k++) {
+      const offk = k * n;
+      let d = 0;
+      for (let i = j; i < n; i++) d += a[off + i] * a[offk + i];
+      d *= beta;
+      for (let i = j; i < n; i++) a[offk + i] -= d * a[off + i];
+    }
+    let d = 0;
+    for (let i = j; i < n; i++) d += a[off + i] * b[i];
+    d *= beta;
+    for (let i = j; i < n; i++) b[i] -= d * a[off + i];
+    diag[j] = alpha;
+  }
+  // R is upper triangular: R[j][k] = a[k*n + j] for k > j, R[j][j] = diag[j].
+  const coef = new Float64Array(p);
+  for (let j = p - 1; j >= 0; j--) {
+    let s = b[j];
+    for (let k = j + 1; k < p; k++) s -= a[k * n + j] * coef[k];
+    coef[j] = s / diag[j];
+  }
+  const rInverse = new Float64Array(p * p);
+  for (let c = 0; c < p; c++) {
+    // Solve R z = e_c by back-substitution; column c of R⁻¹.
+    for (let j = c; j >= 0; j--) {
+      let s = j === c ? 1 : 0;
+      for (let k = j + 1; k <= c; k++) s -= a[k * n + j] * rInverse[k * p + c];
+      rInverse[j * p + c] = s / diag[j];
+    }
+  }
+  const bread = new Float64Array(p * p);
+  for (let r = 0; r < p; r++) {
+    for (let c = r; c < p; c++) {
+      let s = 0;
+      for (let k = c; k < p; k++) s += rInverse[r * p + k] * rInverse[c * p + k];
+      bread[r * p + c] = s;
+      bread[c * p + r] = s;
+    }
+  }
+  const fitted = new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    const off = j * n;
+    const cj = coef[j];
+    for (let i = 0; i < n; i++) fitted[i] += X.x[off + i] * cj;
+  }
+  const residuals = new Float64Array(n);
+  let rss = 0;
+  let sumW = 0;
+  let sumWy = 0;
+  for (let i = 0; i < n; i++) {
+    residuals[i] = y[i] - fitted[i];
+    const wi = weights ? weights[i] : 1;
+    rss += wi * residuals[i] * residuals[i];
+    sumW += wi;
+    sumWy += wi * y[i];
+  }
+  const hasIntercept = X.names[0] === '(Intercept)';
+  const centre = hasIntercept ? sumWy / sumW : 0;
+  let tss = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = weights ? weights[i] : 1;
+    tss += wi * (y[i] - centre) * (y[i] - centre);
+  }
+  return {
+    coef,
+    names: X.names.slice(),
+    residuals,
+    fitted,
+    n,
+    p,
+    dfResidual: nPositive - p,
+    weights,
+    rInverse,
+    bread,
+    rss,
+    r2: tss > 0 ? 1 - rss / tss : NaN,
+  };
+}
+
+/**
+ * The index of a coefficient by name, with an error listing the names.
+ *
+ * @example
+ * coefIndex(fit, 'treat'); // => 1
+ */
+export function coefIndex(fit: { names: string[] }, name: string): number {
+  const j = fit.names.indexOf(name);
+  if (j < 0) throw new RangeError(`coefIndex: no coefficient \`${name}\`; the coefficients are ${fit.names.join(', ')}`);
+  return j;
+}

@@ -1,0 +1,237 @@
+import type { Design } from './design';
+import type { OlsFit } from './ols';
+import { criticalValue, twoSidedP } from './dists';
+
+/** Cluster labels: dense integer codes or any labels. */
+export type ClusterLabels = Int32Array | readonly (string | number)[];
+
+/**
+ * Which variance: classical, heteroskedasticity-consistent HC0–HC3, one-way
+ * cluster-robust, or two-way cluster-robust (Cameron–Gelbach–Miller).
+ */
+export type VcovType =
+  | 'classical'
+  | 'HC0'
+  | 'HC1'
+  | 'HC2'
+  | 'HC3'
+  | { cluster: ClusterLabels; type?: 'HC0' | 'HC1' }
+  | { cluster2: [ClusterLabels, ClusterLabels]; type?: 'HC0' | 'HC1' };
+
+/**
+ * Dense 0..G-1 codes for cluster labels, in order of first appearance.
+ *
+ * @example
+ * clusterCodes(['b', 'a', 'b']); // => { codes: Int32Array [0, 1, 0], groups: 2 }
+ */
+export function clusterCodes(labels: ClusterLabels): { codes: Int32Array; groups: number } {
+  const codes = new Int32Array(labels.length);
+  const seen = new Map<string | number, number>();
+  for (let i = 0; i < labels.length; i++) {
+    const key = labels[i];
+    if (key === null || key === undefined || (typeof key === 'number' && !Number.isFinite(key))) {
+      throw new RangeError(`vcovOls: cluster label missing at row index ${i}`);
+    }
+    let c = seen.get(key);
+    if (c === undefined) {
+      c = seen.size;
+      seen.set(key, c);
+    }
+    codes[i] = c;
+  }
+  return { codes, groups: seen.size };
+}
+
+// B M B for symmetric p×p row-major B and M.
+function sandwich(bread: Float64Array, meat: Float64Array, p: number, scale: number): Float64Array {
+  const tmp = new Float64Array(p * p);
+  for (let r = 0; r < p; r++)
+    for (let c = 0; c < p; c++) {
+      let s = 0;
+      for (let k = 0; k < p; k++) s += bread[r * p + k] * meat[k * p + c];
+      tmp[r * p + c] = s;
+    }
+  const out = new Float64Array(p * p);
+  for (let r = 0; r < p; r++)
+    for (let c = r; c < p; c++) {
+      let s = 0;
+      for (let k = 0; k < p; k++) s += tmp[r * p + k] * bread[k * p + c];
+      out[r * p + c] = s * scale;
+      out[c * p + r] = s * scale;
+    }
+  return out;
+}
+
+// Σ_i ω_i x_i x_iᵀ, column by column so that each inner loop runs over contiguous memory.
+function weightedGram(X: Design, omega: Float64Array): Float64Array {
+  const { n, p } = X;
+  const out = new Float64Array(p * p);
+  const t = new Float64Array(n);
+  for (let j = 0; j < p; j++) {
+    const offj = j * n;
+    for (let i = 0; i < n; i++) t[i] = omega[i] * X.x[offj + i];
+    for (let k = j; k < p; k++) {
+      const offk = k * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += t[i] * X.x[offk + i];
+      out[j * p + k] = s;
+      out[k * p + j] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Leverages h_i = w_i·x_iᵀ(XᵀWX)⁻¹x_i (the diagonal of the hat matrix), from R⁻¹.
+ *
+ * @example
+ * hatValues(fit, X).reduce((a, b) => a + b); // => p
+ */
+export function hatValues(fit: OlsFit, X: Design): Float64Array {
+  const { n, p } = X;
+  const h = new Float64Array(n);
+  const q = new Float64Array(n);
+  const R = fit.rInverse;
+  // q = X · (column c of R⁻¹); h = Σ_c q².
+  for (let c = 0; c < p; c++) {
+    q.fill(0);
+    for (let k = 0; k <= c; k++) {
+      const r = R[k * p + c];
+      if (r === 0) continue;
+      const off = k * n;
+      for (let i = 0; i < n; i++) q[i] += X.x[off + i] * r;
+    }
+    for (let i = 0; i < n; i++) h[i] += q[i] * q[i];
+  }
+  if (fit.weights) for (let i = 0; i < n; i++) h[i] *= fit.weights[i];
+  return h;
+}
+
+// Σ_g s_g s_gᵀ with s_g = Σ_{i∈g} w_i e_i x_i.
+function clusterMeat(fit: OlsFit, X: Design, codes: Int32Array, groups: number): Float64Array {
+  const { n, p } = X;
+  const score = new Float64Array(groups * p);
+  const we = new Float64Array(n);
+  for (let i = 0; i < n; i++) we[i] = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
+  for (let j = 0; j < p; j++) {
+    const off = j * n;
+    for (let i = 0; i < n; i++) score[codes[i] * p + j] += we[i] * X.x[off + i];
+  }
+  const meat = new Float64Array(p * p);
+  for (let g = 0; g < groups; g++) {
+    const o = g * p;
+    for (let j = 0; j < p; j++) {
+      const sj = score[o + j];
+      if (sj === 0) continue;
+      for (let k = j; k < p; k++) meat[j * p + k] += sj * score[o + k];
+    }
+  }
+  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) meat[j * p + k] = meat[k * p + j];
+  return meat;
+}
+
+function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1'): Float64Array {
+  if (labels.length !== X.n) throw new RangeError(`vcovOls: \`cluster\` has ${labels.length} labels, the fit has ${X.n} rows`);
+  const { codes, groups } = clusterCodes(labels);
+  if (groups < 2) throw new RangeError(`vcovOls: cluster-robust variance needs at least 2 clusters, got ${groups}`);
+  const meat = clusterMeat(fit, X, codes, groups);
+  // sandwich::vcovCL's default: G/(G-1), times (n-1)/(n-p) for type HC1.
+  let scale = groups / (groups - 1);
+  if (type === 'HC1') scale *= (X.n - 1) / (X.n - X.p);
+  return sandwich(fit.bread, meat, X.p, scale);
+}
+
+/**
+ * Variance–covariance matrix of OLS coefficients (p×p, row-major), as R's
+ * `vcov`, `sandwich::vcovHC` and `sandwich::vcovCL` compute it: classical
+ * σ²(XᵀWX)⁻¹; HC0 to HC3; one-way cluster with vcovCL's default factor
+ * G/(G−1)·(n−1)/(n−p) (type HC1) or G/(G−1) (type HC0); two-way cluster as
+ * V₁ + V₂ − V₁₂, each with its own G/(G−1) factor.
+ *
+ * @example
+ * const V = vcovOls(fit, X, 'HC1');
+ * Math.sqrt(V[1 * fit.p + 1]); // => SE of the second coefficient
+ * vcovOls(fit, X, { cluster: employeeIds }); // cluster-robust by employee
+ */
+export function vcovOls(fit: OlsFit, X: Design, type: VcovType): Float64Array {
+  const { n, p } = X;
+  if (n !== fit.n || p !== fit.p) throw new RangeError(`vcovOls: the design (${n}×${p}) is not the one fitted (${fit.n}×${fit.p})`);
+  if (type === 'classical') {
+    const sigma2 = fit.rss / fit.dfResidual;
+    return fit.bread.map((v) => v * sigma2);
+  }
+  if (typeof type === 'string') {
+    if (!['HC0', 'HC1', 'HC2', 'HC3'].includes(type)) {
+      throw new RangeError(`vcovOls: \`type\` must be classical, HC0, HC1, HC2, HC3, { cluster } or { cluster2 }, got ${JSON.stringify(type)}`);
+    }
+    const omega = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const we = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
+      omega[i] = we * we;
+    }
+    let scale = 1;
+    if (type === 'HC1') scale = n / (n - p);
+    if (type === 'HC2' || type === 'HC3') {
+      const h = hatValues(fit, X);
+      for (let i = 0; i < n; i++) {
+        const d = 1 - h[i];
+        // Rows with leverage 1 have zero residual; leave them at zero as sandwich does not divide 0 by 0.
+        if (d > 1e-12) omega[i] /= type === 'HC2' ? d : d * d;
+      }
+    }
+    return sandwich(fit.bread, weightedGram(X, omega), p, scale);
+  }
+  if ('cluster' in type) return oneWayCluster(fit, X, type.cluster, type.type ?? 'HC1');
+  if ('cluster2' in type) {
+    const [a, b] = type.cluster2;
+    const t = type.type ?? 'HC1';
+    if (a.length !== n || b.length !== n) throw new RangeError('vcovOls: both `cluster2` label vectors must have one label per row');
+    const both: string[] = new Array(n);
+    for (let i = 0; i < n; i++) both[i] = `${a[i]}\u0000${b[i]}`;
+    const v1 = oneWayCluster(fit, X, a, t);
+    const v2 = oneWayCluster(fit, X, b, t);
+    const v12 = clusterCodes(both).groups > 1 ? oneWayCluster(fit, X, both, t) : new Float64Array(p * p);
+    return v1.map((v, k) => v + v2[k] - v12[k]);
+  }
+  throw new TypeError('vcovOls: unknown `type`');
+}
+
+/** One row of a coefficient table. */
+export interface CoefRow {
+  name: string;
+  estimate: number;
+  se: number;
+  /** t (or z) statistic. */
+  t: number;
+  /** Two-sided p-value. */
+  p: number;
+  /** 95% interval (or `level`). */
+  lower: number;
+  upper: number;
+}
+
+/**
+ * Coefficient table: estimate, SE, t, two-sided p and interval, using the t
+ * distribution with the fit's residual degrees of freedom (as `lmtest::coeftest`),
+ * or the normal when `df` is Infinity.
+ *
+ * @example
+ * coefTable(fit, vcovOls(fit, X, 'HC1')).find((r) => r.name === 'treat');
+ * // => { name: 'treat', estimate: 1548.24, se: 740.58, t: 2.09, p: 0.037, lower: 93.8, upper: 3002.7 }
+ */
+export function coefTable(
+  fit: { coef: Float64Array; names: string[]; dfResidual: number },
+  vcov: Float64Array,
+  opts: { df?: number; level?: number } = {},
+): CoefRow[] {
+  const p = fit.coef.length;
+  if (vcov.length !== p * p) throw new RangeError(`coefTable: \`vcov\` must be ${p}×${p}, got ${vcov.length} entries`);
+  const df = opts.df ?? fit.dfResidual;
+  const crit = criticalValue(opts.level ?? 0.95, df);
+  return fit.names.map((name, j) => {
+    const estimate = fit.coef[j];
+    const se = Math.sqrt(vcov[j * p + j]);
+    const t = estimate / se;
+    return { name, estimate, se, t, p: twoSidedP(t, df), lower: estimate - crit * se, upper: estimate + crit * se };
+  });
+}
