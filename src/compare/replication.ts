@@ -1,0 +1,2 @@
+// placeholder until the study pipeline lands
+export {};

@@ -1,0 +1,79 @@
+import { createRng } from '../stats/rng';
+
+/** One unit of simulation work: a synthetic company and its estimates, or a plumbing probe. */
+export interface SimulationTask {
+  /** `replication` runs the study pipeline; `probe` only draws seeded numbers (checks the worker plumbing). */
+  kind: 'replication' | 'probe';
+  scenario: string;
+  replication: number;
+  /** Seed of this replication: the study seed + replication index. */
+  seed: number;
+  employees: number;
+  months: number;
+  methods: string[];
+  /** Course to estimate; default: the first course of the synthetic catalogue. */
+  course?: string;
+  metric: string;
+  window: [number, number];
+}
+
+/** One method's answer in one replication, against that company's truth. */
+export interface ReplicationEstimate {
+  method: string;
+  estimate: number;
+  se: number;
+  lower: number;
+  upper: number;
+  truth: number;
+}
+
+/** What one replication returns (plain data: it crosses the worker boundary). */
+export interface ReplicationRecord {
+  scenario: string;
+  replication: number;
+  seed: number;
+  estimates: ReplicationEstimate[];
+  /** Methods that failed in this replication, with the reason. */
+  failures: { method: string; message: string }[];
+}
+
+/**
+ * The replication runner, registered by the module that knows the study
+ * pipeline (src/compare/replication.ts) so that this file stays free of it
+ * and the plumbing can be tested alone.
+ */
+let replicationRunner: ((task: SimulationTask) => ReplicationRecord) | undefined;
+
+/** Installs the function that runs a `replication` task (see src/compare/replication.ts). */
+export function setReplicationRunner(fn: (task: SimulationTask) => ReplicationRecord): void {
+  replicationRunner = fn;
+}
+
+/**
+ * Runs one task in the current thread. A `probe` returns, for each method,
+ * an "estimate" truth + N(0, 1) draw with SE 1 from the task's seed, so a
+ * probe study has known bias 0 and coverage 95 %.
+ *
+ * @example
+ * runSimulationTask({ kind: 'probe', scenario: 'a', replication: 0, seed: 7, employees: 0, months: 0,
+ *   methods: ['m'], metric: 'y', window: [1, 12] }).estimates[0].truth; // => 10
+ */
+export function runSimulationTask(task: SimulationTask): ReplicationRecord {
+  if (task.kind === 'probe') {
+    const rng = createRng(task.seed);
+    return {
+      scenario: task.scenario,
+      replication: task.replication,
+      seed: task.seed,
+      estimates: task.methods.map((method) => {
+        const estimate = 10 + rng.normal();
+        return { method, estimate, se: 1, lower: estimate - 1.959964, upper: estimate + 1.959964, truth: 10 };
+      }),
+      failures: [],
+    };
+  }
+  if (!replicationRunner) {
+    throw new Error('runSimulationTask: no replication runner installed; import src/compare/replication first');
+  }
+  return replicationRunner(task);
+}
