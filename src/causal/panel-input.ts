@@ -1,0 +1,244 @@
+import { DataError, EstimationError } from '../core/errors';
+
+/**
+ * A long panel handed to the panel estimators: one row per unit and period.
+ * `group` is the unit's first treated period on the same scale as `time`
+ * (0 = never treated, as in R's `did`); it must be the same on every row of a
+ * unit. `time` is an integer period: a year, or a 1-based month number.
+ */
+export interface PanelInput {
+  unit: Int32Array;
+  time: Int32Array;
+  y: Float64Array;
+  group: Int32Array;
+  /** Unit weights (constant within a unit); default 1. */
+  weights?: Float64Array;
+  /** Time-invariant unit covariates (read from each unit's first row). */
+  covariates?: { name: string; values: Float64Array }[];
+  /** File name used in error messages; rows are then counted as in the file (header = row 1). */
+  source?: string;
+}
+
+/**
+ * The panel in the dense form the estimators loop over: units and periods
+ * numbered from 0, outcomes in a period-major matrix `yByPeriod[p * nUnits + u]`
+ * (NaN where the unit is not observed), one group value per unit.
+ */
+export interface DensePanel {
+  nUnits: number;
+  nPeriods: number;
+  /** Sorted distinct time values; `periods[p]` is period index p. */
+  periods: Int32Array;
+  /** The original unit codes, by dense unit index. */
+  unitCodes: Int32Array;
+  /** First treated period (time value) per unit; 0 = never treated. */
+  unitGroup: Int32Array;
+  /** Unit weight, normalised to mean 1 over units. */
+  unitWeight: Float64Array;
+  yByPeriod: Float64Array;
+  /** Dense unit and period index of each input row. */
+  rowUnit: Int32Array;
+  rowPeriod: Int32Array;
+  /** Units observed in fewer periods than they span (gaps), and the number of unobserved unit-periods. */
+  unitsWithGaps: number;
+  nRows: number;
+}
+
+function rowLabel(input: Pick<PanelInput, 'source'>, i: number): string {
+  return input.source ? `${input.source} row ${i + 2}` : `row ${i + 1}`;
+}
+
+/**
+ * Checks a {@link PanelInput} and builds its {@link DensePanel}. Rejects
+ * mismatched lengths, missing or non-finite outcomes, duplicate unit-period
+ * rows and a group that changes within a unit, naming the row.
+ *
+ * @example
+ * const d = densePanel({ unit: Int32Array.of(1, 1, 2, 2), time: Int32Array.of(1, 2, 1, 2),
+ *   y: Float64Array.of(1, 3, 1, 1), group: Int32Array.of(2, 2, 0, 0) }, 'didStaggered');
+ * d.nUnits; // => 2
+ * d.yByPeriod[1 * 2 + 0]; // => 3 (unit 1 in period 2)
+ */
+export function densePanel(input: PanelInput, fn: string): DensePanel {
+  const n = input.y?.length;
+  if (!(input.y instanceof Float64Array)) throw new TypeError(`${fn}: \`y\` must be a Float64Array`);
+  for (const key of ['unit', 'time', 'group'] as const) {
+    const col = input[key];
+    if (!(col instanceof Int32Array)) throw new TypeError(`${fn}: \`${key}\` must be an Int32Array`);
+    if (col.length !== n) throw new RangeError(`${fn}: \`${key}\` has ${col.length} rows but \`y\` has ${n}`);
+  }
+  if (input.weights !== undefined && input.weights.length !== n) {
+    throw new RangeError(`${fn}: \`weights\` has ${input.weights.length} rows but \`y\` has ${n}`);
+  }
+  if (n === 0) throw new DataError(`${fn}: the panel has no rows`, { file: input.source });
+  const { unit, time, group, y } = input;
+
+  // Periods: sorted distinct time values.
+  let tMin = Infinity;
+  let tMax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (time[i] < tMin) tMin = time[i];
+    if (time[i] > tMax) tMax = time[i];
+  }
+  const span = tMax - tMin + 1;
+  const seen = new Uint8Array(span);
+  for (let i = 0; i < n; i++) seen[time[i] - tMin] = 1;
+  const periodOf = new Int32Array(span).fill(-1);
+  const periodList: number[] = [];
+  for (let v = 0; v < span; v++) if (seen[v]) periodOf[v] = periodList.push(tMin + v) - 1;
+  const periods = Int32Array.from(periodList);
+  const nPeriods = periods.length;
+
+  // Units: dense numbering in order of first appearance (array lookup when codes are compact).
+  let uMin = Infinity;
+  let uMax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (unit[i] < uMin) uMin = unit[i];
+    if (unit[i] > uMax) uMax = unit[i];
+  }
+  const rowUnit = new Int32Array(n);
+  const codes: number[] = [];
+  if (uMax - uMin <= 4 * n + 1024) {
+    const lookup = new Int32Array(uMax - uMin + 1).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const k = unit[i] - uMin;
+      if (lookup[k] < 0) lookup[k] = codes.push(unit[i]) - 1;
+      rowUnit[i] = lookup[k];
+    }
+  } else {
+    const lookup = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      let u = lookup.get(unit[i]);
+      if (u === undefined) {
+        u = codes.push(unit[i]) - 1;
+        lookup.set(unit[i], u);
+      }
+      rowUnit[i] = u;
+    }
+  }
+  const nUnits = codes.length;
+  const rowPeriod = new Int32Array(n);
+  const unitGroup = new Int32Array(nUnits);
+  const unitWeight = new Float64Array(nUnits);
+  const firstRow = new Int32Array(nUnits).fill(-1);
+  const yByPeriod = new Float64Array(nPeriods * nUnits).fill(NaN);
+  const w = input.weights;
+  for (let i = 0; i < n; i++) {
+    const u = rowUnit[i];
+    const p = periodOf[time[i] - tMin];
+    rowPeriod[i] = p;
+    const yi = y[i];
+    if (!Number.isFinite(yi)) {
+      throw new DataError(`${fn}: ${rowLabel(input, i)}: outcome is missing or not finite (${yi}); drop the row or fill it`, {
+        file: input.source,
+        row: i + 2,
+      });
+    }
+    const g = group[i];
+    if (g < 0) throw new DataError(`${fn}: ${rowLabel(input, i)}: group must be 0 (never treated) or a period, got ${g}`, { file: input.source, row: i + 2 });
+    if (firstRow[u] < 0) {
+      firstRow[u] = i;
+      unitGroup[u] = g;
+      unitWeight[u] = w ? w[i] : 1;
+      if (w && !(w[i] >= 0 && Number.isFinite(w[i]))) {
+        throw new DataError(`${fn}: ${rowLabel(input, i)}: weight must be a finite number >= 0, got ${w[i]}`, { file: input.source, row: i + 2 });
+      }
+    } else {
+      if (unitGroup[u] !== g) {
+        throw new DataError(
+          `${fn}: ${rowLabel(input, i)}: unit ${codes[u]} has first-treatment period ${g} here but ${unitGroup[u]} on ${rowLabel(input, firstRow[u])}; ` +
+            'the group must be the same on every row of a unit (treatment that switches off or restarts is not staggered adoption)',
+          { file: input.source, row: i + 2 },
+        );
+      }
+      if (w && w[i] !== unitWeight[u]) {
+        throw new DataError(`${fn}: ${rowLabel(input, i)}: unit ${codes[u]} has weight ${w[i]} here but ${unitWeight[u]} earlier; weights must be constant within a unit`, { file: input.source, row: i + 2 });
+      }
+    }
+    const cell = p * nUnits + u;
+    if (!Number.isNaN(yByPeriod[cell])) {
+      throw new DataError(`${fn}: ${rowLabel(input, i)}: duplicate row for unit ${codes[u]} in period ${time[i]}; each unit may have one row per period`, {
+        file: input.source,
+        row: i + 2,
+      });
+    }
+    yByPeriod[cell] = yi;
+  }
+  let wSum = 0;
+  for (let u = 0; u < nUnits; u++) wSum += unitWeight[u];
+  if (!(wSum > 0)) throw new DataError(`${fn}: the weights sum to ${wSum}; at least one unit needs a positive weight`, { file: input.source });
+  for (let u = 0; u < nUnits; u++) unitWeight[u] *= nUnits / wSum;
+
+  // A gap: a unit unobserved in some period between its first and last observed period.
+  let unitsWithGaps = 0;
+  const first = new Int32Array(nUnits).fill(nPeriods);
+  const last = new Int32Array(nUnits).fill(-1);
+  const count = new Int32Array(nUnits);
+  for (let i = 0; i < n; i++) {
+    const u = rowUnit[i];
+    const p = rowPeriod[i];
+    if (p < first[u]) first[u] = p;
+    if (p > last[u]) last[u] = p;
+    count[u]++;
+  }
+  for (let u = 0; u < nUnits; u++) if (count[u] < last[u] - first[u] + 1) unitsWithGaps++;
+
+  return {
+    nUnits,
+    nPeriods,
+    periods,
+    unitCodes: Int32Array.from(codes),
+    unitGroup,
+    unitWeight,
+    yByPeriod,
+    rowUnit,
+    rowPeriod,
+    unitsWithGaps,
+    nRows: n,
+  };
+}
+
+/**
+ * Derives each row's first-treatment period from a 0/1 treatment indicator,
+ * for data that carries "treated now" rather than a cohort column. Treatment
+ * that switches off again is not staggered adoption and is rejected, naming
+ * the row.
+ *
+ * @example
+ * groupFromTreatment(Int32Array.of(1, 1, 1, 2, 2, 2), Int32Array.of(1, 2, 3, 1, 2, 3),
+ *   Float64Array.of(0, 1, 1, 0, 0, 0)); // => Int32Array [2, 2, 2, 0, 0, 0]
+ */
+export function groupFromTreatment(unit: Int32Array, time: Int32Array, treated: Float64Array | Int32Array, source?: string): Int32Array {
+  const n = unit.length;
+  if (time.length !== n || treated.length !== n) {
+    throw new RangeError(`groupFromTreatment: \`unit\`, \`time\` and \`treated\` must have the same length, got ${n}, ${time.length}, ${treated.length}`);
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => unit[a] - unit[b] || time[a] - time[b]);
+  const out = new Int32Array(n);
+  let start = 0;
+  while (start < n) {
+    let end = start;
+    while (end < n && unit[order[end]] === unit[order[start]]) end++;
+    let g = 0;
+    for (let k = start; k < end; k++) {
+      const i = order[k];
+      const d = treated[i];
+      if (d !== 0 && d !== 1) throw new DataError(`groupFromTreatment: ${rowLabel({ source }, i)}: treatment must be 0 or 1, got ${d}`, { file: source, row: i + 2 });
+      if (d === 1 && g === 0) g = time[i];
+      else if (d === 0 && g !== 0) {
+        throw new DataError(
+          `groupFromTreatment: ${rowLabel({ source }, i)}: unit ${unit[i]} is treated from period ${g} but untreated again in period ${time[i]}; treatment that switches off is not staggered adoption`,
+          { file: source, row: i + 2 },
+        );
+      }
+    }
+    for (let k = start; k < end; k++) out[order[k]] = g;
+    start = end;
+  }
+  return out;
+}
+
+/** Throws when nothing is left to estimate, with the reasons collected so far. */
+export function requireCells(count: number, fn: string, reasons: string[]): void {
+  if (count === 0) throw new EstimationError(`${fn}: no group-time effect could be estimated${reasons.length ? ': ' + reasons.join('; ') : ''}`);
+}

@@ -1,0 +1,708 @@
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
+import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
+import cliProgress from 'cli-progress';
+import type { Estimate } from '../core/estimate';
+import { EstimationError } from '../core/errors';
+import { createRng } from '../stats/rng';
+import { densePanel, requireCells, type PanelInput } from './panel-input';
+
+export type { PanelInput } from './panel-input';
+
+/** Options of {@link didStaggered}. */
+export interface StaggeredOptions {
+  /** Comparison units: not-yet-treated (default) or never-treated only. */
+  control?: 'notyet' | 'never';
+  /** Periods before `g` in which units may already react (default 0). */
+  anticipation?: number;
+  /** `varying` (default, as R's did): pre-period cells compare t with t − 1; `universal`: every cell uses g − 1 − anticipation. */
+  basePeriod?: 'varying' | 'universal';
+  /** Event times e = t − g averaged in the window ATT (CONTRACT §4), default [1, 12]. */
+  window?: [number, number];
+  /** Event times listed in `eventStudy`, default [−6, window end]. */
+  eventRange?: [number, number];
+  /** Covariate adjustment (not implemented yet: throws). */
+  covariates?: boolean;
+  /** Multiplier bootstrap (Rademacher weights by unit) for the aggregates and a simultaneous band over `eventStudy`. */
+  bootstrap?: { draws: number; seed: number; progress?: boolean };
+  /** 1 − confidence level, default 0.05. */
+  alpha?: number;
+}
+
+/** One group-time effect ATT(g, t), with its analytic (influence-function) standard error. */
+export interface AttGtCell {
+  group: number;
+  time: number;
+  /** Event time t − g. */
+  e: number;
+  /** The period t is compared with. */
+  basePeriod: number;
+  estimate: number;
+  se: number;
+  /** Weighted counts of treated and control units observed at both t and the base period. */
+  nTreated: number;
+  nControl: number;
+}
+
+/** An aggregated effect with its interval (simultaneous over the event study when bootstrapped). */
+export interface AggregatedEffect {
+  estimate: number;
+  se: number;
+  lower: number;
+  upper: number;
+}
+
+export interface StaggeredResult {
+  attgt: AttGtCell[];
+  aggregates: { simple: Estimate; group: Estimate; calendar: Estimate; dynamic: Estimate; window: Estimate };
+  groupEffects: (AggregatedEffect & { group: number })[];
+  calendarEffects: (AggregatedEffect & { time: number })[];
+  /** Effect by event time over `eventRange`; the band is simultaneous when bootstrapped, pointwise otherwise. */
+  eventStudy: (AggregatedEffect & { e: number })[];
+  /** Wald test that every pre-period event-time effect in `eventRange` is zero; null when there are none. */
+  preTrend: { statistic: number; df: number; pValue: number } | null;
+  /** Critical value of the event-study band (simultaneous when bootstrapped). */
+  criticalValue: number;
+  warnings: string[];
+}
+
+/**
+ * An aggregate under construction: Σ_k coef_k · IF_k accumulated per unit,
+ * plus what its weight influence function needs (Callaway & Sant'Anna 2021,
+ * the estimated-weights term of the aggregated influence function).
+ */
+interface Target {
+  inf: Float64Array;
+  /** Σ coef_k and Σ coef_k · att_k. */
+  coefSum: number;
+  weightedAtt: number;
+  /** Per group index: Σ att_k and count of cells (for group-share weights). */
+  attByGroup: Float64Array;
+  cellsByGroup: Float64Array;
+  /** 'share': weights are group shares P(G = g); 'equal': no estimated weights. */
+  kind: 'share' | 'equal';
+  cells: number;
+}
+
+function newTarget(nUnits: number, nGroups: number, kind: Target['kind']): Target {
+  return {
+    inf: new Float64Array(nUnits),
+    coefSum: 0,
+    weightedAtt: 0,
+    attByGroup: new Float64Array(nGroups),
+    cellsByGroup: new Float64Array(nGroups),
+    kind,
+    cells: 0,
+  };
+}
+
+function rangeText(values: number[]): string {
+  if (values.length === 0) return '';
+  const parts: string[] = [];
+  let a = values[0];
+  let b = a;
+  for (let i = 1; i <= values.length; i++) {
+    if (i < values.length && values[i] === b + 1) b = values[i];
+    else {
+      parts.push(a === b ? `${a}` : `${a}..${b}`);
+      if (i < values.length) a = b = values[i];
+    }
+  }
+  return parts.join(', ');
+}
+
+/**
+ * Staggered-adoption difference-in-differences in the manner of Callaway &
+ * Sant'Anna (2021): one 2×2 comparison per cohort g and period t (cohort g
+ * against never- or not-yet-treated units, long difference from the base
+ * period), then aggregated to the simple, group, calendar-time and event-time
+ * effects with R `did`'s `aggte` conventions, and to CONTRACT §4's window ATT
+ * (event times in the window, weighted by treated units observed). Standard
+ * errors come from the influence function (the estimated aggregation weights
+ * included); a seeded multiplier bootstrap gives bootstrap errors and a
+ * simultaneous band over event time.
+ *
+ * Unbalanced panels (hires, leavers, gaps) are handled by using, for each
+ * ATT(g, t), the units observed at both t and its base period; the warnings
+ * say when this happened. Without covariates the comparison is a difference
+ * of mean changes, which is what `did` computes with `xformla = ~1`.
+ *
+ * @example
+ * // two cohorts of one unit each and one never-treated unit, outcome jumps by 2 when treated
+ * const r = didStaggered({ unit: Int32Array.of(1,1,1, 2,2,2, 3,3,3), time: Int32Array.of(1,2,3, 1,2,3, 1,2,3),
+ *   y: Float64Array.of(0,2,2, 0,0,2, 0,0,0), group: Int32Array.of(2,2,2, 3,3,3, 0,0,0) }, { control: 'never', window: [0, 1] });
+ * r.aggregates.simple.estimate; // => 2
+ */
+export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): StaggeredResult {
+  const fn = 'didStaggered';
+  const control = opts.control ?? 'notyet';
+  if (control !== 'notyet' && control !== 'never') throw new RangeError(`${fn}: \`control\` must be 'notyet' or 'never', got ${JSON.stringify(control)}`);
+  const anticipation = opts.anticipation ?? 0;
+  if (!Number.isInteger(anticipation) || anticipation < 0) throw new RangeError(`${fn}: \`anticipation\` must be an integer >= 0, got ${anticipation}`);
+  const basePeriod = opts.basePeriod ?? 'varying';
+  if (basePeriod !== 'varying' && basePeriod !== 'universal') throw new RangeError(`${fn}: \`basePeriod\` must be 'varying' or 'universal', got ${JSON.stringify(basePeriod)}`);
+  const window = opts.window ?? [1, 12];
+  if (!Array.isArray(window) || window.length !== 2 || !Number.isInteger(window[0]) || !Number.isInteger(window[1]) || window[0] > window[1]) {
+    throw new RangeError(`${fn}: \`window\` must be two integers [a, b] with a <= b, got ${JSON.stringify(window)}`);
+  }
+  const eventRange = opts.eventRange ?? [Math.min(-6, window[0]), window[1]];
+  if (eventRange[0] > eventRange[1]) throw new RangeError(`${fn}: \`eventRange\` must be [a, b] with a <= b, got ${JSON.stringify(eventRange)}`);
+  const alpha = opts.alpha ?? 0.05;
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`${fn}: \`alpha\` must be in (0, 1), got ${alpha}`);
+  if (opts.covariates) {
+    throw new EstimationError(`${fn}: covariate adjustment (doubly robust ATT(g, t)) is not implemented yet; run without \`covariates\``);
+  }
+  if (opts.bootstrap) {
+    const { draws, seed } = opts.bootstrap;
+    if (!Number.isInteger(draws) || draws < 20) throw new RangeError(`${fn}: \`bootstrap.draws\` must be an integer >= 20, got ${draws}`);
+    if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`${fn}: \`bootstrap.seed\` must be an integer >= 0, got ${seed}`);
+  }
+
+  const d = densePanel(input, fn);
+  const { nUnits, nPeriods, periods, yByPeriod, unitWeight } = d;
+  const warnings: string[] = [];
+  if (nPeriods < 2) throw new EstimationError(`${fn}: the panel has ${nPeriods} period; at least 2 are needed`);
+  const firstT = periods[0];
+  const lastT = periods[nPeriods - 1];
+
+  // Cohorts. Units first treated at or before the first period (+ anticipation) have no
+  // untreated period and are left out, as in did; those treated after the last period are untreated throughout.
+  const unitGroup = Int32Array.from(d.unitGroup);
+  const active = new Uint8Array(nUnits).fill(1);
+  const leftAlwaysTreated = new Set<number>();
+  const laterThanData = new Set<number>();
+  for (let u = 0; u < nUnits; u++) {
+    const g = unitGroup[u];
+    if (g === 0) continue;
+    if (g <= firstT + anticipation) {
+      active[u] = 0;
+      leftAlwaysTreated.add(g);
+    } else if (g > lastT + anticipation) {
+      unitGroup[u] = 0;
+      laterThanData.add(g);
+    }
+  }
+  if (leftAlwaysTreated.size > 0) {
+    warnings.push(`cohorts ${[...leftAlwaysTreated].sort((a, b) => a - b).join(', ')} are treated from the first period (${firstT}) and have no untreated period: left out`);
+  }
+  if (laterThanData.size > 0) {
+    warnings.push(`cohorts ${[...laterThanData].sort((a, b) => a - b).join(', ')} are first treated after the last period (${lastT}): counted as not treated`);
+  }
+  // Units whose own first observation is already treated (hired and trained at once) cannot be compared with themselves.
+  let noUntreatedPeriod = 0;
+  for (let u = 0; u < nUnits; u++) {
+    const g = unitGroup[u];
+    if (g === 0 || !active[u]) continue;
+    let firstObs = -1;
+    for (let p = 0; p < nPeriods; p++) {
+      if (!Number.isNaN(yByPeriod[p * nUnits + u])) {
+        firstObs = p;
+        break;
+      }
+    }
+    if (periods[firstObs] + anticipation >= g) {
+      active[u] = 0;
+      noUntreatedPeriod++;
+    }
+  }
+  if (noUntreatedPeriod > 0) warnings.push(`${noUntreatedPeriod} treated units have no untreated period in the data (first observed when already treated): left out`);
+  if (d.unitsWithGaps > 0) {
+    warnings.push(`${d.unitsWithGaps} units have gaps in the panel; each ATT(g, t) uses the units observed at both t and its base period`);
+  }
+
+  const groupSet = new Set<number>();
+  let n = 0;
+  let wTotal = 0;
+  for (let u = 0; u < nUnits; u++) {
+    if (!active[u]) continue;
+    n++;
+    wTotal += unitWeight[u];
+    if (unitGroup[u] !== 0) groupSet.add(unitGroup[u]);
+  }
+  const groups = [...groupSet].sort((a, b) => a - b);
+  const nGroups = groups.length;
+  if (nGroups === 0) throw new EstimationError(`${fn}: no treated units with an untreated period are left; nothing to estimate`);
+  let nNever = 0;
+  for (let u = 0; u < nUnits; u++) if (active[u] && unitGroup[u] === 0) nNever++;
+  if (control === 'never' && nNever === 0) {
+    throw new EstimationError(`${fn}: \`control\` is 'never' but no unit is never treated; use control 'notyet'`);
+  }
+  // Dense group index per unit (−1 never treated), and the group shares P(G = g) with unit weights.
+  const groupIndex = new Int32Array(nUnits).fill(-1);
+  const groupShare = new Float64Array(nGroups);
+  const gPos = new Map(groups.map((g, i) => [g, i]));
+  for (let u = 0; u < nUnits; u++) {
+    if (!active[u] || unitGroup[u] === 0) continue;
+    const gi = gPos.get(unitGroup[u]) as number;
+    groupIndex[u] = gi;
+    groupShare[gi] += unitWeight[u];
+  }
+  for (let gi = 0; gi < nGroups; gi++) groupShare[gi] /= wTotal;
+  // Weights are normalised to mean 1 over the active units (did's convention).
+  const w = new Float64Array(nUnits);
+  for (let u = 0; u < nUnits; u++) w[u] = active[u] ? (unitWeight[u] * n) / wTotal : 0;
+
+  // Aggregation targets, filled while the cells are computed.
+  const eventTargets = new Map<number, Target>();
+  const groupTargets: (Target | null)[] = new Array(nGroups).fill(null);
+  const calendarTargets: (Target | null)[] = new Array(nPeriods).fill(null);
+  const simple = newTarget(nUnits, nGroups, 'share');
+  const windowTarget = newTarget(nUnits, nGroups, 'share');
+  // The window's weights are treated units observed in each cell, so its weight IF is per unit.
+  const windowMember = new Float64Array(nUnits);
+  const windowMemberAtt = new Float64Array(nUnits);
+  const usedAsControl = new Uint8Array(nUnits);
+  const usedTreated = new Uint8Array(nUnits);
+  const usedTreatedWindow = new Uint8Array(nUnits);
+  const ifBuf = new Float64Array(nUnits);
+  const roleBuf = new Int8Array(nUnits); // 1 treated, −1 control, 0 out
+
+  const attgt: AttGtCell[] = [];
+  const noControls = new Map<number, number[]>();
+  const noTreated = new Map<number, number[]>();
+  const cellTargets: Target[] = [];
+  const cellCoefs: number[] = [];
+
+  for (let gi = 0; gi < nGroups; gi++) {
+    const g = groups[gi];
+    let lastPre = -1;
+    for (let p = 0; p < nPeriods; p++) if (periods[p] + anticipation < g) lastPre = p;
+    for (let cur = basePeriod === 'varying' ? 1 : 0; cur < nPeriods; cur++) {
+      const t = periods[cur];
+      const post = t >= g;
+      const base = basePeriod === 'varying' && !post ? cur - 1 : lastPre;
+      const e = t - g;
+      cellTargets.length = 0;
+      cellCoefs.length = 0;
+      let eventT = eventTargets.get(e);
+      if (!eventT) {
+        eventT = newTarget(nUnits, nGroups, 'share');
+        eventTargets.set(e, eventT);
+      }
+      if (cur === base) {
+        // The universal base period itself: zero by construction, kept so the event study shows it.
+        attgt.push({ group: g, time: t, e, basePeriod: periods[base], estimate: 0, se: 0, nTreated: 0, nControl: 0 });
+        addCell(eventT, groupShare[gi], 0, gi);
+        continue;
+      }
+      const controlAfter = Math.max(t, periods[base]) + anticipation;
+      const yCur = cur * nUnits;
+      const yBase = base * nUnits;
+      let s1 = 0;
+      let sum1 = 0;
+      let s0 = 0;
+      let sum0 = 0;
+      let n1 = 0;
+      let n0 = 0;
+      for (let u = 0; u < nUnits; u++) {
+        roleBuf[u] = 0;
+        if (!active[u]) continue;
+        const dy = yByPeriod[yCur + u] - yByPeriod[yBase + u];
+        if (dy !== dy) continue; // not observed at both periods
+        const gu = unitGroup[u];
+        if (gu === g) {
+          roleBuf[u] = 1;
+          s1 += w[u];
+          sum1 += w[u] * dy;
+          n1++;
+        } else if (gu === 0 || (control === 'notyet' && gu > controlAfter)) {
+          roleBuf[u] = -1;
+          s0 += w[u];
+          sum0 += w[u] * dy;
+          n0++;
+        }
+      }
+      if (n1 === 0 || !(s1 > 0)) {
+        (noTreated.get(g) ?? noTreated.set(g, []).get(g)!).push(t);
+        continue;
+      }
+      if (n0 === 0 || !(s0 > 0)) {
+        (noControls.get(g) ?? noControls.set(g, []).get(g)!).push(t);
+        continue;
+      }
+      const mu1 = sum1 / s1;
+      const mu0 = sum0 / s0;
+      const att = mu1 - mu0;
+      let ss = 0;
+      for (let u = 0; u < nUnits; u++) {
+        const r = roleBuf[u];
+        if (r === 0) {
+          ifBuf[u] = 0;
+          continue;
+        }
+        const dy = yByPeriod[yCur + u] - yByPeriod[yBase + u];
+        const v = r === 1 ? (n * w[u] * (dy - mu1)) / s1 : (-n * w[u] * (dy - mu0)) / s0;
+        ifBuf[u] = v;
+        ss += v * v;
+        if (r === 1) usedTreated[u] = 1;
+        else usedAsControl[u] = 1;
+      }
+      attgt.push({ group: g, time: t, e, basePeriod: periods[base], estimate: att, se: Math.sqrt(ss) / n, nTreated: s1, nControl: s0 });
+
+      addCell(eventT, groupShare[gi], att, gi);
+      if (post) {
+        let gt = groupTargets[gi];
+        if (!gt) gt = groupTargets[gi] = newTarget(nUnits, nGroups, 'equal');
+        addCell(gt, 1, att, gi);
+        let ct = calendarTargets[cur];
+        if (!ct) ct = calendarTargets[cur] = newTarget(nUnits, nGroups, 'share');
+        addCell(ct, groupShare[gi], att, gi);
+        addCell(simple, groupShare[gi], att, gi);
+      }
+      if (e >= window[0] && e <= window[1]) {
+        addCell(windowTarget, s1 / n, att, gi);
+        for (let u = 0; u < nUnits; u++) {
+          if (roleBuf[u] === 1) {
+            windowMember[u] += w[u];
+            windowMemberAtt[u] += w[u] * att;
+            usedTreatedWindow[u] = 1;
+          }
+        }
+      }
+      scatter(ifBuf, nUnits);
+    }
+  }
+
+  /** Registers a cell with a target; its IF is scattered once the cell's targets are known. */
+  function addCell(target: Target, coef: number, att: number, gi: number): void {
+    target.coefSum += coef;
+    target.weightedAtt += coef * att;
+    target.attByGroup[gi] += att;
+    target.cellsByGroup[gi] += 1;
+    target.cells++;
+    cellTargets.push(target);
+    cellCoefs.push(coef);
+  }
+  function scatter(inf: Float64Array, len: number): void {
+    for (let k = 0; k < cellTargets.length; k++) {
+      const dst = cellTargets[k].inf;
+      const c = cellCoefs[k];
+      if (c === 0) continue;
+      for (let u = 0; u < len; u++) dst[u] += c * inf[u];
+    }
+  }
+
+  for (const [g, ts] of noControls) {
+    warnings.push(`cohort ${g} has no valid control units (${control === 'never' ? 'never treated' : 'not yet treated'}) in period${ts.length > 1 ? 's' : ''} ${rangeText(ts)}: those ATT(g, t) are not estimated`);
+  }
+  for (const [g, ts] of noTreated) {
+    warnings.push(`cohort ${g} has no unit observed at both the period and its base period in period${ts.length > 1 ? 's' : ''} ${rangeText(ts)}: those ATT(g, t) are not estimated`);
+  }
+  requireCells(attgt.filter((c) => c.nTreated > 0).length, fn, warnings);
+
+  // Finish the targets: normalise, add the estimated-weights term.
+  const finishShare = (t: Target): number => {
+    const S = t.coefSum;
+    const est = t.weightedAtt / S;
+    const inf = t.inf;
+    for (let u = 0; u < nUnits; u++) inf[u] /= S;
+    if (t.kind === 'share') {
+      // Weights P(G = g_k)/Σ P(G = g_k'): their sampling variation adds (M_ik − p_k)-terms (did's wif).
+      const wAtt = t.weightedAtt;
+      for (let u = 0; u < nUnits; u++) {
+        const gi = groupIndex[u];
+        if (gi < 0) continue;
+        const a = w[u] * t.attByGroup[gi];
+        const b = w[u] * t.cellsByGroup[gi];
+        if (b === 0) continue;
+        inf[u] += (a - wAtt) / S - ((b - S) * wAtt) / (S * S);
+      }
+      // Units outside every keeper group get (0 − wAtt)/S − (0 − S)·wAtt/S² = 0: nothing to add.
+    }
+    return est;
+  };
+  const seOf = (inf: Float64Array): number => {
+    let ss = 0;
+    for (let u = 0; u < nUnits; u++) ss += inf[u] * inf[u];
+    return Math.sqrt(ss) / n;
+  };
+
+  const eventTimes = [...eventTargets.keys()].sort((a, b) => a - b);
+  const eventEst = new Map<number, number>();
+  for (const e of eventTimes) {
+    const t = eventTargets.get(e)!;
+    if (t.coefSum === 0) continue;
+    eventEst.set(e, finishShare(t));
+  }
+  const simpleEst = simple.cells > 0 ? finishShare(simple) : NaN;
+
+  // Window: weights are treated units observed per cell (p_k = m_k / n), so its weight IF is per unit.
+  let windowEst = NaN;
+  if (windowTarget.cells > 0) {
+    const S = windowTarget.coefSum;
+    const wAtt = windowTarget.weightedAtt;
+    windowEst = wAtt / S;
+    const inf = windowTarget.inf;
+    for (let u = 0; u < nUnits; u++) {
+      inf[u] /= S;
+      if (windowMember[u] !== 0) inf[u] += (windowMemberAtt[u] - wAtt) / S - ((windowMember[u] - S) * wAtt) / (S * S);
+    }
+  }
+
+  // Group aggregate: each cohort's average post effect, then weighted by cohort share (with its weight IF).
+  const groupEst: number[] = [];
+  const groupOverall = newTarget(nUnits, nGroups, 'share');
+  for (let gi = 0; gi < nGroups; gi++) {
+    const t = groupTargets[gi];
+    if (!t) continue;
+    const est = finishShare(t);
+    groupEst[gi] = est;
+    groupOverall.coefSum += groupShare[gi];
+    groupOverall.weightedAtt += groupShare[gi] * est;
+    groupOverall.attByGroup[gi] += est;
+    groupOverall.cellsByGroup[gi] += 1;
+    groupOverall.cells++;
+    const c = groupShare[gi];
+    for (let u = 0; u < nUnits; u++) groupOverall.inf[u] += c * t.inf[u];
+  }
+  const groupOverallEst = groupOverall.cells > 0 ? finishShare(groupOverall) : NaN;
+
+  // Calendar and dynamic aggregates: plain means of their parts (fixed weights, no weight IF).
+  const calendarEst: number[] = [];
+  const calendarOverall = newTarget(nUnits, nGroups, 'equal');
+  for (let p = 0; p < nPeriods; p++) {
+    const t = calendarTargets[p];
+    if (!t) continue;
+    calendarEst[p] = finishShare(t);
+    addTo(calendarOverall, t, calendarEst[p]);
+  }
+  const calendarOverallEst = calendarOverall.cells > 0 ? finishShare(calendarOverall) : NaN;
+  const dynamicOverall = newTarget(nUnits, nGroups, 'equal');
+  for (const e of eventTimes) {
+    if (e < 0 || !eventEst.has(e)) continue;
+    addTo(dynamicOverall, eventTargets.get(e)!, eventEst.get(e)!);
+  }
+  const dynamicOverallEst = dynamicOverall.cells > 0 ? finishShare(dynamicOverall) : NaN;
+
+  function addTo(dst: Target, part: Target, est: number): void {
+    dst.coefSum += 1;
+    dst.weightedAtt += est;
+    dst.cells++;
+    for (let u = 0; u < nUnits; u++) dst.inf[u] += part.inf[u];
+  }
+
+  // Standard errors: analytic, then the multiplier bootstrap where asked.
+  const pathTimes = eventTimes.filter((e) => e >= eventRange[0] && e <= eventRange[1] && eventEst.has(e));
+  const windowLacking: number[] = [];
+  const haveE = new Set(eventEst.keys());
+  for (let e = window[0]; e <= window[1]; e++) if (!haveE.has(e)) windowLacking.push(e);
+  if (windowLacking.length === window[1] - window[0] + 1) {
+    warnings.push(`no cohort is observed at event times ${window[0]}..${window[1]} (the window): the window ATT cannot be estimated yet (too early to judge)`);
+  } else if (windowLacking.length > 0) {
+    warnings.push(`the window ${window[0]}..${window[1]} reaches beyond the data: event times ${rangeText(windowLacking)} are not observed for any cohort`);
+  }
+
+  interface Column {
+    inf: Float64Array;
+    est: number;
+    se: number;
+  }
+  const col = (t: Target, est: number): Column => ({ inf: t.inf, est, se: Number.isNaN(est) ? NaN : seOf(t.inf) });
+  const pathCols = pathTimes.map((e) => col(eventTargets.get(e)!, eventEst.get(e)!));
+  const simpleCol = col(simple, simpleEst);
+  const groupCol = col(groupOverall, groupOverallEst);
+  const dynamicCol = col(dynamicOverall, dynamicOverallEst);
+  const calendarCol = col(calendarOverall, calendarOverallEst);
+  const windowCol = col(windowTarget, windowEst);
+  const z = normalQuantile(1 - alpha / 2, 0, 1);
+  let criticalValue = z;
+  let bootstrapNote: string | null = null;
+  if (opts.bootstrap) {
+    const cols = [...pathCols, simpleCol, groupCol, dynamicCol, calendarCol, windowCol].filter((c) => !Number.isNaN(c.est));
+    const boot = multiplierBootstrap(
+      cols.map((c) => c.inf),
+      active,
+      n,
+      opts.bootstrap.draws,
+      opts.bootstrap.seed,
+      opts.bootstrap.progress ?? false,
+    );
+    boot.se.forEach((s, j) => {
+      cols[j].se = s;
+    });
+    const pathIdx = pathCols.map((c) => cols.indexOf(c)).filter((j) => j >= 0);
+    criticalValue = simultaneousCritical(boot.draws, boot.nDraws, cols.length, pathIdx, boot.se, alpha);
+    bootstrapNote = `multiplier bootstrap, ${opts.bootstrap.draws} draws, seed ${opts.bootstrap.seed}; simultaneous critical value ${criticalValue.toFixed(3)}`;
+  }
+
+  // Pre-trend: Wald test that the pre-period event-time effects are jointly zero, on the IF covariance.
+  const preIdx = pathTimes.map((e, j) => (e < 0 && pathCols[j].se > 0 ? j : -1)).filter((j) => j >= 0);
+  const preTrend = preIdx.length > 0 ? waldTest(preIdx.map((j) => pathCols[j]), n) : null;
+
+  const nTreatedAll = countMarked(usedTreated);
+  const nControlAll = countMarked(usedAsControl);
+  const diagnostics = (extra: Record<string, unknown>): Record<string, unknown> => ({
+    control,
+    anticipation,
+    basePeriod,
+    cells: attgt.length,
+    standardErrors: bootstrapNote ?? 'influence function (analytic)',
+    warnings,
+    ...extra,
+  });
+  const estimate = (estimand: string, c: Column, extra: Record<string, unknown>, nTreated = nTreatedAll): Estimate => ({
+    method: 'did_staggered',
+    estimand,
+    estimate: c.est,
+    se: c.se,
+    ci: [c.est - z * c.se, c.est + z * c.se],
+    nTreated,
+    nControl: nControlAll,
+    diagnostics: diagnostics(extra),
+  });
+
+  const effect = (est: number, se: number, crit: number): AggregatedEffect => ({ estimate: est, se, lower: est - crit * se, upper: est + crit * se });
+  return {
+    attgt,
+    aggregates: {
+      simple: estimate('ATT (simple: post-treatment cells weighted by cohort size)', simpleCol, {}),
+      group: estimate('ATT (group: cohort averages weighted by cohort size)', groupCol, {}),
+      calendar: estimate('ATT (calendar: average over calendar periods)', calendarCol, {}),
+      dynamic: estimate('ATT (event time: average over e >= 0)', dynamicCol, {}),
+      window: estimate('ATT', windowCol, { window, eventTimesMissing: windowLacking }, countMarked(usedTreatedWindow)),
+    },
+    groupEffects: groups
+      .map((g, gi) => (groupTargets[gi] ? { group: g, ...effect(groupEst[gi], seOf(groupTargets[gi]!.inf), z) } : null))
+      .filter((x): x is AggregatedEffect & { group: number } => x !== null),
+    calendarEffects: Array.from(periods)
+      .map((t, p) => (calendarTargets[p] ? { time: t, ...effect(calendarEst[p], seOf(calendarTargets[p]!.inf), z) } : null))
+      .filter((x): x is AggregatedEffect & { time: number } => x !== null),
+    eventStudy: pathTimes.map((e, j) => ({ e, ...effect(pathCols[j].est, pathCols[j].se, criticalValue) })),
+    preTrend,
+    criticalValue,
+    warnings,
+  };
+}
+
+function countMarked(mark: Uint8Array): number {
+  let c = 0;
+  for (let i = 0; i < mark.length; i++) c += mark[i];
+  return c;
+}
+
+/**
+ * Multiplier bootstrap on influence functions: each draw multiplies every
+ * unit's influence by a Rademacher sign and sums, giving the estimate's
+ * perturbation; the standard error is the draws' interquartile range scaled to
+ * a normal's (robust, as in did's `mboot`). Returns the draws (column-major,
+ * `draws[j * nDraws + b]`) for the simultaneous band.
+ */
+function multiplierBootstrap(
+  infs: Float64Array[],
+  active: Uint8Array,
+  n: number,
+  nDraws: number,
+  seed: number,
+  progress: boolean,
+): { se: number[]; draws: Float64Array; nDraws: number } {
+  const rng = createRng(seed);
+  const nUnits = active.length;
+  const J = infs.length;
+  const draws = new Float64Array(J * nDraws);
+  const sign = new Float64Array(nUnits);
+  const bar = progress && process.stderr.isTTY ? startProgress(nDraws) : null;
+  for (let b = 0; b < nDraws; b++) {
+    // 32 Rademacher signs per uniform draw keeps the generator out of the hot loop.
+    let bits = 0;
+    let left = 0;
+    for (let u = 0; u < nUnits; u++) {
+      if (left === 0) {
+        bits = rng.int(4294967296) >>> 0;
+        left = 32;
+      }
+      sign[u] = bits & 1 ? 1 : -1;
+      bits >>>= 1;
+      left--;
+    }
+    for (let j = 0; j < J; j++) {
+      const inf = infs[j];
+      let s = 0;
+      for (let u = 0; u < nUnits; u++) s += sign[u] * inf[u];
+      draws[j * nDraws + b] = s / n;
+    }
+    if (bar && (b & 15) === 0) bar.update(b);
+  }
+  bar?.stop();
+  const qScale = normalQuantile(0.75, 0, 1) - normalQuantile(0.25, 0, 1);
+  const se: number[] = [];
+  const sorted = new Float64Array(nDraws);
+  for (let j = 0; j < J; j++) {
+    sorted.set(draws.subarray(j * nDraws, (j + 1) * nDraws));
+    sorted.sort();
+    se.push((quantileType1(sorted, 0.75) - quantileType1(sorted, 0.25)) / qScale);
+  }
+  return { se, draws, nDraws };
+}
+
+/** The inverse of the empirical distribution function (R's quantile type 1). */
+function quantileType1(sorted: Float64Array, p: number): number {
+  const k = Math.max(1, Math.ceil(sorted.length * p));
+  return sorted[k - 1];
+}
+
+/** The (1 − alpha) quantile of max_j |draw_j| / se_j over the columns of the band. */
+function simultaneousCritical(draws: Float64Array, nDraws: number, J: number, idx: number[], se: number[], alpha: number): number {
+  const usable = idx.filter((j) => se[j] > 0 && j < J);
+  if (usable.length === 0) return normalQuantile(1 - alpha / 2, 0, 1);
+  const maxT = new Float64Array(nDraws);
+  for (let b = 0; b < nDraws; b++) {
+    let m = 0;
+    for (const j of usable) {
+      const v = Math.abs(draws[j * nDraws + b]) / se[j];
+      if (v > m) m = v;
+    }
+    maxT[b] = m;
+  }
+  maxT.sort();
+  return quantileType1(maxT, 1 - alpha);
+}
+
+/** Wald statistic θ' V⁻¹ θ with V = IF'IF / n², by Cholesky; near-singular directions are dropped (df = rank). */
+function waldTest(cols: { inf: Float64Array; est: number }[], n: number): { statistic: number; df: number; pValue: number } {
+  const k = cols.length;
+  const V = new Float64Array(k * k);
+  const len = cols[0].inf.length;
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      const x = cols[a].inf;
+      const y = cols[b].inf;
+      for (let u = 0; u < len; u++) s += x[u] * y[u];
+      V[a * k + b] = V[b * k + a] = s / (n * n);
+    }
+  }
+  // Cholesky with pivots that vanish skipped (a rank-deficient V tests fewer directions).
+  const L = new Float64Array(k * k);
+  const keep: boolean[] = [];
+  for (let j = 0; j < k; j++) {
+    let diag = V[j * k + j];
+    for (let m = 0; m < j; m++) if (keep[m]) diag -= L[j * k + m] * L[j * k + m];
+    keep[j] = diag > 1e-12 * V[j * k + j] && diag > 0;
+    if (!keep[j]) continue;
+    const ljj = Math.sqrt(diag);
+    L[j * k + j] = ljj;
+    for (let i = j + 1; i < k; i++) {
+      let s = V[i * k + j];
+      for (let m = 0; m < j; m++) if (keep[m]) s -= L[i * k + m] * L[j * k + m];
+      L[i * k + j] = s / ljj;
+    }
+  }
+  // Solve L z = θ over the kept coordinates; statistic = |z|².
+  const zv = new Float64Array(k);
+  let stat = 0;
+  let df = 0;
+  for (let i = 0; i < k; i++) {
+    if (!keep[i]) continue;
+    let s = cols[i].est;
+    for (let m = 0; m < i; m++) if (keep[m]) s -= L[i * k + m] * zv[m];
+    zv[i] = s / L[i * k + i];
+    stat += zv[i] * zv[i];
+    df++;
+  }
+  return { statistic: stat, df, pValue: df > 0 ? 1 - chisquareCdf(stat, df) : NaN };
+}
+
+function startProgress(total: number): { update(v: number): void; stop(): void } {
+  const bar = new cliProgress.SingleBar({ format: 'bootstrap [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0);
+  return { update: (v) => bar.update(v), stop: () => bar.stop() };
+}
