@@ -16,6 +16,9 @@ export * from './stats/dists';
 export * from './stats/design';
 export * from './stats/ols';
 export * from './stats/vcov';
+export * from './stats/linalg';
+export * from './stats/logit';
+export * from './stats/bootstrap';
 
 // causal: cross-sectional estimators (naive, regression, propensity, matching, weighting, balance)
 

@@ -1,6 +1,7 @@
 import type { Design } from './design';
 import type { OlsFit } from './ols';
 import { criticalValue, twoSidedP } from './dists';
+import { sandwichProduct as sandwich, weightedGram } from './linalg';
 
 /** Cluster labels: dense integer codes or any labels. */
 export type ClusterLabels = Int32Array | readonly (string | number)[];
@@ -40,45 +41,6 @@ export function clusterCodes(labels: ClusterLabels): { codes: Int32Array; groups
     codes[i] = c;
   }
   return { codes, groups: seen.size };
-}
-
-// B M B for symmetric p×p row-major B and M.
-function sandwich(bread: Float64Array, meat: Float64Array, p: number, scale: number): Float64Array {
-  const tmp = new Float64Array(p * p);
-  for (let r = 0; r < p; r++)
-    for (let c = 0; c < p; c++) {
-      let s = 0;
-      for (let k = 0; k < p; k++) s += bread[r * p + k] * meat[k * p + c];
-      tmp[r * p + c] = s;
-    }
-  const out = new Float64Array(p * p);
-  for (let r = 0; r < p; r++)
-    for (let c = r; c < p; c++) {
-      let s = 0;
-      for (let k = 0; k < p; k++) s += tmp[r * p + k] * bread[k * p + c];
-      out[r * p + c] = s * scale;
-      out[c * p + r] = s * scale;
-    }
-  return out;
-}
-
-// Σ_i ω_i x_i x_iᵀ, column by column so that each inner loop runs over contiguous memory.
-function weightedGram(X: Design, omega: Float64Array): Float64Array {
-  const { n, p } = X;
-  const out = new Float64Array(p * p);
-  const t = new Float64Array(n);
-  for (let j = 0; j < p; j++) {
-    const offj = j * n;
-    for (let i = 0; i < n; i++) t[i] = omega[i] * X.x[offj + i];
-    for (let k = j; k < p; k++) {
-      const offk = k * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += t[i] * X.x[offk + i];
-      out[j * p + k] = s;
-      out[k * p + j] = s;
-    }
-  }
-  return out;
 }
 
 /**

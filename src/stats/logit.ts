@@ -1,0 +1,214 @@
+import { EstimationError } from '../core/errors';
+import type { Design } from './design';
+import { choleskyInverse, choleskyScaled, choleskySolve, linearPredictor, weightedGram } from './linalg';
+
+/** A logistic regression fit. */
+export interface LogitFit {
+  coef: Float64Array;
+  names: string[];
+  /** Fitted probabilities. */
+  fitted: Float64Array;
+  /** Linear predictor Xβ (the logit of `fitted`). */
+  linear: Float64Array;
+  /** Model-based variance (inverse Fisher information), p×p row-major. */
+  vcov: Float64Array;
+  se: Float64Array;
+  logLik: number;
+  deviance: number;
+  iterations: number;
+  converged: boolean;
+  n: number;
+  p: number;
+  /** Rows whose fitted probability is numerically 0 or 1 (a sign of quasi-separation). */
+  nExtreme: number;
+}
+
+const EXTREME = 1e-10;
+
+function sigmoid(eta: number): number {
+  return eta >= 0 ? 1 / (1 + Math.exp(-eta)) : Math.exp(eta) / (1 + Math.exp(eta));
+}
+
+function binomialDeviance(y: Float64Array, mu: Float64Array, w: Float64Array | undefined): number {
+  let dev = 0;
+  for (let i = 0; i < y.length; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi === 0) continue;
+    const m = mu[i];
+    if (y[i] === 1) dev -= 2 * wi * Math.log(m);
+    else if (y[i] === 0) dev -= 2 * wi * Math.log(1 - m);
+    else dev -= 2 * wi * (y[i] * Math.log(m / y[i]) + (1 - y[i]) * Math.log((1 - m) / (1 - y[i])));
+  }
+  return dev;
+}
+
+/**
+ * Finds a covariate that (quasi-)separates the outcome on its own: every unit
+ * with y = 1 on one side of a threshold and every unit with y = 0 on the
+ * other (ties allowed). Returns its index or -1.
+ *
+ * @example
+ * separatingColumn(X, y); // => 3 when X.names[3] splits treated from controls
+ */
+export function separatingColumn(X: Design, y: Float64Array, weights?: Float64Array): number {
+  const { n, p } = X;
+  for (let j = 0; j < p; j++) {
+    if (X.names[j] === '(Intercept)') continue;
+    let min1 = Infinity, max1 = -Infinity, min0 = Infinity, max0 = -Infinity;
+    const off = j * n;
+    for (let i = 0; i < n; i++) {
+      if (weights && weights[i] === 0) continue;
+      const v = X.x[off + i];
+      if (y[i] === 1) {
+        if (v < min1) min1 = v;
+        if (v > max1) max1 = v;
+      } else {
+        if (v < min0) min0 = v;
+        if (v > max0) max0 = v;
+      }
+    }
+    if (min0 === max0 && min1 === max1 && min0 === min1) continue; // constant: not separating
+    if (max0 <= min1 || max1 <= min0) return j;
+  }
+  return -1;
+}
+
+/**
+ * Logistic regression by Newton–Raphson (= IRLS) on the scaled information
+ * matrix, with step halving when the deviance rises. Converges when the
+ * relative change in deviance is below `tol` (R's glm uses 1e-8; the default
+ * here is tighter). Perfect or quasi-separation is an EstimationError naming
+ * the covariate when one covariate alone separates the outcome.
+ *
+ * @example
+ * const fit = fitLogit(designMatrix([{ name: 'x', values: Float64Array.from([1, 2, 3, 4, 5, 6]) }]),
+ *                      Float64Array.from([0, 0, 1, 0, 1, 1]));
+ * fit.coef; // => Float64Array [-4.34…, 1.24…]
+ */
+export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Array; maxIter?: number; tol?: number } = {}): LogitFit {
+  const { n, p } = X;
+  const w = opts.weights;
+  const maxIter = opts.maxIter ?? 50;
+  const tol = opts.tol ?? 1e-10;
+  if (!(y instanceof Float64Array) || y.length !== n) throw new RangeError(`fitLogit: \`y\` must be a Float64Array with ${n} rows`);
+  for (let i = 0; i < n; i++) {
+    if (!(y[i] >= 0 && y[i] <= 1)) throw new RangeError(`fitLogit: \`y\` must be 0/1 (or a share in [0, 1]), got ${y[i]} at row index ${i}`);
+  }
+  if (w) {
+    if (w.length !== n) throw new RangeError(`fitLogit: \`weights\` has ${w.length} rows, the design has ${n}`);
+    for (let i = 0; i < n; i++) if (!(w[i] >= 0) || !Number.isFinite(w[i])) throw new RangeError(`fitLogit: \`weights\` must be finite and >= 0, got ${w[i]} at row index ${i}`);
+  }
+  let sw = 0, swy = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w ? w[i] : 1;
+    sw += wi;
+    swy += wi * y[i];
+  }
+  if (swy === 0 || swy === sw) throw new EstimationError(`fitLogit: the outcome is ${swy === 0 ? 'always 0' : 'always 1'}; there is nothing to model`);
+
+  const beta = new Float64Array(p);
+  const icpt = X.names.indexOf('(Intercept)');
+  if (icpt >= 0) beta[icpt] = Math.log(swy / (sw - swy));
+  const eta = new Float64Array(n);
+  const mu = new Float64Array(n);
+  const omega = new Float64Array(n);
+  const resid = new Float64Array(n);
+  const scratch = new Float64Array(n);
+  const evaluate = (b: Float64Array): number => {
+    linearPredictor(X, b, eta);
+    for (let i = 0; i < n; i++) mu[i] = sigmoid(eta[i]);
+    return binomialDeviance(y, mu, w);
+  };
+  let dev = evaluate(beta);
+  let converged = false;
+  let iterations = 0;
+  let info: Float64Array = new Float64Array(0);
+  const trial = new Float64Array(p);
+  for (iterations = 1; iterations <= maxIter; iterations++) {
+    for (let i = 0; i < n; i++) {
+      const wi = w ? w[i] : 1;
+      omega[i] = wi * mu[i] * (1 - mu[i]);
+      resid[i] = wi * (y[i] - mu[i]);
+    }
+    info = weightedGram(X, omega, scratch);
+    const grad = new Float64Array(p);
+    for (let j = 0; j < p; j++) {
+      const off = j * n;
+      let s = 0;
+      for (let i = 0; i < n; i++) s += X.x[off + i] * resid[i];
+      grad[j] = s;
+    }
+    const chol = choleskyScaled(info, p);
+    if ('dependent' in chol) {
+      const sep = separatingColumn(X, y, w);
+      if (sep >= 0) throw separationError(X, sep);
+      throw new EstimationError(`fitLogit: singular information matrix at column \`${X.names[chol.dependent]}\`: it is constant or a combination of the columns before it`);
+    }
+    const step = choleskySolve(chol, grad, p);
+    let scale = 1;
+    let newDev = NaN;
+    for (let half = 0; half < 30; half++) {
+      for (let j = 0; j < p; j++) trial[j] = beta[j] + scale * step[j];
+      newDev = evaluate(trial);
+      if (Number.isFinite(newDev) && newDev <= dev * (1 + 1e-12) + 1e-12) break;
+      scale /= 2;
+    }
+    beta.set(trial);
+    const change = Math.abs(newDev - dev) / (Math.abs(newDev) + 0.1);
+    dev = newDev;
+    if (change < tol) {
+      converged = true;
+      break;
+    }
+  }
+  iterations = Math.min(iterations, maxIter);
+  let nExtreme = 0;
+  for (let i = 0; i < n; i++) if ((w ? w[i] > 0 : true) && (mu[i] < EXTREME || mu[i] > 1 - EXTREME)) nExtreme++;
+  if (nExtreme > 0 || !converged) {
+    const sep = separatingColumn(X, y, w);
+    if (sep >= 0) throw separationError(X, sep);
+    if (!converged) {
+      throw new EstimationError(
+        `fitLogit: did not converge in ${maxIter} iterations` +
+          (nExtreme > 0 ? ` and ${nExtreme} fitted probabilities are numerically 0 or 1: the covariates together separate the outcome (quasi-separation); drop or coarsen some` : ''),
+      );
+    }
+  }
+  // Information at the final coefficients.
+  for (let i = 0; i < n; i++) omega[i] = (w ? w[i] : 1) * mu[i] * (1 - mu[i]);
+  info = weightedGram(X, omega, scratch);
+  const chol = choleskyScaled(info, p);
+  if ('dependent' in chol) throw new EstimationError(`fitLogit: singular information matrix at column \`${X.names[chol.dependent]}\``);
+  const vcov = choleskyInverse(chol, p);
+  const se = new Float64Array(p);
+  for (let j = 0; j < p; j++) se[j] = Math.sqrt(vcov[j * p + j]);
+  let logLik = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi === 0) continue;
+    if (y[i] > 0) logLik += wi * y[i] * Math.log(mu[i]);
+    if (y[i] < 1) logLik += wi * (1 - y[i]) * Math.log(1 - mu[i]);
+  }
+  return {
+    coef: beta,
+    names: X.names.slice(),
+    fitted: Float64Array.from(mu),
+    linear: Float64Array.from(eta),
+    vcov,
+    se,
+    logLik,
+    deviance: dev,
+    iterations,
+    converged,
+    n,
+    p,
+    nExtreme,
+  };
+}
+
+function separationError(X: Design, j: number): EstimationError {
+  return new EstimationError(
+    `fitLogit: perfect or quasi-separation on covariate \`${X.names[j]}\`: on its own it splits the 1s from the 0s, ` +
+      'so its coefficient runs off to infinity and the fitted probabilities to 0 or 1; drop it, coarsen it, or match exactly on it',
+  );
+}
