@@ -1,17 +1,8 @@
+import type { AttributionModelName } from '../core/estimate';
 import { EncodedPaths, PathCounts, encodePaths } from './paths';
 
-/** The attribution models, by the names of CONTRACT §3. */
-export const ATTRIBUTION_MODELS = [
-  'first_touch',
-  'last_touch',
-  'linear',
-  'time_decay',
-  'position_based',
-  'markov',
-  'shapley',
-  'causal',
-] as const;
-export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];
+/** An attribution model by its CONTRACT §3 name (the list lives in core/estimate). */
+export type AttributionModel = AttributionModelName;
 
 /**
  * What every attribution model returns.
