@@ -25,8 +25,15 @@ export * from './stats/bootstrap';
 // causal: panel estimators (before-after, did, twfe, bacon, staggered, event study)
 
 // attribution: journeys, rules, markov, shapley, causal credit
+export * from './attribution/paths';
+export * from './attribution/result';
+export * from './attribution/rules';
+export * from './attribution/markov';
+export * from './attribution/shapley';
+export * from './attribution/attribute';
 
 // compare, refutation, roi
 
 // plot and report
 export * from './plot/display';
+export * from './report/render-report';
