@@ -37,3 +37,4 @@ export * from './attribution/attribute';
 // plot and report
 export * from './plot/display';
 export * from './report/render-report';
+export * from './report/render-report';

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Screenshots an HTML file (a study report, an exported notebook) in headless
+// Chromium, page by page, to check by eye that it renders and its charts draw:
+//   node scripts/screenshot-html.mjs reports/demo.html /tmp/demo   # → /tmp/demo-0.png, -1.png, …
+//   PDF=1 node scripts/screenshot-html.mjs reports/demo.html /tmp/demo   # also /tmp/demo.pdf (print CSS)
+//   PRINT=1 …   # screenshots with the print stylesheet applied
+// Console errors in the page are printed and make the exit code 1.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const [file, prefix = '/tmp/screenshot'] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: node scripts/screenshot-html.mjs FILE.html [OUT_PREFIX]');
+  process.exit(2);
+}
+const width = 1200;
+const pageHeight = 1500;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
+const errors = [];
+try {
+  const page = await browser.newPage({ viewport: { width, height: pageHeight } });
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(String(e)));
+  if (process.env.PRINT) await page.emulateMedia({ media: 'print' });
+  await page.goto(pathToFileURL(resolve(file)).href, { waitUntil: 'load' });
+  await page.waitForTimeout(1500);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  const shots = [];
+  for (let y = 0, i = 0; y < height; y += pageHeight, i++) {
+    const path = `${prefix}-${i}.png`;
+    await page.screenshot({ path, fullPage: true, clip: { x: 0, y, width, height: Math.min(pageHeight, height - y) } });
+    shots.push(path);
+  }
+  console.log(`${height}px tall → ${shots.join(' ')}`);
+  if (process.env.PDF) {
+    await page.pdf({ path: `${prefix}.pdf`, format: 'A4', printBackground: true });
+    console.log(`print version → ${prefix}.pdf`);
+  }
+} finally {
+  await browser.close();
+}
+if (errors.length) {
+  console.error(`console errors:\n  ${errors.join('\n  ')}`);
+  process.exit(1);
+}
