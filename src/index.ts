@@ -37,4 +37,3 @@ export * from './attribution/attribute';
 // plot and report
 export * from './plot/display';
 export * from './report/render-report';
-export * from './report/render-report';
