@@ -1,8 +1,7 @@
-import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
-import chisquareCdf from '@stdlib/stats-base-dists-chisquare-cdf';
 import cliProgress from 'cli-progress';
 import type { Estimate } from '../core/estimate';
 import { EstimationError } from '../core/errors';
+import { chisqCdf, normalQuantile } from '../stats/dists';
 import { createRng } from '../stats/rng';
 import { densePanel, requireCells, type PanelInput } from './panel-input';
 
@@ -698,7 +697,7 @@ function waldTest(cols: { inf: Float64Array; est: number }[], n: number): { stat
     stat += zv[i] * zv[i];
     df++;
   }
-  return { statistic: stat, df, pValue: df > 0 ? 1 - chisquareCdf(stat, df) : NaN };
+  return { statistic: stat, df, pValue: df > 0 ? 1 - chisqCdf(stat, df) : NaN };
 }
 
 function startProgress(total: number): { update(v: number): void; stop(): void } {

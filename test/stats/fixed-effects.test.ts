@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { demeanOneWay, demeanTwoWay } from '../../src/stats/fixed-effects';
+import { fitOls } from '../../src/stats/ols';
+import { createRng } from '../../src/stats/rng';
+import type { Design } from '../../src/stats/design';
+
+/** Residuals of y on unit and period dummies, by QR: the reference the demeaning must equal. */
+function dummyResiduals(y: Float64Array, unit: Int32Array, nU: number, time: Int32Array, nT: number, w?: Float64Array): Float64Array {
+  const n = y.length;
+  const p = nU + nT - 1;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    x[unit[i] * n + i] = 1;
+    if (time[i] > 0) x[(nU + time[i] - 1) * n + i] = 1;
+  }
+  const X: Design = { n, p, names: Array.from({ length: p }, (_, j) => `d${j}`), x };
+  return fitOls(X, y, w ? { weights: w } : {}).residuals;
+}
+
+describe('demeanTwoWay', () => {
+  it('equals the residuals of a dummy regression on an unbalanced, weighted panel', () => {
+    const rng = createRng(3);
+    const nU = 30;
+    const nT = 8;
+    const unit: number[] = [];
+    const time: number[] = [];
+    for (let u = 0; u < nU; u++) for (let t = 0; t < nT; t++) if (rng.uniform() < 0.75 || t === 0) { unit.push(u); time.push(t); }
+    const n = unit.length;
+    const U = Int32Array.from(unit);
+    const T = Int32Array.from(time);
+    const y = Float64Array.from({ length: n }, (_, i) => unit[i] * 0.3 + time[i] * time[i] * 0.1 + rng.normal());
+    const w = Float64Array.from({ length: n }, (_, i) => 1 + (unit[i] % 3));
+    for (const weights of [undefined, w]) {
+      const expected = dummyResiduals(y, U, nU, T, nT, weights);
+      const col = Float64Array.from(y);
+      const rep = demeanTwoWay([col], U, nU, T, nT, { weights, tol: 1e-13 });
+      expect(rep.converged).toBe(true);
+      for (let i = 0; i < n; i++) expect(Math.abs(col[i] - expected[i])).toBeLessThan(1e-9);
+    }
+  });
+  it('converges in one sweep on a balanced panel', () => {
+    const U = Int32Array.of(0, 0, 0, 1, 1, 1);
+    const T = Int32Array.of(0, 1, 2, 0, 1, 2);
+    const y = Float64Array.of(1, 2, 4, 3, 5, 10);
+    const rep = demeanTwoWay([y], U, 2, T, 3);
+    expect(rep.iterations[0]).toBeLessThanOrEqual(2);
+    // y_it − ȳ_i − ȳ_t + ȳ by hand: ȳ_0 = 7/3, ȳ_1 = 6, ȳ_t = 2, 3.5, 7, ȳ = 25/6
+    expect(y[0]).toBeCloseTo(1 - 7 / 3 - 2 + 25 / 6, 12);
+    expect(y[5]).toBeCloseTo(10 - 6 - 7 + 25 / 6, 12);
+  });
+  it('rejects columns of the wrong length', () => {
+    expect(() => demeanTwoWay([new Float64Array(3)], Int32Array.of(0, 1), 2, Int32Array.of(0, 0), 1)).toThrow(RangeError);
+  });
+});
+
+describe('demeanOneWay', () => {
+  it('subtracts (weighted) group means', () => {
+    const y = Float64Array.of(1, 3, 10, 20);
+    demeanOneWay([y], Int32Array.of(0, 0, 1, 1), 2, Float64Array.of(1, 3, 1, 1));
+    expect(Array.from(y)).toEqual([1 - 2.5, 3 - 2.5, -5, 5]);
+  });
+});
