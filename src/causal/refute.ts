@@ -1,0 +1,275 @@
+import type { Estimate } from '../core/estimate';
+import { createRng } from '../stats/rng';
+
+/**
+ * The cross-sectional input the estimators take (stream B's
+ * `CrossSectionInput`, restated structurally so refuters work with any
+ * estimator of that shape): one row per unit, a 0/1 treatment, covariates.
+ */
+export interface RefuteInput {
+  y: Float64Array;
+  treat: Float64Array;
+  covariates: { name: string; values: Float64Array | (string | null)[] }[];
+  weights?: Float64Array;
+  cluster?: Int32Array;
+}
+
+/** An estimator as the refuters call it. */
+export type RefuteEstimator = (input: RefuteInput) => Estimate;
+
+/** A refuter's verdict with its numbers and a reading in words. */
+export interface RefutationResult {
+  refuter: 'random_common_cause' | 'data_subset' | 'placebo_outcome' | 'placebo_dates';
+  passed: boolean;
+  method: string;
+  /** The original estimate and its SE. */
+  original: number;
+  originalSe: number;
+  /** The refuted estimate (mean over repetitions where there are several). */
+  refuted: number;
+  /** Each repetition's estimate. */
+  values: number[];
+  /** Repetitions where the estimator could not proceed. */
+  failures: number;
+  reading: string;
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(3)).toString();
+}
+
+function checkInput(fn: string, input: RefuteInput): number {
+  const n = input.y.length;
+  if (!(input.y instanceof Float64Array) || !(input.treat instanceof Float64Array)) throw new TypeError(`${fn}: \`input.y\` and \`input.treat\` must be Float64Array`);
+  if (input.treat.length !== n) throw new RangeError(`${fn}: \`input.treat\` has ${input.treat.length} rows, \`input.y\` has ${n}`);
+  for (const c of input.covariates) {
+    if (c.values.length !== n) throw new RangeError(`${fn}: covariate \`${c.name}\` has ${c.values.length} rows, \`input.y\` has ${n}`);
+  }
+  if (input.weights && input.weights.length !== n) throw new RangeError(`${fn}: \`input.weights\` has ${input.weights.length} rows, \`input.y\` has ${n}`);
+  if (input.cluster && input.cluster.length !== n) throw new RangeError(`${fn}: \`input.cluster\` has ${input.cluster.length} rows, \`input.y\` has ${n}`);
+  return n;
+}
+
+function checkSe(fn: string, e: Estimate): void {
+  if (!Number.isFinite(e.estimate) || !Number.isFinite(e.se) || e.se <= 0) {
+    throw new RangeError(`${fn}: the original ${e.method} estimate needs a finite estimate and a positive SE, got ${e.estimate} (SE ${e.se})`);
+  }
+}
+
+/**
+ * The rows `rows` of a cross-sectional input (every column subset alike).
+ *
+ * @example
+ * subsetCrossSection(input, Int32Array.from([0, 2])).y.length; // => 2
+ */
+export function subsetCrossSection(input: RefuteInput, rows: Int32Array): RefuteInput {
+  const pickF = (v: Float64Array) => {
+    const out = new Float64Array(rows.length);
+    for (let k = 0; k < rows.length; k++) out[k] = v[rows[k]];
+    return out;
+  };
+  const out: RefuteInput = {
+    y: pickF(input.y),
+    treat: pickF(input.treat),
+    covariates: input.covariates.map((c) => ({
+      name: c.name,
+      values: c.values instanceof Float64Array ? pickF(c.values) : Array.from(rows, (i) => (c.values as (string | null)[])[i]),
+    })),
+  };
+  if (input.weights) out.weights = pickF(input.weights);
+  if (input.cluster) {
+    const cl = new Int32Array(rows.length);
+    for (let k = 0; k < rows.length; k++) cl[k] = input.cluster[rows[k]];
+    out.cluster = cl;
+  }
+  return out;
+}
+
+function tryEstimate(estimator: RefuteEstimator, input: RefuteInput): Estimate | undefined {
+  try {
+    const e = estimator(input);
+    return Number.isFinite(e.estimate) ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Random common cause: add an independent random covariate and estimate
+ * again. A covariate unrelated to treatment and outcome should not move the
+ * estimate; passing means the mean shift over repetitions is under 0.25 SE
+ * and no single shift exceeds 1 SE. A failure points at an estimator that
+ * reacts to noise (an unstable model or matching).
+ *
+ * @example
+ * randomCommonCause(input, (x) => regressionAdjustment(x), { seed: 1 }).passed; // => true
+ */
+export function randomCommonCause(input: RefuteInput, estimator: RefuteEstimator, opts: { seed?: number; repetitions?: number; original?: Estimate } = {}): RefutationResult {
+  const n = checkInput('randomCommonCause', input);
+  const reps = opts.repetitions ?? 5;
+  if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`randomCommonCause: \`repetitions\` must be an integer ≥ 1, got ${reps}`);
+  const base = opts.original ?? estimator(input);
+  checkSe('randomCommonCause', base);
+  const rng = createRng(opts.seed ?? 1);
+  const values: number[] = [];
+  let failures = 0;
+  for (let r = 0; r < reps; r++) {
+    const noise = new Float64Array(n);
+    for (let i = 0; i < n; i++) noise[i] = rng.normal();
+    const e = tryEstimate(estimator, { ...input, covariates: [...input.covariates, { name: 'random_common_cause', values: noise }] });
+    if (e) values.push(e.estimate);
+    else failures++;
+  }
+  const shifts = values.map((v) => (v - base.estimate) / base.se);
+  const meanShift = shifts.reduce((a, b) => a + b, 0) / Math.max(1, shifts.length);
+  const maxShift = Math.max(0, ...shifts.map(Math.abs));
+  const refuted = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const passed = values.length > reps / 2 && Math.abs(meanShift) < 0.25 && maxShift <= 1;
+  const reading = passed
+    ? `Passed: adding a random covariate moved the ${base.method} estimate from ${fmt(base.estimate)} to ${fmt(refuted)} on average (${fmt(Math.abs(meanShift))} SE; at most ${fmt(maxShift)} SE), as it should not matter.`
+    : values.length <= reps / 2
+      ? `Failed: the estimator could not run in ${failures} of ${reps} repetitions once a random covariate was added.`
+      : `Failed: a random covariate that cannot matter moved the ${base.method} estimate from ${fmt(base.estimate)} to ${fmt(refuted)} on average (${fmt(Math.abs(meanShift))} SE; at most ${fmt(maxShift)} SE): the estimate reacts to noise in the model.`;
+  return { refuter: 'random_common_cause', passed, method: base.method, original: base.estimate, originalSe: base.se, refuted, values, failures, reading };
+}
+
+/**
+ * Data subset: estimate on random subsets (a `fraction` of rows, or of
+ * clusters when the input has them) and compare with the full-data estimate.
+ * Under the estimator's own SE a subset estimate should differ from the
+ * full one by about SE·√((1 − f)/f); passing means the root-mean-square of
+ * these standardised differences is at most 2 and at least 80 % of subset
+ * estimates lie inside the original 95 % interval. It fails when a few rows
+ * drive the estimate more than its SE admits.
+ *
+ * @example
+ * dataSubset(input, (x) => aipw(x), { fraction: 0.8, repetitions: 20, seed: 3 }).reading;
+ */
+export function dataSubset(
+  input: RefuteInput,
+  estimator: RefuteEstimator,
+  opts: { fraction?: number; repetitions?: number; seed?: number; original?: Estimate } = {},
+): RefutationResult {
+  const n = checkInput('dataSubset', input);
+  const f = opts.fraction ?? 0.8;
+  if (!(f > 0 && f < 1)) throw new RangeError(`dataSubset: \`fraction\` must be in (0, 1), got ${f}`);
+  const reps = opts.repetitions ?? 20;
+  if (!Number.isInteger(reps) || reps < 2) throw new RangeError(`dataSubset: \`repetitions\` must be an integer ≥ 2, got ${reps}`);
+  const base = opts.original ?? estimator(input);
+  checkSe('dataSubset', base);
+  const rng = createRng(opts.seed ?? 1);
+
+  // Sample whole clusters when the input is clustered, so that the subset keeps its dependence structure.
+  let units: Int32Array;
+  let unitOf: Int32Array;
+  if (input.cluster) {
+    const map = new Map<number, number>();
+    unitOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let u = map.get(input.cluster[i]);
+      if (u === undefined) {
+        u = map.size;
+        map.set(input.cluster[i], u);
+      }
+      unitOf[i] = u;
+    }
+    units = new Int32Array(map.size);
+  } else {
+    unitOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) unitOf[i] = i;
+    units = new Int32Array(n);
+  }
+  const nUnits = units.length;
+  const take = Math.max(2, Math.floor(f * nUnits));
+  const keep = new Uint8Array(nUnits);
+  const values: number[] = [];
+  let failures = 0;
+  for (let r = 0; r < reps; r++) {
+    for (let u = 0; u < nUnits; u++) units[u] = u;
+    // Partial Fisher–Yates: the first `take` entries are a uniform sample without replacement.
+    for (let k = 0; k < take; k++) {
+      const j = k + rng.int(nUnits - k);
+      const t = units[k];
+      units[k] = units[j];
+      units[j] = t;
+    }
+    keep.fill(0);
+    for (let k = 0; k < take; k++) keep[units[k]] = 1;
+    let m = 0;
+    for (let i = 0; i < n; i++) m += keep[unitOf[i]];
+    const rows = new Int32Array(m);
+    m = 0;
+    for (let i = 0; i < n; i++) if (keep[unitOf[i]]) rows[m++] = i;
+    const e = tryEstimate(estimator, subsetCrossSection(input, rows));
+    if (e) values.push(e.estimate);
+    else failures++;
+  }
+  const fEff = take / nUnits;
+  const scale = base.se * Math.sqrt((1 - fEff) / fEff);
+  const z = values.map((v) => (v - base.estimate) / scale);
+  const rms = Math.sqrt(z.reduce((a, b) => a + b * b, 0) / Math.max(1, z.length));
+  const inside = values.filter((v) => v >= base.ci[0] && v <= base.ci[1]).length / Math.max(1, values.length);
+  const refuted = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const enough = values.length > reps / 2;
+  const passed = enough && rms <= 2 && inside >= 0.8;
+  const what = `${reps} random ${(100 * f).toFixed(0)} % subsets${input.cluster ? ' of clusters' : ''}`;
+  const reading = !enough
+    ? `Failed: the estimator could not run on ${failures} of ${what}.`
+    : passed
+      ? `Passed: on ${what} the ${base.method} estimate stayed between ${fmt(lo)} and ${fmt(hi)} (full data ${fmt(base.estimate)}), a spread its standard error accounts for.`
+      : `Failed: on ${what} the ${base.method} estimate ranged from ${fmt(lo)} to ${fmt(hi)} (full data ${fmt(base.estimate)}), ${fmt(rms)} times the spread its standard error implies` +
+        `${inside < 0.8 ? `, and ${(100 * (1 - inside)).toFixed(0)} % of subsets fell outside its 95 % interval` : ''}: a few rows drive the estimate more than its interval admits.`;
+  return { refuter: 'data_subset', passed, method: base.method, original: base.estimate, originalSe: base.se, refuted, values, failures, reading };
+}
+
+/**
+ * Placebo outcome: estimate the "effect" of training on an outcome it cannot
+ * have changed — one measured before training (e.g. the outcome in the
+ * months before the baseline). Covariates named in `dropCovariates` are
+ * removed first (the placebo itself, or anything built from it). Fails when
+ * the placebo effect is both distinguishable from zero (its 95 % interval
+ * excludes 0) and material: at least 20 % of the original effect or of the
+ * original interval's half-width, whichever is larger. A failure means the
+ * trained and untrained differ in ways the covariates do not remove.
+ *
+ * @example
+ * placeboOutcome(input, (x) => aipw(x), { outcome: yBeforeBaseline, name: 'revenue 7–12 months before' }).passed;
+ */
+export function placeboOutcome(
+  input: RefuteInput,
+  estimator: RefuteEstimator,
+  opts: { outcome: Float64Array; name?: string; dropCovariates?: string[]; original?: Estimate },
+): RefutationResult {
+  const n = checkInput('placeboOutcome', input);
+  if (!(opts.outcome instanceof Float64Array) || opts.outcome.length !== n) {
+    throw new RangeError(`placeboOutcome: \`outcome\` must be a Float64Array of ${n} rows, got ${opts.outcome?.length}`);
+  }
+  const base = opts.original ?? estimator(input);
+  checkSe('placeboOutcome', base);
+  const drop = new Set(opts.dropCovariates ?? []);
+  const placebo = estimator({ ...input, y: opts.outcome, covariates: input.covariates.filter((c) => !drop.has(c.name)) });
+  return placeboVerdict('placebo_outcome', base, placebo, `on ${opts.name ?? 'the placebo outcome'}`);
+}
+
+/**
+ * The shared verdict of the placebo refuters (outcome and dates): fails when
+ * the placebo effect's interval excludes 0 and its size is material (≥ 20 %
+ * of max(|original|, original half-width)).
+ *
+ * @example
+ * placeboVerdict('placebo_dates', original, placebo, 'six months before the real completions').passed;
+ */
+export function placeboVerdict(refuter: 'placebo_outcome' | 'placebo_dates', base: Estimate, placebo: Estimate, where: string): RefutationResult {
+  const halfWidth = (base.ci[1] - base.ci[0]) / 2;
+  const material = 0.2 * Math.max(Math.abs(base.estimate), halfWidth);
+  const distinguishable = placebo.ci[0] > 0 || placebo.ci[1] < 0;
+  const passed = !(distinguishable && Math.abs(placebo.estimate) >= material);
+  const iv = `[${fmt(placebo.ci[0])}, ${fmt(placebo.ci[1])}]`;
+  const reading = passed
+    ? `Passed: the placebo "effect" ${where} is ${fmt(placebo.estimate)} (95 % interval ${iv})${distinguishable ? ', distinguishable from zero but too small to matter' : ', compatible with no effect'}, as training cannot have caused it (real estimate ${fmt(base.estimate)}).`
+    : `Failed: the placebo "effect" ${where} is ${fmt(placebo.estimate)} (95 % interval ${iv}), against a real estimate of ${fmt(base.estimate)}. Training cannot have caused it, so the ${base.method} comparison still carries a difference between trained and untrained employees (selection or a pre-existing trend).`;
+  return { refuter, passed, method: base.method, original: base.estimate, originalSe: base.se, refuted: placebo.estimate, values: [placebo.estimate], failures: 0, reading };
+}
