@@ -42,10 +42,10 @@ export interface ReplicationRecord {
  * pipeline (src/compare/replication.ts) so that this file stays free of it
  * and the plumbing can be tested alone.
  */
-let replicationRunner: ((task: SimulationTask) => ReplicationRecord) | undefined;
+let replicationRunner: ((task: SimulationTask) => Promise<ReplicationRecord>) | undefined;
 
 /** Installs the function that runs a `replication` task (see src/compare/replication.ts). */
-export function setReplicationRunner(fn: (task: SimulationTask) => ReplicationRecord): void {
+export function setReplicationRunner(fn: (task: SimulationTask) => Promise<ReplicationRecord>): void {
   replicationRunner = fn;
 }
 
@@ -55,10 +55,10 @@ export function setReplicationRunner(fn: (task: SimulationTask) => ReplicationRe
  * probe study has known bias 0 and coverage 95 %.
  *
  * @example
- * runSimulationTask({ kind: 'probe', scenario: 'a', replication: 0, seed: 7, employees: 0, months: 0,
- *   methods: ['m'], metric: 'y', window: [1, 12] }).estimates[0].truth; // => 10
+ * (await runSimulationTask({ kind: 'probe', scenario: 'a', replication: 0, seed: 7, employees: 0, months: 0,
+ *   methods: ['m'], metric: 'y', window: [1, 12] })).estimates[0].truth; // => 10
  */
-export function runSimulationTask(task: SimulationTask): ReplicationRecord {
+export async function runSimulationTask(task: SimulationTask): Promise<ReplicationRecord> {
   if (task.kind === 'probe') {
     const rng = createRng(task.seed);
     return {

@@ -8,10 +8,9 @@ import './replication';
 if (parentPort) {
   const port = parentPort;
   port.on('message', (msg: { id: number; task: SimulationTask }) => {
-    try {
-      port.postMessage({ id: msg.id, ok: true, record: runSimulationTask(msg.task) });
-    } catch (e) {
-      port.postMessage({ id: msg.id, ok: false, message: e instanceof Error ? e.message : String(e) });
-    }
+    runSimulationTask(msg.task).then(
+      (record) => port.postMessage({ id: msg.id, ok: true, record }),
+      (e: unknown) => port.postMessage({ id: msg.id, ok: false, message: e instanceof Error ? e.message : String(e) }),
+    );
   });
 }

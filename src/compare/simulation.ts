@@ -143,9 +143,11 @@ function inKernel(): boolean {
 /**
  * Runs tasks over `workers` worker threads (each started through tsx's
  * loader) and returns the records in task order, whatever order the workers
- * finish in, so the result does not depend on scheduling. Falls back to the
- * current thread when `workers` is 0, under the notebook kernel, or when a
- * worker cannot start.
+ * finish in, so the result does not depend on scheduling. Runs in the
+ * current thread when `workers` is 0, under the notebook kernel (its
+ * CommonJS build has no tsx loader to hand to a thread), or when the worker
+ * entry file is not found. A task that fails rejects the whole run, naming
+ * the replication.
  *
  * @example
  * await runSimulationTasks(tasks, { workers: 2, onRecord: () => bar.increment() });
@@ -157,11 +159,12 @@ export async function runSimulationTasks(
   const wanted = Math.min(opts.workers, tasks.length);
   const entry = join(moduleDir(), 'simulation-worker-entry.js');
   if (wanted < 1 || inKernel() || !existsSync(entry)) {
-    const records = tasks.map((t) => {
-      const r = runSimulationTask(t);
+    const records: ReplicationRecord[] = [];
+    for (const t of tasks) {
+      const r = await runSimulationTask(t);
       opts.onRecord?.(r);
-      return r;
-    });
+      records.push(r);
+    }
     return { records, workers: 0 };
   }
   const records: (ReplicationRecord | undefined)[] = new Array(tasks.length);
