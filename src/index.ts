@@ -9,6 +9,11 @@ export * from './core/resolve';
 
 // data: loading, validation, cleaning, panel, synthetic company
 export * from './data/flat-table';
+export * from './data/schema';
+export * from './data/load';
+export * from './data/panel';
+export * from './data/stack';
+export * from './data/synth';
 
 // stats: matrix kernels, ols, logit, vcov, distributions, bootstrap, rng
 export * from './stats/rng';
