@@ -1,3 +1,5 @@
+import type { Panel } from '../data/panel';
+
 /** What a study's data holds, as far as the Kirkpatrick/Phillips levels care. */
 export interface KirkpatrickInput {
   /** Training records with status `completed`. */
@@ -104,4 +106,28 @@ export function kirkpatrickLevels(input: KirkpatrickInput): KirkpatrickLevel[] {
       evidence: input.hasCosts === true ? 'costs are known, so benefits can be set against them' : 'no costs given (cost_per_learner, hours × hourly cost, or fixed cost)',
     },
   ];
+}
+
+/**
+ * The Kirkpatrick input read off a panel: completions (repeats included),
+ * enrolments (completions + drop-outs), scored first completions, metrics.
+ *
+ * @example
+ * kirkpatrickLevels(kirkpatrickInputFromPanel(panel, { hasEffectEstimate: true, hasCosts: true }));
+ */
+export function kirkpatrickInputFromPanel(
+  panel: Pick<Panel, 'completions' | 'dropouts' | 'firstScore' | 'metricNames'>,
+  facts: { hasEffectEstimate?: boolean; hasCosts?: boolean } = {},
+): KirkpatrickInput {
+  let scored = 0;
+  for (const s of panel.firstScore) for (let e = 0; e < s.length; e++) if (!Number.isNaN(s[e])) scored++;
+  const completions = panel.completions.employee.length;
+  return {
+    completions,
+    enrolments: completions + panel.dropouts.employee.length,
+    scored,
+    metrics: panel.metricNames.slice(),
+    hasEffectEstimate: facts.hasEffectEstimate,
+    hasCosts: facts.hasCosts,
+  };
 }

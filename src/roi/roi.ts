@@ -3,6 +3,7 @@ import type { RoiEntry } from '../core/study-result';
 import { createRng } from '../stats/rng';
 import { benefitMultiplier, isDetectable, type BenefitOptions } from './benefits';
 import { fullyLoadedCost, type CostBreakdown } from './costs';
+import type { Panel } from '../data/panel';
 
 /** What one course's ROI is computed from. */
 export interface RoiInput {
@@ -165,4 +166,36 @@ export function computeRoi(input: RoiInput, opts: RoiOptions = {}): RoiDetail {
 function fmtNum(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   return Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Number(x.toPrecision(4)).toString();
+}
+
+/**
+ * The ROI input of one course from the panel: trained = employees whose first
+ * completion of the course lies within the data (the people the benefit is
+ * credited for and the per-learner costs were paid for), cost per learner and
+ * hours from courses.csv (missing values count as 0), plus the study's hourly
+ * and fixed costs.
+ *
+ * @example
+ * computeRoi(courseRoiInput(panel, 'C01', aipwEstimate, { hourlyCost: 55 }));
+ */
+export function courseRoiInput(
+  panel: Pick<Panel, 'courses' | 'courseInfo' | 'firstCompletion'>,
+  course: string,
+  estimate: Estimate,
+  costs: { hourlyCost?: number; fixedCost?: number } = {},
+): RoiInput {
+  const k = panel.courses.indexOf(course);
+  if (k < 0) throw new RangeError(`courseRoiInput: unknown \`course\` "${course}"; the courses are ${panel.courses.join(', ')}`);
+  const fc = panel.firstCompletion[k];
+  let trained = 0;
+  for (let e = 0; e < fc.length; e++) if (fc[e] >= 0) trained++;
+  const info = panel.courseInfo[k];
+  const perLearner = Number.isFinite(info?.costPerLearner) ? info.costPerLearner : 0;
+  const hours = Number.isFinite(info?.hours) ? info.hours : 0;
+  const input: RoiInput = { course, estimate, trained, costPerLearner: perLearner, fixedCost: costs.fixedCost };
+  if (hours > 0 && costs.hourlyCost !== undefined) {
+    input.hours = hours;
+    input.hourlyCost = costs.hourlyCost;
+  }
+  return input;
 }

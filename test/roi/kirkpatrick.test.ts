@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMetric, kirkpatrickLevels } from '../../src/roi/kirkpatrick';
+import { classifyMetric, kirkpatrickInputFromPanel, kirkpatrickLevels } from '../../src/roi/kirkpatrick';
 
 describe('kirkpatrickLevels', () => {
   it('supports all five levels when the data has them', () => {
@@ -20,5 +20,20 @@ describe('kirkpatrickLevels', () => {
     expect(classifyMetric('deals_won')).toBe('result');
     expect(classifyMetric('close_rate')).toBe('result');
     expect(classifyMetric('widgets')).toBe('result');
+  });
+});
+
+describe('kirkpatrickInputFromPanel', () => {
+  it('counts completions, enrolments and scores', () => {
+    const k = kirkpatrickInputFromPanel(
+      {
+        completions: { employee: Int32Array.of(0, 1, 1), course: Int32Array.of(0, 0, 1), period: Int32Array.of(1, 2, 3), day: Int32Array.of(1, 2, 3) },
+        dropouts: { employee: Int32Array.of(2), course: Int32Array.of(0) },
+        firstScore: [Float64Array.of(80, NaN, NaN), Float64Array.of(NaN, 70, NaN)],
+        metricNames: ['revenue'],
+      },
+      { hasCosts: true },
+    );
+    expect(k).toEqual({ completions: 3, enrolments: 4, scored: 2, metrics: ['revenue'], hasEffectEstimate: undefined, hasCosts: true });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeRoi } from '../../src/roi/roi';
+import { computeRoi, courseRoiInput } from '../../src/roi/roi';
 import type { Estimate } from '../../src/core/estimate';
 import { createRng } from '../../src/stats/rng';
 
@@ -96,5 +96,24 @@ describe('computeRoi', () => {
     expect(() => computeRoi({ course: 'C', estimate: est(1, NaN), trained: 10, fixedCost: 5 })).toThrow(/no usable standard error/);
     expect(() => computeRoi({ course: 'C', estimate: est(1, 1), trained: -1, fixedCost: 5 })).toThrow(RangeError);
     expect(() => computeRoi({ course: 'C', estimate: est(1, 1), trained: 10, fixedCost: 5 }, { margin: 0 })).toThrow(/margin/);
+  });
+});
+
+describe('courseRoiInput', () => {
+  it('reads trained employees and catalogue costs from the panel', () => {
+    // 3 of 5 employees completed C02 in the data (one before it, one never): trained = 3.
+    const panel = {
+      courses: ['C01', 'C02'],
+      courseInfo: [
+        { id: 'C01', title: 'A', costPerLearner: NaN, hours: NaN },
+        { id: 'C02', title: 'B', costPerLearner: 300, hours: 4 },
+      ],
+      firstCompletion: [Int32Array.of(-1, -1, -1, -1, -1), Int32Array.of(3, 5, -2, -1, 0)],
+    };
+    const input = courseRoiInput(panel, 'C02', est(10, 2), { hourlyCost: 50, fixedCost: 100 });
+    expect(input).toMatchObject({ trained: 3, costPerLearner: 300, hours: 4, hourlyCost: 50, fixedCost: 100 });
+    // cost = 3 × 300 + 3 × 4 × 50 + 100 = 1,600.
+    expect(computeRoi(input).cost).toBe(1600);
+    expect(() => courseRoiInput(panel, 'C09', est(1, 1))).toThrow(/unknown `course` "C09"/);
   });
 });

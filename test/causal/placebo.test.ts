@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { placeboDates, shiftFirstCompletion, stackedInput } from '../../src/causal/placebo';
+import type { RefuteInput } from '../../src/causal/refute';
+import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, STILL_EMPLOYED, type Panel } from '../../src/data/panel';
+import { stackCourse } from '../../src/data/stack';
+import { designMatrix } from '../../src/stats/design';
+import { fitOls } from '../../src/stats/ols';
+import { coefTable, vcovOls } from '../../src/stats/vcov';
+import { createRng } from '../../src/stats/rng';
+import type { Estimate } from '../../src/core/estimate';
+
+// Weighted regression of the post mean on treatment and y_pre, clustered by employee.
+function ols(input: RefuteInput): Estimate {
+  const yPre = input.covariates.find((c) => c.name === 'y_pre')!;
+  const X = designMatrix([{ name: 'treat', values: input.treat }, yPre]);
+  const fit = fitOls(X, input.y, { weights: input.weights });
+  const row = coefTable(fit, vcovOls(fit, X, { cluster: input.cluster! })).find((r) => r.name === 'treat')!;
+  return { method: 'ols', estimand: 'ATT', estimate: row.estimate, se: row.se, ci: [row.lower, row.upper], nTreated: 0, nControl: 0, diagnostics: {} };
+}
+
+/**
+ * A hand-made panel: 36 months, 400 employees hired long before, one course C01 completed by
+ * the first 150 in months 18–23; outcome 100 + noise (+ 20 from the completion month on).
+ * With `preTrend`, trained employees' outcome climbs 3 a month over the 12 months before completion.
+ */
+function makePanel(seed: number, preTrend: boolean): Panel {
+  const rng = createRng(seed);
+  const T = 36;
+  const nEmp = 400;
+  const fc = new Int32Array(nEmp).fill(NEVER_COMPLETED);
+  for (let e = 0; e < 150; e++) fc[e] = 18 + (e % 6);
+  const rowEmployee = new Int32Array(nEmp * T);
+  const rowPeriod = new Int32Array(nEmp * T);
+  const revenue = new Float64Array(nEmp * T);
+  let j = 0;
+  for (let e = 0; e < nEmp; e++) {
+    const level = 100 + 10 * rng.normal();
+    for (let t = 0; t < T; t++, j++) {
+      rowEmployee[j] = e;
+      rowPeriod[j] = t;
+      let y = level + 5 * rng.normal();
+      if (fc[e] >= 0 && t >= fc[e]) y += 20;
+      if (preTrend && fc[e] >= 0 && t >= fc[e] - 12) y += 3 * Math.min(12, t - (fc[e] - 12));
+      revenue[j] = y;
+    }
+  }
+  return {
+    periods: Array.from({ length: T }, (_, t) => `${2023 + Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`),
+    employees: Array.from({ length: nEmp }, (_, e) => `E${e}`),
+    courses: ['C01'],
+    courseInfo: [{ id: 'C01', title: 'C01', costPerLearner: NaN, hours: NaN }],
+    hirePeriod: new Int32Array(nEmp).fill(-24),
+    termPeriod: new Int32Array(nEmp).fill(STILL_EMPLOYED),
+    role: new Int32Array(nEmp),
+    roleLevels: ['AE'],
+    region: new Int32Array(nEmp).fill(-1),
+    regionLevels: [],
+    level: new Float64Array(nEmp).fill(NaN),
+    extraCovariates: {},
+    firstCompletion: [fc],
+    firstScore: [new Float64Array(nEmp).fill(NaN)],
+    completions: { employee: new Int32Array(0), course: new Int32Array(0), period: new Int32Array(0), day: new Int32Array(0) },
+    dropouts: { employee: new Int32Array(0), course: new Int32Array(0) },
+    nRows: nEmp * T,
+    rowEmployee,
+    rowPeriod,
+    metricNames: ['revenue'],
+    metrics: { revenue },
+    contextNames: [],
+    context: {},
+  };
+}
+
+describe('shiftFirstCompletion', () => {
+  it('moves completions back and marks those that leave the data', () => {
+    const p = makePanel(1, false);
+    p.firstCompletion[0][0] = 3;
+    const s = shiftFirstCompletion(p, 'C01', 6);
+    expect(s.firstCompletion[0][0]).toBe(COMPLETED_BEFORE_DATA);
+    expect(s.firstCompletion[0][1]).toBe(19 - 6);
+    expect(s.firstCompletion[0][200]).toBe(NEVER_COMPLETED);
+    expect(p.firstCompletion[0][1]).toBe(19);
+  });
+});
+
+describe('placeboDates', () => {
+  it('passes when trained and untrained ran parallel before training', () => {
+    const p = makePanel(2, false);
+    const original = ols(stackedInput(stackCourse(p, 'C01', 'revenue')));
+    // the real effect is 20 per month; the regression recovers it within a few SEs.
+    expect(Math.abs(original.estimate - 20)).toBeLessThan(4 * original.se);
+    const r = placeboDates(p, 'C01', 'revenue', ols, { original });
+    expect(r.passed).toBe(true);
+    expect(r.stacked.treated).toBe(150);
+    expect(r.reading).toMatch(/^Passed: .*moved 6 months earlier/);
+  });
+  it('fails when trained employees were already climbing before training', () => {
+    const p = makePanel(3, true);
+    const original = ols(stackedInput(stackCourse(p, 'C01', 'revenue')));
+    const r = placeboDates(p, 'C01', 'revenue', ols, { original });
+    expect(r.passed).toBe(false);
+    expect(r.refuted).toBeGreaterThan(5);
+    expect(r.reading).toMatch(/^Failed: .*pre-existing trend/);
+  });
+  it('names a bad shift', () => {
+    const p = makePanel(4, false);
+    const original: Estimate = { method: 'x', estimand: 'ATT', estimate: 1, se: 1, ci: [-1, 3], nTreated: 1, nControl: 1, diagnostics: {} };
+    expect(() => placeboDates(p, 'C01', 'revenue', ols, { original, shift: 1 })).toThrow('placeboDates: `shift` must be an integer ≥ 2');
+  });
+});
