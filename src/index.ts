@@ -38,6 +38,18 @@ export * from './attribution/shapley';
 export * from './attribution/attribute';
 
 // compare, refutation, roi
+export * from './compare/compare-models';
+export * from './compare/simulation';
+export * from './compare/simulation-task';
+export * from './causal/refute';
+export * from './causal/placebo';
+export * from './causal/sensitivity';
+export * from './roi/benefits';
+export * from './roi/costs';
+export * from './roi/roi';
+export * from './roi/kirkpatrick';
+export * from './plot/roi';
+export * from './plot/comparison';
 
 // plot and report
 export * from './plot/display';
