@@ -242,3 +242,46 @@ export function groupFromTreatment(unit: Int32Array, time: Int32Array, treated: 
 export function requireCells(count: number, fn: string, reasons: string[]): void {
   if (count === 0) throw new EstimationError(`${fn}: no group-time effect could be estimated${reasons.length ? ': ' + reasons.join('; ') : ''}`);
 }
+
+/**
+ * The long panel of one course and one metric from the study's employee-month
+ * panel: unit = employee code, time = 1-based month number, group = month
+ * number of the first completion (0 = never completed). Employees whose first
+ * completion came before the data are marked as treated from month 1, so the
+ * estimators leave them out (they have no untreated month). Months without
+ * the metric are dropped.
+ *
+ * @example
+ * const input = coursePanelInput(panel, 'C04', 'revenue');
+ * didStaggered(input, { window: [1, 12] }).aggregates.window.estimate; // => the window ATT of C04 on revenue
+ */
+export function coursePanelInput(
+  panel: { courses: string[]; firstCompletion: Int32Array[]; nRows: number; rowEmployee: Int32Array; rowPeriod: Int32Array; metrics: Record<string, Float64Array> },
+  course: string,
+  metric: string,
+): PanelInput {
+  const k = panel.courses.indexOf(course);
+  if (k < 0) throw new RangeError(`coursePanelInput: unknown course "${course}"; the courses are ${panel.courses.join(', ')}`);
+  const values = panel.metrics[metric];
+  if (!values) throw new RangeError(`coursePanelInput: unknown metric "${metric}"; the metrics are ${Object.keys(panel.metrics).join(', ')}`);
+  const first = panel.firstCompletion[k];
+  let m = 0;
+  for (let i = 0; i < panel.nRows; i++) if (Number.isFinite(values[i])) m++;
+  const unit = new Int32Array(m);
+  const time = new Int32Array(m);
+  const group = new Int32Array(m);
+  const y = new Float64Array(m);
+  let j = 0;
+  for (let i = 0; i < panel.nRows; i++) {
+    if (!Number.isFinite(values[i])) continue;
+    const e = panel.rowEmployee[i];
+    const f = first[e];
+    unit[j] = e;
+    time[j] = panel.rowPeriod[i] + 1;
+    // −1: never completed; −2: completed before the data (treated from the start).
+    group[j] = f === -1 ? 0 : f < -1 ? 1 : f + 1;
+    y[j] = values[i];
+    j++;
+  }
+  return { unit, time, group, y };
+}

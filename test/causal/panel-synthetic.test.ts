@@ -1,0 +1,51 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeSynth, type Truth } from '../../src/data/synth';
+import { loadStudy } from '../../src/data/load';
+import { buildPanel, type Panel } from '../../src/data/panel';
+import { coursePanelInput } from '../../src/causal/panel-input';
+import { didStaggered } from '../../src/causal/staggered';
+import { didTwfe } from '../../src/causal/twfe';
+import { beforeAfter } from '../../src/causal/before-after';
+
+// The synthetic company (seed 7): C04 is rolled out in regional waves with an effect that grows for six months.
+describe('panel estimators on the synthetic company', () => {
+  let panel: Panel;
+  let truth: Truth;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-panel-'));
+    truth = await writeSynth(dir, { seed: 7 });
+    panel = buildPanel(await loadStudy(dir));
+  });
+  it('did_staggered covers the true window ATT of the wave-rolled course with the growing effect; did_twfe misses it', () => {
+    const input = coursePanelInput(panel, 'C04', 'revenue');
+    const att = truth.effects.C04.revenue.att;
+    const s = didStaggered(input, { window: [1, 12] }).aggregates.window;
+    expect(s.ci[0]).toBeLessThan(att);
+    expect(s.ci[1]).toBeGreaterThan(att);
+    const t = didTwfe(input);
+    expect(t.ci[1]).toBeLessThan(att); // TWFE's whole interval lies below the truth
+    expect(t.estimate).toBeLessThan(0.7 * att);
+    expect(t.bacon!.forbiddenWeight).toBeGreaterThan(0.15);
+  });
+  it('the learning curve rises: later event times exceed the first month after completion', () => {
+    const path = didStaggered(coursePanelInput(panel, 'C04', 'revenue'), { window: [1, 12] }).eventStudy;
+    const at = (e: number) => path.find((p) => p.e === e)!.estimate;
+    expect(at(10)).toBeGreaterThan(at(1) + 1000);
+  });
+  it('the zero-effect course: did_staggered covers 0 while before-after reports a large "effect" (season and growth)', () => {
+    const input = coursePanelInput(panel, 'C03', 'revenue');
+    expect(truth.effects.C03.revenue.att).toBe(0);
+    const s = didStaggered(input, { window: [1, 12] }).aggregates.window;
+    expect(s.ci[0]).toBeLessThan(0);
+    expect(s.ci[1]).toBeGreaterThan(0);
+    const ba = beforeAfter(input, { window: [1, 12] });
+    expect(ba.ci[0]).toBeGreaterThan(1000);
+  });
+  it('the recent launch: the window is only partly observed and the warning says so', () => {
+    const r = didStaggered(coursePanelInput(panel, 'C06', 'revenue'), { window: [1, 12] });
+    expect(r.warnings.join('\n')).toMatch(/reaches beyond the data/);
+  });
+});
