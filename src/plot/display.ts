@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolvePackageFile } from '../core/resolve';
+import { escapeHtml, formatInterval, formatNumber } from '../report/html';
 
 /** A plain Plotly figure: traces, layout and optional config. */
 export interface PlotSpec {
@@ -87,7 +88,7 @@ function tslabDisplay(): TslabDisplay {
   const hook = (globalThis as { __tslab__?: { require?: (name: string) => unknown } }).__tslab__;
   const tslab = hook?.require ? (hook.require('tslab') as { display?: TslabDisplay }) : undefined;
   if (!tslab?.display) {
-    throw new Error('showPlot: runs only inside the tslab notebook kernel (register it with `npm run notebooks:install`)');
+    throw new Error('showPlot/showTable: run only inside the tslab notebook kernel (register it with `npm run notebooks:install`)');
   }
   return tslab.display;
 }
@@ -126,4 +127,52 @@ export function showPlot(spec: PlotSpec): void {
  */
 export function resetPlotDisplay(): void {
   libraryShown = false;
+}
+
+/** Rows to show: plain records, or anything with arquero's `objects()` (a ColumnTable). */
+export type TableLike = readonly Record<string, unknown>[] | { objects(opts?: { limit?: number }): Record<string, unknown>[] };
+
+const CELL = 'padding:3px 8px;';
+const NUMERIC_CELL = `${CELL}text-align:right;font-variant-numeric:tabular-nums`;
+
+function cellHtml(v: unknown): string {
+  if (typeof v === 'number') return `<td style="${NUMERIC_CELL}">${escapeHtml(formatNumber(v))}</td>`;
+  if (v === null || v === undefined) return `<td style="${CELL}color:#888">—</td>`;
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) {
+    return `<td style="${NUMERIC_CELL}">${escapeHtml(formatInterval(v as [number, number]))}</td>`;
+  }
+  return `<td style="${CELL}text-align:left">${escapeHtml(typeof v === 'object' ? JSON.stringify(v) : String(v))}</td>`;
+}
+
+/**
+ * An HTML table of the first `limit` rows (default 20), numbers right-aligned
+ * and rounded for reading, every value escaped. Intervals `[lo, hi]` print as
+ * one cell.
+ *
+ * @example
+ * tableHtml([{ course: 'C01', estimate: 812.34 }]); // => '<table …><tr><th>course</th>…<td …>812.3</td>…'
+ */
+export function tableHtml(rows: TableLike, opts: { limit?: number; caption?: string } = {}): string {
+  const limit = opts.limit ?? 20;
+  const list = Array.isArray(rows) ? (rows as readonly Record<string, unknown>[]) : (rows as { objects(o?: { limit?: number }): Record<string, unknown>[] }).objects();
+  const shown = list.slice(0, limit);
+  const columns: string[] = [];
+  for (const r of shown) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);
+  const caption = opts.caption ? `<caption style="text-align:left;color:#555">${escapeHtml(opts.caption)}</caption>` : '';
+  const more = list.length > shown.length ? `<p style="color:#666;font-size:12px">${list.length - shown.length} more rows not shown</p>` : '';
+  return (
+    `<table class="trainlift-table" style="border-collapse:collapse;font-size:13px">${caption}` +
+    `<thead><tr>${columns.map((c) => `<th style="text-align:left;border-bottom:1px solid #999;padding:3px 8px">${escapeHtml(c)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${shown.map((r) => `<tr>${columns.map((c) => cellHtml(r[c])).join('')}</tr>`).join('')}</tbody></table>${more}`
+  );
+}
+
+/**
+ * Shows rows as a readable HTML table in the notebook (see {@link tableHtml}).
+ *
+ * @example
+ * showTable(estimates.map((e) => ({ course: e.course, method: e.method, estimate: e.estimate, ci: e.ci })));
+ */
+export function showTable(rows: TableLike, opts: { limit?: number; caption?: string } = {}): void {
+  tslabDisplay().html(tableHtml(rows, opts));
 }

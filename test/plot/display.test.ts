@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { plotDivHtml, plotlyLibraryScript, resetPlotDisplay, scriptSafeJson, showPlot } from '../../src/plot/display';
+import { plotDivHtml, plotlyLibraryScript, resetPlotDisplay, scriptSafeJson, showPlot, showTable, tableHtml } from '../../src/plot/display';
 
 const spec = { data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { title: { text: 'T' } } };
 
@@ -71,11 +71,40 @@ describe('showPlot', () => {
   });
 
   it('says it needs the notebook kernel when run elsewhere', () => {
-    expect(() => showPlot(spec)).toThrow(/showPlot: runs only inside the tslab notebook kernel/);
+    expect(() => showPlot(spec)).toThrow(/showPlot\/showTable: run only inside the tslab notebook kernel/);
   });
 
   it('rejects something that is not a figure', () => {
     fakeKernel();
     expect(() => showPlot({} as never)).toThrow(TypeError);
+  });
+});
+
+describe('tableHtml and showTable', () => {
+  it('right-aligns rounded numbers, prints intervals as one cell and escapes text', () => {
+    const html = tableHtml([
+      { course: '<b>C01</b>', estimate: 812.345, ci: [625.9, 998.7], note: null },
+      { course: 'C02', estimate: -3.14159, ci: [-5, -1] },
+    ]);
+    expect(html).toContain('<th style="text-align:left;border-bottom:1px solid #999;padding:3px 8px">estimate</th>');
+    expect(html).toContain('>&lt;b&gt;C01&lt;/b&gt;</td>');
+    expect(html).toContain('text-align:right;font-variant-numeric:tabular-nums">812.3</td>');
+    expect(html).toContain('>[625.9, 998.7]</td>');
+    expect(html).toContain('>−3.14</td>');
+    expect(html.match(/<tr>/g)).toHaveLength(3);
+  });
+
+  it('reads an arquero-like table and says how many rows it left out', () => {
+    const rows = Array.from({ length: 25 }, (_, i) => ({ i }));
+    const html = tableHtml({ objects: () => rows }, { limit: 10, caption: 'first ten' });
+    expect(html.match(/<tr>/g)).toHaveLength(11);
+    expect(html).toContain('15 more rows not shown');
+    expect(html).toContain('first ten</caption>');
+  });
+
+  it('sends the table to the notebook', () => {
+    const shown = fakeKernel();
+    showTable([{ a: 1 }]);
+    expect(shown[0]).toContain('class="trainlift-table"');
   });
 });
