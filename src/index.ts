@@ -53,4 +53,5 @@ export * from './plot/comparison';
 
 // plot and report
 export * from './plot/display';
+export * from './plot/data-charts';
 export * from './report/render-report';
