@@ -14,10 +14,12 @@ const PALETTE = ['#264653', '#2a9d8f', '#e9c46a', '#f4a261', '#e76f51', '#8d99ae
  */
 export function simulationPlot(rows: SimulationRow[], opts: { title?: string } = {}): PlotSpec {
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
-  const methods = [...new Set(rows.map((r) => r.method))];
+  // One row of the chart per course and method (just the method when there is one course or none).
+  const label = (r: SimulationRow) => (r.course !== undefined && new Set(rows.map((x) => x.course)).size > 1 ? `${r.course} · ${r.method}` : r.method);
+  const methods = [...new Set(rows.map(label))];
   const data: Record<string, unknown>[] = [];
   scenarios.forEach((s, k) => {
-    const rs = methods.map((m) => rows.find((r) => r.scenario === s && r.method === m));
+    const rs = methods.map((m) => rows.find((r) => r.scenario === s && label(r) === m));
     const color = PALETTE[k % PALETTE.length];
     data.push({
       type: 'bar',

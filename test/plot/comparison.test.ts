@@ -15,3 +15,11 @@ describe('simulationPlot', () => {
     expect(p.layout.title).toEqual({ text: 'Simulation study: bias (±RMSE) and 95 % interval coverage' });
   });
 });
+
+describe('simulationPlot with several courses', () => {
+  it('labels rows by course and method', () => {
+    const base = { scenario: 's', replications: 10, failures: 0, meanTruth: 1, meanEstimate: 1, bias: 0, rmse: 1, coverage: 0.9, coverageMcse: 0.1, meanSe: 1, sdEstimate: 1 };
+    const p = simulationPlot([{ ...base, course: 'C01', method: 'aipw' }, { ...base, course: 'C02', method: 'aipw' }]);
+    expect((p.data[0] as { y: string[] }).y).toEqual(['C01 · aipw', 'C02 · aipw']);
+  });
+});
