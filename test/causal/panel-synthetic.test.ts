@@ -9,6 +9,7 @@ import { coursePanelInput } from '../../src/causal/panel-input';
 import { didStaggered } from '../../src/causal/staggered';
 import { didTwfe } from '../../src/causal/twfe';
 import { beforeAfter } from '../../src/causal/before-after';
+import { panelVerdict } from '../../src/causal/panel-verdicts';
 
 // The synthetic company (seed 7): C04 is rolled out in regional waves with an effect that grows for six months.
 describe('panel estimators on the synthetic company', () => {
@@ -47,5 +48,15 @@ describe('panel estimators on the synthetic company', () => {
   it('the recent launch: the window is only partly observed and the warning says so', () => {
     const r = didStaggered(coursePanelInput(panel, 'C06', 'revenue'), { window: [1, 12] });
     expect(r.warnings.join('\n')).toMatch(/reaches beyond the data/);
+  });
+  it('verdicts: TWFE unreliable on C04, too early on C06, pre-trends on the self-selected C01, none on C03', () => {
+    const kinds = (course: string) => {
+      const input = coursePanelInput(panel, course, 'revenue');
+      return panelVerdict(course, { input, staggered: didStaggered(input), twfe: didTwfe(input), window: [1, 12] }).flags.map((f) => f.kind);
+    };
+    expect(kinds('C04')).toEqual(['TWFE unreliable here']);
+    expect(kinds('C06')).toContain('too early to judge');
+    expect(kinds('C01')).toContain('pre-trends present');
+    expect(kinds('C03')).toEqual([]);
   });
 });
