@@ -26,6 +26,15 @@ export * from './stats/logit';
 export * from './stats/bootstrap';
 
 // causal: cross-sectional estimators (naive, regression, propensity, matching, weighting, balance)
+export * from './causal/cross-section-input';
+export * from './causal/naive';
+export * from './causal/regression';
+export * from './causal/propensity';
+export * from './causal/matching';
+export * from './causal/weighting';
+export * from './causal/aipw';
+export * from './causal/balance';
+export * from './causal/cross-section';
 
 // causal: panel estimators (before-after, did, twfe, bacon, staggered, event study)
 

@@ -1,0 +1,158 @@
+import { factorLevels, type NamedColumn } from '../stats/design';
+
+/** Balance of one covariate (or one level of a text covariate) before and after matching or weighting. */
+export interface BalanceRow {
+  name: string;
+  binary: boolean;
+  meanTreated: number;
+  meanControlBefore: number;
+  meanControlAfter: number;
+  /** Standardised mean difference (treated − control) / SD of the treated before adjustment. */
+  smdBefore: number;
+  smdAfter: number;
+  /** Variance ratio treated / control (NaN for binary covariates, as MatchIt). */
+  varianceRatioBefore: number;
+  varianceRatioAfter: number;
+  /** Largest distance between the treated and control empirical CDFs. */
+  ecdfMaxBefore: number;
+  ecdfMaxAfter: number;
+}
+
+/** Thresholds under which balance is called adequate (common rules of thumb: |SMD| < 0.1, variance ratio in [0.5, 2]). */
+export const BALANCE_THRESHOLDS = { smd: 0.1, varianceRatioLow: 0.5, varianceRatioHigh: 2 } as const;
+
+interface Stats {
+  mean: number;
+  variance: number;
+}
+
+// Weighted mean and variance with the reliability-weights correction (Σw − Σw²/Σw), which is the sample variance for unit weights.
+function weightedStats(x: Float64Array, treat: Float64Array, group: number, w: Float64Array | undefined): Stats {
+  let sw = 0, sw2 = 0, s = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (treat[i] !== group) continue;
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    sw += wi;
+    sw2 += wi * wi;
+    s += wi * x[i];
+  }
+  const mean = s / sw;
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (treat[i] !== group) continue;
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    ss += wi * (x[i] - mean) * (x[i] - mean);
+  }
+  return { mean, variance: ss / (sw - sw2 / sw) };
+}
+
+/**
+ * Largest vertical distance between the weighted empirical CDFs of treated
+ * and controls (the Kolmogorov–Smirnov statistic).
+ *
+ * @example
+ * ecdfMaxDistance(Float64Array.from([1, 2, 3, 4]), Float64Array.from([1, 1, 0, 0])); // => 1
+ */
+export function ecdfMaxDistance(x: Float64Array, treat: Float64Array, w?: Float64Array): number {
+  const idx: number[] = [];
+  let wt = 0, wc = 0;
+  for (let i = 0; i < x.length; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    idx.push(i);
+    if (treat[i] === 1) wt += wi;
+    else wc += wi;
+  }
+  idx.sort((a, b) => x[a] - x[b]);
+  let ft = 0, fc = 0, best = 0;
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    const wi = w ? w[i] : 1;
+    if (treat[i] === 1) ft += wi / wt;
+    else fc += wi / wc;
+    if (k + 1 < idx.length && x[idx[k + 1]] === x[i]) continue;
+    best = Math.max(best, Math.abs(ft - fc));
+  }
+  return best;
+}
+
+function isBinary(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0 && x[i] !== 1) return false;
+  return true;
+}
+
+function expand(covariates: NamedColumn[]): { name: string; values: Float64Array }[] {
+  const out: { name: string; values: Float64Array }[] = [];
+  for (const c of covariates) {
+    if (c.values instanceof Float64Array) out.push({ name: c.name, values: c.values });
+    else {
+      const v = c.values;
+      for (const level of factorLevels(v)) out.push({ name: c.name + level, values: Float64Array.from(v, (s) => (s === level ? 1 : 0)) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Balance table before and after matching or weighting, as MatchIt's
+ * `summary()` for the ATT: standardised mean differences over the treated
+ * group's SD before adjustment (√(p(1−p)) for binary covariates), variance
+ * ratios for continuous covariates, and the maximum eCDF distance. Text
+ * covariates are shown level by level. `before` are the sample weights (or
+ * none); `after` the matching or weighting weights (times sample weights).
+ *
+ * @example
+ * const rows = balanceTable([{ name: 'age', values: age }], treat, { after: match.weights });
+ * rows[0].smdAfter; // => 0.085 for LaLonde after 1:1 matching on the logit score
+ */
+export function balanceTable(
+  covariates: NamedColumn[],
+  treat: Float64Array,
+  opts: { before?: Float64Array; after?: Float64Array } = {},
+): BalanceRow[] {
+  return expand(covariates).map(({ name, values }) => {
+    const binary = isBinary(values);
+    const t0 = weightedStats(values, treat, 1, opts.before);
+    const c0 = weightedStats(values, treat, 0, opts.before);
+    const after = opts.after ?? opts.before;
+    const t1 = weightedStats(values, treat, 1, after);
+    const c1 = weightedStats(values, treat, 0, after);
+    const sd = binary ? Math.sqrt(t0.mean * (1 - t0.mean)) : Math.sqrt(t0.variance);
+    const smd = (a: number, b: number) => (sd > 0 ? (a - b) / sd : a === b ? 0 : NaN);
+    return {
+      name,
+      binary,
+      meanTreated: t1.mean,
+      meanControlBefore: c0.mean,
+      meanControlAfter: c1.mean,
+      smdBefore: smd(t0.mean, c0.mean),
+      smdAfter: smd(t1.mean, c1.mean),
+      varianceRatioBefore: binary ? NaN : t0.variance / c0.variance,
+      varianceRatioAfter: binary ? NaN : t1.variance / c1.variance,
+      ecdfMaxBefore: ecdfMaxDistance(values, treat, opts.before),
+      ecdfMaxAfter: ecdfMaxDistance(values, treat, after),
+    };
+  });
+}
+
+/**
+ * Plain-words warnings for covariates still out of balance after adjustment
+ * (|SMD| ≥ 0.1, or a variance ratio outside [0.5, 2]). No p-values: balance
+ * is a property of the sample, not a hypothesis.
+ *
+ * @example
+ * balanceWarnings(rows); // => ['`re74` is still unbalanced after adjustment (standardised difference -0.21; aim for under 0.1)']
+ */
+export function balanceWarnings(rows: BalanceRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    if (Math.abs(r.smdAfter) >= BALANCE_THRESHOLDS.smd) {
+      out.push(`\`${r.name}\` is still unbalanced after adjustment (standardised difference ${r.smdAfter.toFixed(2)}; aim for under ${BALANCE_THRESHOLDS.smd})`);
+    } else if (!r.binary && (r.varianceRatioAfter < BALANCE_THRESHOLDS.varianceRatioLow || r.varianceRatioAfter > BALANCE_THRESHOLDS.varianceRatioHigh)) {
+      out.push(`\`${r.name}\` has a different spread in the two groups after adjustment (variance ratio ${r.varianceRatioAfter.toFixed(2)}; aim for 0.5 to 2)`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+import { DataError, EstimationError } from '../core/errors';
+import type { Estimate } from '../core/estimate';
+import type { NamedColumn } from '../stats/design';
+import { criticalValue } from '../stats/dists';
+import type { VcovType } from '../stats/vcov';
+
+/**
+ * The one input every cross-sectional estimator takes: a row per unit (or per
+ * cohort × employee in the study's stacked data).
+ */
+export interface CrossSectionInput {
+  /** Outcome. */
+  y: Float64Array;
+  /** Treatment indicator, 0 or 1. */
+  treat: Float64Array;
+  /** Pre-treatment covariates; text columns become indicators. */
+  covariates: NamedColumn[];
+  /** Sample weights (e.g. observed post months per row). */
+  weights?: Float64Array;
+  /** Cluster labels (e.g. employee): when given, standard errors cluster on them. */
+  cluster?: Int32Array;
+}
+
+/** Options shared by the estimators. */
+export interface CommonOptions {
+  /** Variance when `cluster` is not given: HC1 (default), classical, HC0, HC2, HC3. */
+  vcov?: 'classical' | 'HC0' | 'HC1' | 'HC2' | 'HC3';
+  /** Drop rows with a missing outcome or covariate instead of failing (reported in diagnostics). */
+  dropMissing?: boolean;
+}
+
+/**
+ * Checks a CrossSectionInput and returns it with missing rows dropped when
+ * asked (and how many were). Non-0/1 treatment, missing values without
+ * `dropMissing`, and a group with no units are errors naming what is wrong.
+ *
+ * @example
+ * const { input, dropped } = checkCrossSectionInput('ipw', raw, { dropMissing: true });
+ */
+export function checkCrossSectionInput(fn: string, input: CrossSectionInput, opts: { dropMissing?: boolean } = {}): { input: CrossSectionInput; dropped: number } {
+  if (!input || !(input.y instanceof Float64Array) || !(input.treat instanceof Float64Array)) {
+    throw new TypeError(`${fn}: input must have \`y\` and \`treat\` as Float64Array`);
+  }
+  const n = input.y.length;
+  if (input.treat.length !== n) throw new RangeError(`${fn}: \`treat\` has ${input.treat.length} rows, \`y\` has ${n}`);
+  const covariates = input.covariates ?? [];
+  for (const c of covariates) {
+    if (c.values.length !== n) throw new RangeError(`${fn}: covariate \`${c.name}\` has ${c.values.length} rows, \`y\` has ${n}`);
+  }
+  if (input.weights && input.weights.length !== n) throw new RangeError(`${fn}: \`weights\` has ${input.weights.length} rows, \`y\` has ${n}`);
+  if (input.cluster && input.cluster.length !== n) throw new RangeError(`${fn}: \`cluster\` has ${input.cluster.length} rows, \`y\` has ${n}`);
+  for (let i = 0; i < n; i++) {
+    const t = input.treat[i];
+    if (t !== 0 && t !== 1 && !Number.isNaN(t)) {
+      throw new DataError(`${fn}: the treatment must be 0 or 1, got ${t} at row index ${i}`, { column: 'treat', row: i });
+    }
+    if (input.weights && !(input.weights[i] >= 0 && Number.isFinite(input.weights[i]))) {
+      throw new RangeError(`${fn}: \`weights\` must be finite and >= 0, got ${input.weights[i]} at row index ${i}`);
+    }
+  }
+  // Missing values: count per column, then fail or drop.
+  const bad = new Uint8Array(n);
+  const counts: [string, number][] = [];
+  const mark = (name: string, isMissing: (i: number) => boolean) => {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (isMissing(i)) { bad[i] = 1; k++; }
+    if (k > 0) counts.push([name, k]);
+  };
+  mark('outcome', (i) => !Number.isFinite(input.y[i]));
+  mark('treatment', (i) => Number.isNaN(input.treat[i]));
+  for (const c of covariates) {
+    const v = c.values;
+    mark(c.name, v instanceof Float64Array ? (i) => !Number.isFinite(v[i]) : (i) => v[i] === null);
+  }
+  let out = input;
+  let dropped = 0;
+  if (counts.length > 0) {
+    if (!opts.dropMissing) {
+      throw new DataError(
+        `${fn}: missing values in ${counts.map(([c, k]) => `\`${c}\` (${k} row${k === 1 ? '' : 's'})`).join(', ')}; ` +
+          'fill or drop them first, or pass dropMissing (CLI: rows are never dropped silently)',
+        { column: counts[0][0] },
+      );
+    }
+    const keep: number[] = [];
+    for (let i = 0; i < n; i++) if (!bad[i]) keep.push(i);
+    dropped = n - keep.length;
+    out = subsetInput(input, Int32Array.from(keep));
+  }
+  let nT = 0;
+  let nC = 0;
+  for (let i = 0; i < out.treat.length; i++) {
+    const w = out.weights ? out.weights[i] : 1;
+    if (w <= 0) continue;
+    if (out.treat[i] === 1) nT++;
+    else nC++;
+  }
+  if (nT === 0) throw new EstimationError(`${fn}: there are no treated units (treat = 1) to estimate an effect for`);
+  if (nC === 0) throw new EstimationError(`${fn}: there are no control units (treat = 0) to compare with`);
+  return { input: out, dropped };
+}
+
+/**
+ * The rows `rows` of an input (all its columns).
+ *
+ * @example
+ * subsetInput(input, Int32Array.from([0, 5, 9])).y.length; // => 3
+ */
+export function subsetInput(input: CrossSectionInput, rows: Int32Array): CrossSectionInput {
+  const pick = (v: Float64Array) => Float64Array.from(rows, (i) => v[i]);
+  return {
+    y: pick(input.y),
+    treat: pick(input.treat),
+    covariates: input.covariates.map((c) => ({
+      name: c.name,
+      values: c.values instanceof Float64Array ? pick(c.values) : Array.from(rows, (i) => (c.values as (string | null)[])[i]),
+    })),
+    weights: input.weights ? pick(input.weights) : undefined,
+    cluster: input.cluster ? Int32Array.from(rows, (i) => input.cluster![i]) : undefined,
+  };
+}
+
+/**
+ * The variance an estimator uses: cluster-robust (HC1 factor) on `cluster`
+ * when the input has one, else `opts.vcov` (default HC1).
+ *
+ * @example
+ * chooseVcov(input, {}); // => 'HC1'
+ */
+export function chooseVcov(cluster: Int32Array | undefined, vcov: CommonOptions['vcov']): VcovType {
+  if (cluster) return { cluster };
+  return vcov ?? 'HC1';
+}
+
+/** Plain label of a variance choice, for diagnostics. */
+export function vcovLabel(v: VcovType): string {
+  if (typeof v === 'string') return v;
+  return 'cluster' in v ? 'cluster (HC1 factor)' : 'two-way cluster';
+}
+
+/**
+ * Builds an Estimate with a 95% interval from the t distribution with `df`
+ * (Infinity for the normal).
+ *
+ * @example
+ * makeEstimate('naive_difference', 10, 2, Infinity, 40, 60, {}).ci; // => [6.08, 13.92]
+ */
+export function makeEstimate(
+  method: string,
+  estimate: number,
+  se: number,
+  df: number,
+  nTreated: number,
+  nControl: number,
+  diagnostics: Record<string, unknown>,
+): Estimate {
+  const crit = criticalValue(0.95, df);
+  return { method, estimand: 'ATT', estimate, se, ci: [estimate - crit * se, estimate + crit * se], nTreated, nControl, diagnostics };
+}
+
+/**
+ * Kish's effective sample size (Σw)²/Σw² of the rows where `select` is true.
+ *
+ * @example
+ * effectiveSampleSize(Float64Array.from([1, 1, 2])); // => 2.667 (16 / 6)
+ */
+export function effectiveSampleSize(w: Float64Array, select?: (i: number) => boolean): number {
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < w.length; i++) {
+    if (select && !select(i)) continue;
+    s += w[i];
+    s2 += w[i] * w[i];
+  }
+  return s2 > 0 ? (s * s) / s2 : 0;
+}
+
+/** Counts of treated and control rows with positive weight. */
+export function groupSizes(treat: Float64Array, weights?: Float64Array): { nTreated: number; nControl: number } {
+  let nTreated = 0;
+  let nControl = 0;
+  for (let i = 0; i < treat.length; i++) {
+    if (weights && !(weights[i] > 0)) continue;
+    if (treat[i] === 1) nTreated++;
+    else nControl++;
+  }
+  return { nTreated, nControl };
+}

@@ -1,0 +1,80 @@
+import { EstimationError } from '../core/errors';
+import { designMatrix, type Design, type NamedColumn } from '../stats/design';
+import { fitLogit, type LogitFit } from '../stats/logit';
+
+/** A fitted propensity score model. */
+export interface PropensityScore {
+  /** P(treat = 1 | covariates). */
+  score: Float64Array;
+  /** The linear predictor, log(score / (1 − score)). */
+  logit: Float64Array;
+  fit: LogitFit;
+  design: Design;
+}
+
+/**
+ * Propensity score by logistic regression of treatment on the covariates
+ * (with sample weights if given), as MatchIt's default `distance = "glm"`.
+ *
+ * @example
+ * const ps = fitPropensity(treat, [{ name: 'age', values: age }, { name: 'race', values: race }]);
+ * ps.score[0]; // => 0.6385 for the first LaLonde unit with all 7 covariates
+ */
+export function fitPropensity(treat: Float64Array, covariates: NamedColumn[], opts: { weights?: Float64Array } = {}): PropensityScore {
+  if (covariates.length === 0) throw new RangeError('fitPropensity: `covariates` is empty; a propensity score needs at least one covariate');
+  const design = designMatrix(covariates);
+  const fit = fitLogit(design, treat, { weights: opts.weights });
+  return { score: fit.fitted, logit: fit.linear, fit, design };
+}
+
+/** How well treated and control scores overlap. */
+export interface ScoreOverlap {
+  treatedRange: [number, number];
+  controlRange: [number, number];
+  /** Treated units whose score lies outside the controls' range (no comparable control). */
+  treatedOutsideControlRange: number;
+  /** Controls whose score lies outside the treated range. */
+  controlOutsideTreatedRange: number;
+  /** Scores above 0.95 or below 0.05 among units of either group. */
+  extremeScores: number;
+  warnings: string[];
+}
+
+/**
+ * Summarises the overlap (common support) of propensity scores, with plain
+ * warnings when treated units have no comparable controls.
+ *
+ * @example
+ * scoreOverlap(ps.score, treat).treatedOutsideControlRange; // => 0 for LaLonde's MatchIt data
+ */
+export function scoreOverlap(score: Float64Array, treat: Float64Array): ScoreOverlap {
+  let tMin = Infinity, tMax = -Infinity, cMin = Infinity, cMax = -Infinity;
+  for (let i = 0; i < score.length; i++) {
+    const s = score[i];
+    if (treat[i] === 1) {
+      if (s < tMin) tMin = s;
+      if (s > tMax) tMax = s;
+    } else {
+      if (s < cMin) cMin = s;
+      if (s > cMax) cMax = s;
+    }
+  }
+  let tOut = 0, cOut = 0, extreme = 0, nT = 0;
+  for (let i = 0; i < score.length; i++) {
+    const s = score[i];
+    if (treat[i] === 1) {
+      nT++;
+      if (s < cMin || s > cMax) tOut++;
+    } else if (s < tMin || s > tMax) cOut++;
+    if (s > 0.95 || s < 0.05) extreme++;
+  }
+  const warnings: string[] = [];
+  if (tOut > 0) {
+    warnings.push(`${tOut} of ${nT} treated units have a propensity score outside the controls' range: no comparable untrained employee exists for them`);
+  }
+  if (extreme > 0.1 * score.length) {
+    warnings.push(`${extreme} units have propensity scores below 0.05 or above 0.95: weights will be extreme and estimates fragile`);
+  }
+  if (tMax < cMin || cMax < tMin) throw new EstimationError('scoreOverlap: treated and control propensity scores do not overlap at all');
+  return { treatedRange: [tMin, tMax], controlRange: [cMin, cMax], treatedOutsideControlRange: tOut, controlOutsideTreatedRange: cOut, extremeScores: extreme, warnings };
+}

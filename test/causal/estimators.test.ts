@@ -1,0 +1,164 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { naiveDifference } from '../../src/causal/naive';
+import { regressionAdjustment } from '../../src/causal/regression';
+import { ipw, attWeights } from '../../src/causal/weighting';
+import { aipw } from '../../src/causal/aipw';
+import { fitPropensity } from '../../src/causal/propensity';
+import { estimateCrossSection, CROSS_SECTION_METHOD_NAMES } from '../../src/causal/cross-section';
+import { effectiveSampleSize, type CrossSectionInput } from '../../src/causal/cross-section-input';
+import { bootstrapCases } from '../../src/stats/bootstrap';
+import { loadFlatTable } from '../../src/data/flat-table';
+import { DataError, EstimationError } from '../../src/core/errors';
+import { lalondeInput, ref, reference, relErr } from '../fixtures/lalonde/load';
+
+const R = reference();
+let input: CrossSectionInput;
+
+beforeAll(async () => {
+  input = (await lalondeInput()).input;
+});
+
+describe('naiveDifference', () => {
+  it('reproduces the experimental benchmark on nsw_dw.csv: 1794.34 (classical SE 632.853)', async () => {
+    const t = await loadFlatTable('data/lalonde/nsw_dw.csv');
+    const e = naiveDifference({ y: t.columns.re78 as Float64Array, treat: t.columns.treat as Float64Array, covariates: [] }, { vcov: 'classical' });
+    expect(relErr(e.estimate, ref(R, 'dw.diff'))).toBeLessThan(1e-9);
+    expect(relErr(e.se, ref(R, 'dw.se_classical'))).toBeLessThan(1e-6);
+    expect(e.nTreated).toBe(185);
+    expect(e.nControl).toBe(260);
+  });
+  it('is the difference of weighted means (hand-worked)', () => {
+    const e = naiveDifference({ y: Float64Array.from([3, 5, 1, 2]), treat: Float64Array.from([1, 1, 0, 0]), covariates: [], weights: Float64Array.from([1, 3, 1, 1]) });
+    expect(e.estimate).toBeCloseTo(4.5 - 1.5, 12);
+  });
+  it('on LaLonde is −635.03, as the oracle', () => {
+    expect(naiveDifference(input).estimate).toBeCloseTo(-635.026, 2);
+  });
+});
+
+describe('regressionAdjustment', () => {
+  it('reproduces lm: 1548.24 with HC1 SE 740.576 (and classical 781.279)', () => {
+    const e = regressionAdjustment(input);
+    expect(relErr(e.estimate, ref(R, 'ols.coef.treat'))).toBeLessThan(1e-6);
+    expect(relErr(e.se, ref(R, 'ols.se_HC1.treat'))).toBeLessThan(1e-6);
+    expect(relErr(regressionAdjustment(input, { vcov: 'classical' }).se, ref(R, 'ols.se_classical.treat'))).toBeLessThan(1e-6);
+    expect(e.nTreated).toBe(185);
+    expect(e.nControl).toBe(429);
+  });
+  it('with interactions recovers a heterogeneous ATT exactly on noiseless data', () => {
+    const n = 200;
+    const x = Float64Array.from({ length: n }, (_, i) => (i * 37) % 101);
+    const treat = Float64Array.from({ length: n }, (_, i) => (x[i] + (i % 7) * 10 > 60 ? 1 : 0));
+    const y = Float64Array.from({ length: n }, (_, i) => 5 + 0.5 * x[i] + treat[i] * (2 + 0.1 * x[i]));
+    let sx = 0, nt = 0;
+    for (let i = 0; i < n; i++) if (treat[i] === 1) { sx += x[i]; nt++; }
+    const att = 2 + 0.1 * (sx / nt);
+    const e = regressionAdjustment({ y, treat, covariates: [{ name: 'x', values: x }] }, { interactions: true });
+    expect(e.estimate).toBeCloseTo(att, 9);
+    // without interactions the coefficient is a variance-weighted average, not the ATT
+    expect(Math.abs(regressionAdjustment({ y, treat, covariates: [{ name: 'x', values: x }] }).estimate - att)).toBeGreaterThan(0.01);
+  });
+  it('clusters when the input has a cluster, and that matches vcovCL', () => {
+    const educ = input.covariates.find((c) => c.name === 'educ')!.values as Float64Array;
+    const e = regressionAdjustment({ ...input, cluster: Int32Array.from(educ) });
+    expect(relErr(e.se, ref(R, 'ols.se_cluster_educ.treat'))).toBeLessThan(1e-6);
+  });
+});
+
+describe('ipw', () => {
+  it('reproduces the ATT 1214.07 with HC1 SE 825.397 and the control ESS', () => {
+    const e = ipw(input);
+    expect(relErr(e.estimate, ref(R, 'ipw.att'))).toBeLessThan(1e-6);
+    expect(relErr(e.se, ref(R, 'ipw.se_HC1'))).toBeLessThan(1e-6);
+    expect(relErr(e.diagnostics.effectiveControls as number, ref(R, 'ipw.ess_control'))).toBeLessThan(1e-6);
+  });
+  it('weights make the weighted control mean of each covariate closer to the treated mean', () => {
+    const balance = ipw(input).diagnostics.balance as { name: string; smdBefore: number; smdAfter: number }[];
+    const married = balance.find((b) => b.name === 'married')!;
+    expect(Math.abs(married.smdAfter)).toBeLessThan(Math.abs(married.smdBefore));
+  });
+  it('attWeights: 1 for treated, e/(1−e) for controls', () => {
+    expect(Array.from(attWeights(Float64Array.from([0.5, 0.2]), Float64Array.from([1, 0])))).toEqual([1, 0.25]);
+    expect(effectiveSampleSize(Float64Array.from([1, 1, 2]))).toBeCloseTo(16 / 6, 12);
+  });
+});
+
+describe('aipw', () => {
+  it('reproduces the hand-written R computation: estimate and influence-function SE (1e-6)', () => {
+    const e = aipw(input);
+    expect(relErr(e.estimate, ref(R, 'aipw.att'))).toBeLessThan(1e-6);
+    expect(relErr(e.se, ref(R, 'aipw.se'))).toBeLessThan(1e-6);
+  });
+  it('its influence-function SE agrees with a case bootstrap of the whole procedure (within 15%)', () => {
+    const e = aipw(input);
+    const n = input.y.length;
+    const pick = (v: Float64Array, rows: Int32Array) => Float64Array.from(rows, (i) => v[i]);
+    const boot = bootstrapCases(
+      n,
+      (rows) =>
+        aipw({
+          y: pick(input.y, rows),
+          treat: pick(input.treat, rows),
+          covariates: input.covariates.map((c) => ({
+            name: c.name,
+            values: c.values instanceof Float64Array ? pick(c.values, rows) : Array.from(rows, (i) => (c.values as (string | null)[])[i]),
+          })),
+        }).estimate,
+      { draws: 200, seed: 4 },
+    );
+    expect(Math.abs(boot.se / e.se - 1)).toBeLessThan(0.15);
+  });
+  it('is doubly robust: with a wrong (constant-only) propensity it still recovers a linear truth', () => {
+    const n = 400;
+    const x = Float64Array.from({ length: n }, (_, i) => ((i * 53) % 97) / 10);
+    const treat = Float64Array.from({ length: n }, (_, i) => (x[i] > 4 + ((i * 7) % 5) ? 1 : 0));
+    const y = Float64Array.from({ length: n }, (_, i) => 1 + 2 * x[i] + 3 * treat[i]);
+    const z = Float64Array.from({ length: n }, (_, i) => (i * 13) % 11);
+    // outcome model includes x (correct); propensity only sees x and noise z: the ATT 3 is exact whatever the weights
+    const e = aipw({ y, treat, covariates: [{ name: 'x', values: x }, { name: 'z', values: z }] });
+    expect(e.estimate).toBeCloseTo(3, 8);
+  });
+});
+
+describe('the registry and bad input', () => {
+  it('runs every method by name and lists the allowed names for an unknown one', () => {
+    for (const m of CROSS_SECTION_METHOD_NAMES) expect(estimateCrossSection(m, input).method).toBe(m);
+    expect(() => estimateCrossSection('psm', input)).toThrow(/unknown method `psm`; the methods are naive_difference, regression_adjustment, psm_nearest, ipw, aipw/);
+  });
+  it('warns when a matching option is given to a method that ignores it', () => {
+    const e = estimateCrossSection('ipw', input, { caliper: 0.2 });
+    expect((e.diagnostics.warnings as string[]).join(' ')).toMatch(/`caliper` only apply to psm_nearest/);
+  });
+  it('rejects a non-binary treatment, naming the row', () => {
+    const treat = Float64Array.from(input.treat);
+    treat[7] = 2;
+    expect(() => ipw({ ...input, treat })).toThrow(DataError);
+    expect(() => ipw({ ...input, treat })).toThrow(/must be 0 or 1, got 2 at row index 7/);
+  });
+  it('names the column and counts missing rows; drops them only when asked', () => {
+    const re74 = Float64Array.from(input.covariates.find((c) => c.name === 're74')!.values as Float64Array);
+    re74[3] = NaN;
+    re74[10] = NaN;
+    const bad = { ...input, covariates: input.covariates.map((c) => (c.name === 're74' ? { name: 're74', values: re74 } : c)) };
+    expect(() => regressionAdjustment(bad)).toThrow(/`re74` \(2 rows\)/);
+    const e = regressionAdjustment(bad, { dropMissing: true });
+    expect(e.diagnostics.droppedMissing).toBe(2);
+    expect(e.nTreated + e.nControl).toBe(612);
+  });
+  it('no treated or no controls is an EstimationError', () => {
+    const zeros = new Float64Array(input.y.length);
+    expect(() => naiveDifference({ ...input, treat: zeros })).toThrow(EstimationError);
+    expect(() => naiveDifference({ ...input, treat: zeros })).toThrow(/no treated units/);
+    expect(() => aipw({ ...input, treat: zeros.map(() => 1) })).toThrow(/no control units/);
+  });
+  it('a constant covariate is named', () => {
+    const site = new Float64Array(input.y.length).fill(3);
+    expect(() => regressionAdjustment({ ...input, covariates: [...input.covariates, { name: 'site', values: site }] })).toThrow(/`site` is constant/);
+    expect(() => ipw({ ...input, covariates: [...input.covariates, { name: 'site', values: site }] })).toThrow(/`site`/);
+  });
+  it('separation in the propensity model names the covariate', () => {
+    const perfect = Float64Array.from(input.treat, (t, i) => t * 10 + (i % 3));
+    expect(() => fitPropensity(input.treat, [{ name: 'badge', values: perfect }])).toThrow(/separation on covariate `badge`/);
+    expect(() => ipw({ ...input, covariates: [...input.covariates, { name: 'badge', values: perfect }] })).toThrow(EstimationError);
+  });
+});
