@@ -199,3 +199,41 @@ export function courseRoiInput(
   }
   return input;
 }
+
+function money(x: number, currency: string): string {
+  const s = Math.round(x).toLocaleString('en-US');
+  return currency ? `${currency} ${s}` : s;
+}
+
+function pct(x: number): string {
+  return `${Math.round(100 * x)} %`;
+}
+
+/**
+ * One sentence a CFO can read for a course's ROI: the return per unit spent,
+ * the interval, the money on each side and where the effect came from — or,
+ * under *no data, no improvement*, why no benefit is credited.
+ *
+ * @example
+ * describeRoi(computeRoi({ course: 'C01', estimate: est, trained: 100, costPerLearner: 1000 }), { title: 'Consultative Selling', currency: 'EUR' });
+ * // => 'Consultative Selling: every EUR 1 spent returned EUR 2.40 (ROI 140 %, 95 % interval 22 % to 258 %): a first-year benefit of EUR 240,000 against a fully loaded cost of EUR 100,000; effect isolated by aipw.'
+ */
+export function describeRoi(entry: RoiDetail, opts: { title?: string; currency?: string } = {}): string {
+  const name = opts.title ?? entry.course;
+  const cur = opts.currency ?? '';
+  const unit = cur ? `${cur} ` : '';
+  const range = `${pct(entry.ci[0])} to ${pct(entry.ci[1])}`;
+  if (!entry.counted) {
+    return (
+      `${name}: no detectable effect, so no benefit is credited and the ${money(entry.cost, cur)} spent counts as a loss (ROI −100 %). ` +
+      `The data cannot rule out an ROI anywhere from ${range}; more time or more learners would be needed to tell.`
+    );
+  }
+  const verdict =
+    entry.ci[0] > 0 ? 'pays back with room to spare' : entry.ci[1] < 0 ? 'does not pay back' : 'may or may not pay back';
+  return (
+    `${name}: every ${unit}1 spent returned ${unit}${entry.bcr.toFixed(2)} (ROI ${pct(entry.roi)}, 95 % interval ${range}), so it ${verdict}: ` +
+    `a first-year benefit of ${money(entry.benefit, cur)} against a fully loaded cost of ${money(entry.cost, cur)}; effect isolated by ${entry.method}` +
+    `${entry.detected ? '' : ' (not statistically detectable: counted on request)'}.`
+  );
+}

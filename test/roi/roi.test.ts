@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeRoi, courseRoiInput } from '../../src/roi/roi';
+import { computeRoi, courseRoiInput, describeRoi } from '../../src/roi/roi';
 import type { Estimate } from '../../src/core/estimate';
 import { createRng } from '../../src/stats/rng';
 
@@ -115,5 +115,18 @@ describe('courseRoiInput', () => {
     // cost = 3 × 300 + 3 × 4 × 50 + 100 = 1,600.
     expect(computeRoi(input).cost).toBe(1600);
     expect(() => courseRoiInput(panel, 'C09', est(1, 1))).toThrow(/unknown `course` "C09"/);
+  });
+});
+
+describe('describeRoi', () => {
+  it('reads an ROI in one sentence', () => {
+    const r = computeRoi({ course: 'C01', estimate: est(200, 50), trained: 100, costPerLearner: 1000 });
+    const s = describeRoi(r, { title: 'Consultative Selling', currency: 'EUR' });
+    expect(s).toMatch(/^Consultative Selling: every EUR 1 spent returned EUR 2\.40 \(ROI 140 %, 95 % interval 2\d % to 25\d %\), so it pays back with room to spare/);
+    expect(s).toMatch(/benefit of EUR 240,000 against a fully loaded cost of EUR 100,000; effect isolated by aipw\.$/);
+  });
+  it('explains no data, no improvement', () => {
+    const r = computeRoi({ course: 'C03', estimate: est(10, 40), trained: 100, costPerLearner: 500 });
+    expect(describeRoi(r)).toMatch(/^C03: no detectable effect, so no benefit is credited and the 50,000 spent counts as a loss \(ROI −100 %\)/);
   });
 });
