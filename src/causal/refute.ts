@@ -1,18 +1,9 @@
 import type { Estimate } from '../core/estimate';
 import { createRng } from '../stats/rng';
+import { subsetInput, type CrossSectionInput } from './cross-section-input';
 
-/**
- * The cross-sectional input the estimators take (stream B's
- * `CrossSectionInput`, restated structurally so refuters work with any
- * estimator of that shape): one row per unit, a 0/1 treatment, covariates.
- */
-export interface RefuteInput {
-  y: Float64Array;
-  treat: Float64Array;
-  covariates: { name: string; values: Float64Array | (string | null)[] }[];
-  weights?: Float64Array;
-  cluster?: Int32Array;
-}
+/** The cross-sectional input the refuters perturb: stream B's estimator input. */
+export type RefuteInput = CrossSectionInput;
 
 /** An estimator as the refuters call it. */
 export type RefuteEstimator = (input: RefuteInput) => Estimate;
@@ -55,35 +46,6 @@ function checkSe(fn: string, e: Estimate): void {
   if (!Number.isFinite(e.estimate) || !Number.isFinite(e.se) || e.se <= 0) {
     throw new RangeError(`${fn}: the original ${e.method} estimate needs a finite estimate and a positive SE, got ${e.estimate} (SE ${e.se})`);
   }
-}
-
-/**
- * The rows `rows` of a cross-sectional input (every column subset alike).
- *
- * @example
- * subsetCrossSection(input, Int32Array.from([0, 2])).y.length; // => 2
- */
-export function subsetCrossSection(input: RefuteInput, rows: Int32Array): RefuteInput {
-  const pickF = (v: Float64Array) => {
-    const out = new Float64Array(rows.length);
-    for (let k = 0; k < rows.length; k++) out[k] = v[rows[k]];
-    return out;
-  };
-  const out: RefuteInput = {
-    y: pickF(input.y),
-    treat: pickF(input.treat),
-    covariates: input.covariates.map((c) => ({
-      name: c.name,
-      values: c.values instanceof Float64Array ? pickF(c.values) : Array.from(rows, (i) => (c.values as (string | null)[])[i]),
-    })),
-  };
-  if (input.weights) out.weights = pickF(input.weights);
-  if (input.cluster) {
-    const cl = new Int32Array(rows.length);
-    for (let k = 0; k < rows.length; k++) cl[k] = input.cluster[rows[k]];
-    out.cluster = cl;
-  }
-  return out;
 }
 
 function tryEstimate(estimator: RefuteEstimator, input: RefuteInput): Estimate | undefined {
@@ -201,7 +163,7 @@ export function dataSubset(
     const rows = new Int32Array(m);
     m = 0;
     for (let i = 0; i < n; i++) if (keep[unitOf[i]]) rows[m++] = i;
-    const e = tryEstimate(estimator, subsetCrossSection(input, rows));
+    const e = tryEstimate(estimator, subsetInput(input, rows));
     if (e) values.push(e.estimate);
     else failures++;
   }

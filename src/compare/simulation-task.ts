@@ -1,4 +1,5 @@
 import { createRng } from '../stats/rng';
+import { runReplication } from './replication';
 
 /** One unit of simulation work: a synthetic company and its estimates, or a plumbing probe. */
 export interface SimulationTask {
@@ -20,6 +21,8 @@ export interface SimulationTask {
 /** One method's answer in one replication, against that company's truth. */
 export interface ReplicationEstimate {
   method: string;
+  /** Course estimated (several courses can be scored in one replication). */
+  course?: string;
   estimate: number;
   se: number;
   lower: number;
@@ -34,19 +37,7 @@ export interface ReplicationRecord {
   seed: number;
   estimates: ReplicationEstimate[];
   /** Methods that failed in this replication, with the reason. */
-  failures: { method: string; message: string }[];
-}
-
-/**
- * The replication runner, registered by the module that knows the study
- * pipeline (src/compare/replication.ts) so that this file stays free of it
- * and the plumbing can be tested alone.
- */
-let replicationRunner: ((task: SimulationTask) => Promise<ReplicationRecord>) | undefined;
-
-/** Installs the function that runs a `replication` task (see src/compare/replication.ts). */
-export function setReplicationRunner(fn: (task: SimulationTask) => Promise<ReplicationRecord>): void {
-  replicationRunner = fn;
+  failures: { method: string; course?: string; message: string }[];
 }
 
 /**
@@ -72,8 +63,5 @@ export async function runSimulationTask(task: SimulationTask): Promise<Replicati
       failures: [],
     };
   }
-  if (!replicationRunner) {
-    throw new Error('runSimulationTask: no replication runner installed; import src/compare/replication first');
-  }
-  return replicationRunner(task);
+  return runReplication(task);
 }

@@ -3,7 +3,6 @@
 // that this TypeScript module (and the study pipeline it imports) loads.
 import { parentPort } from 'node:worker_threads';
 import { runSimulationTask, type SimulationTask } from './simulation-task';
-import './replication';
 
 if (parentPort) {
   const port = parentPort;

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
+import { METHODS } from '../core/estimate';
 import { runSimulationTask, type ReplicationRecord, type SimulationTask } from './simulation-task';
 
 /** Options of {@link simulationStudy}. */
@@ -33,6 +34,8 @@ export interface SimulationOptions {
 /** Bias, RMSE and coverage of one method in one scenario. */
 export interface SimulationRow {
   scenario: string;
+  /** Course, when the records carry one. */
+  course?: string;
   method: string;
   /** Replications where the method gave a usable estimate. */
   replications: number;
@@ -74,20 +77,20 @@ export interface SimulationResult {
 export function summariseSimulation(records: ReplicationRecord[]): SimulationRow[] {
   type Acc = { n: number; fail: number; sumT: number; sumE: number; sumB: number; sumB2: number; cover: number; sumSe: number; sumE2: number };
   const acc = new Map<string, Acc>();
-  const order: [string, string][] = [];
-  const get = (scenario: string, method: string): Acc => {
-    const key = `${scenario}\u0000${method}`;
+  const order: { key: string; scenario: string; course?: string; method: string }[] = [];
+  const get = (scenario: string, course: string | undefined, method: string): Acc => {
+    const key = `${scenario}\u0000${course ?? ''}\u0000${method}`;
     let a = acc.get(key);
     if (!a) {
       a = { n: 0, fail: 0, sumT: 0, sumE: 0, sumB: 0, sumB2: 0, cover: 0, sumSe: 0, sumE2: 0 };
       acc.set(key, a);
-      order.push([scenario, method]);
+      order.push({ key, scenario, course, method });
     }
     return a;
   };
   for (const r of records) {
     for (const e of r.estimates) {
-      const a = get(r.scenario, e.method);
+      const a = get(r.scenario, e.course, e.method);
       if (![e.estimate, e.truth, e.lower, e.upper].every(Number.isFinite)) {
         a.fail++;
         continue;
@@ -102,15 +105,30 @@ export function summariseSimulation(records: ReplicationRecord[]): SimulationRow
       a.sumSe += e.se;
       if (e.lower <= e.truth && e.truth <= e.upper) a.cover++;
     }
-    for (const f of r.failures) get(r.scenario, f.method).fail++;
+    for (const f of r.failures) get(r.scenario, f.course, f.method).fail++;
   }
-  return order.map(([scenario, method]) => {
-    const a = acc.get(`${scenario}\u0000${method}`) as Acc;
+  // Scenarios in the order given, then courses, then methods in the table order of METHODS.
+  const scenarioRank = new Map<string, number>();
+  for (const o of order) if (!scenarioRank.has(o.scenario)) scenarioRank.set(o.scenario, scenarioRank.size);
+  const methodRank = (m: string) => {
+    const i = (METHODS as readonly string[]).indexOf(m);
+    return i < 0 ? METHODS.length : i;
+  };
+  order.sort(
+    (a, b) =>
+      (scenarioRank.get(a.scenario) ?? 0) - (scenarioRank.get(b.scenario) ?? 0) ||
+      (a.course ?? '').localeCompare(b.course ?? '') ||
+      methodRank(a.method) - methodRank(b.method) ||
+      a.method.localeCompare(b.method),
+  );
+  return order.map(({ key, scenario, course, method }) => {
+    const a = acc.get(key) as Acc;
     const n = a.n;
     const meanE = a.sumE / n;
     const coverage = a.cover / n;
     return {
       scenario,
+      ...(course !== undefined ? { course } : {}),
       method,
       replications: n,
       failures: a.fail,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataSubset, placeboOutcome, randomCommonCause, subsetCrossSection, type RefuteInput } from '../../src/causal/refute';
+import { dataSubset, placeboOutcome, randomCommonCause, type RefuteInput } from '../../src/causal/refute';
 import { designMatrix } from '../../src/stats/design';
 import { fitOls } from '../../src/stats/ols';
 import { coefTable, vcovOls } from '../../src/stats/vcov';
@@ -135,17 +135,7 @@ describe('refuters on data built to fail them', () => {
   });
 });
 
-describe('subsetCrossSection and argument checks', () => {
-  it('subsets every column alike', () => {
-    const s = subsetCrossSection(
-      { y: Float64Array.of(1, 2, 3), treat: Float64Array.of(0, 1, 0), covariates: [{ name: 'r', values: ['a', 'b', 'c'] }], cluster: Int32Array.of(7, 8, 9), weights: Float64Array.of(1, 2, 3) },
-      Int32Array.of(2, 0),
-    );
-    expect(Array.from(s.y)).toEqual([3, 1]);
-    expect(s.covariates[0].values).toEqual(['c', 'a']);
-    expect(Array.from(s.cluster!)).toEqual([9, 7]);
-    expect(Array.from(s.weights!)).toEqual([3, 1]);
-  });
+describe('subsets and argument checks', () => {
   it('samples whole clusters', () => {
     const { input } = cleanData(11, 300);
     const cluster = new Int32Array(300);

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runReplication } from '../../src/compare/replication';
+import { simulationStudy, summariseSimulation } from '../../src/compare/simulation';
+import { regressionAdjustment } from '../../src/causal/regression';
+import { stackedInput } from '../../src/causal/placebo';
+import { loadStudy } from '../../src/data/load';
+import { buildPanel } from '../../src/data/panel';
+import { stackCourse } from '../../src/data/stack';
+import { writeSynth } from '../../src/data/synth';
+
+const base = { employees: 300, months: 24, metric: 'revenue', window: [1, 12] as [number, number] };
+
+describe('runReplication', () => {
+  it('scores the estimate of a synthetic company against that company’s own truth', async () => {
+    const rec = await runReplication({ kind: 'replication', scenario: 'default', replication: 0, seed: 5, methods: ['regression_adjustment'], course: 'C01', ...base });
+    // Independent recomputation: the same company, loaded and estimated directly.
+    const dir = mkdtempSync(join(tmpdir(), 'tl-rep-'));
+    try {
+      const truth = await writeSynth(dir, { employees: 300, months: 24, seed: 5, scenario: 'default' });
+      const panel = buildPanel(await loadStudy(dir));
+      const direct = regressionAdjustment(stackedInput(stackCourse(panel, 'C01', 'revenue')));
+      expect(rec.estimates).toHaveLength(1);
+      expect(rec.estimates[0].truth).toBe(truth.effects.C01.revenue.att);
+      expect(rec.estimates[0].estimate).toBe(direct.estimate);
+      expect([rec.estimates[0].lower, rec.estimates[0].upper]).toEqual(direct.ci);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('simulationStudy on synthetic companies', () => {
+  it('computes bias, RMSE and coverage from its replications, the same on threads as in-process', async () => {
+    const opts = { replications: 3, scenarios: ['null'], seed: 11, methods: ['naive_difference', 'regression_adjustment'], course: 'C01', progress: false, ...base };
+    const threaded = await simulationStudy({ ...opts, workers: 2 });
+    const inProcess = await simulationStudy({ ...opts, workers: 0 });
+    expect(JSON.stringify(threaded.records)).toBe(JSON.stringify(inProcess.records));
+    expect(threaded.records.map((r) => r.seed)).toEqual([11, 12, 13]);
+    const ra = threaded.rows.find((r) => r.method === 'regression_adjustment')!;
+    const est = threaded.records.map((r) => r.estimates.find((e) => e.method === 'regression_adjustment')!);
+    // Null scenario: every truth is 0, so bias = mean estimate and RMSE = √mean(estimate²).
+    expect(est.every((e) => e.truth === 0)).toBe(true);
+    expect(ra.bias).toBeCloseTo(est.reduce((a, e) => a + e.estimate, 0) / 3, 9);
+    expect(ra.rmse).toBeCloseTo(Math.sqrt(est.reduce((a, e) => a + e.estimate ** 2, 0) / 3), 9);
+    expect(ra.coverage).toBe(est.filter((e) => e.lower <= 0 && 0 <= e.upper).length / 3);
+    expect(threaded.rows).toEqual(summariseSimulation(threaded.records));
+    expect(threaded.rows.map((r) => r.method)).toEqual(['naive_difference', 'regression_adjustment']);
+  });
+});
