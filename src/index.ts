@@ -14,6 +14,8 @@ export * from './data/load';
 export * from './data/panel';
 export * from './data/stack';
 export * from './data/synth';
+export * from './data/validate';
+export * from './data/clean';
 
 // stats: matrix kernels, ols, logit, vcov, distributions, bootstrap, rng
 export * from './stats/rng';

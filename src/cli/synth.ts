@@ -1,16 +1,44 @@
 import type { Command } from 'commander';
-import { runAction } from './action';
+import { runAction, intOption } from './action';
+import { SCENARIOS, writeSynth } from '../data/synth';
 
-// Placeholder until the command lands; replaced by the owning work stream.
+/**
+ * `trainlift synth --out DIR [--employees N] [--months M] [--seed S] [--scenario NAME] [--messy]`:
+ * writes a synthetic study folder with truth.json (CONTRACT §2).
+ *
+ * @example
+ * registerSynth(program); // then: trainlift synth --out /tmp/acme --seed 7
+ */
 export function registerSynth(program: Command): void {
   program
     .command('synth')
-    .description('(not built yet)')
-    .allowUnknownOption()
+    .description('write a synthetic company (study folder + truth.json) with known course effects')
+    .requiredOption('--out <dir>', 'folder to write employees, courses, training, outcomes, context CSVs and truth.json')
+    .option('--employees <n>', 'number of employees', '2000')
+    .option('--months <m>', 'months of outcome data (18..240)', '30')
+    .option('--seed <s>', 'random seed: same seed, same bytes', '7')
+    .option('--start <YYYY-MM>', 'first outcome month', '2024-01')
+    .option('--scenario <name>', `one of: ${Object.keys(SCENARIOS).join(', ')}`, 'default')
+    .option('--messy', 'inject realistic export faults (duplicates, id case and spaces, mixed date formats, missing months, orphans, a dropped column)')
+    .addHelpText('after', `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(11)} ${v}`).join('\n')}`)
     .action(
-      runAction('synth', () => {
-        console.error('trainlift synth: not built yet');
-        return 2;
+      runAction('synth', async (opts: { out: string; employees: string; months: string; seed: string; start: string; scenario: string; messy?: boolean }) => {
+        const truth = await writeSynth(opts.out, {
+          employees: intOption('employees', opts.employees, 2000),
+          months: intOption('months', opts.months, 30),
+          seed: intOption('seed', opts.seed, 7),
+          start: opts.start,
+          scenario: opts.scenario,
+          messy: opts.messy === true,
+        });
+        const courses = Object.keys(truth.effects);
+        console.log(`wrote ${opts.out}: employees, courses (${courses.length}), training, outcomes, context, truth.json (scenario ${truth.scenario}, seed ${truth.seed}${opts.messy ? ', messy' : ''})`);
+        console.log('true revenue ATT per employee-month over months 1..12 after completion:');
+        for (const c of courses) {
+          const r = truth.effects[c].revenue;
+          console.log(`  ${c}  ${r.att.toFixed(1).padStart(9)}  (${r.nTreated} trained, ${r.treatedMonths} employee-months)`);
+        }
+        return 0;
       }),
     );
 }

@@ -82,6 +82,20 @@ function declaredKind(name: StudyFile, column: string): ColumnKind | 'detect' {
   return spec.extraKind;
 }
 
+/** Streams the single non-null column of a query into a typed array, chunk by chunk (no object per row). */
+async function readColumnInto(conn: DuckDBConnection, sql: string, into: Float64Array | Int32Array): Promise<void> {
+  const reader = await conn.stream(sql);
+  let at = 0;
+  for (;;) {
+    const chunk = await reader.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const vec = chunk.getColumnVector(0);
+    const n = chunk.rowCount;
+    for (let i = 0; i < n; i++) into[at + i] = vec.getItem(i) as number;
+    at += n;
+  }
+}
+
 async function readNumberColumn(
   conn: DuckDBConnection,
   table: string,
@@ -91,16 +105,7 @@ async function readNumberColumn(
   const c = sqlIdent(column);
   const parsed = `TRY_CAST(trim(${c}) AS DOUBLE)`;
   const values = new Float64Array(nRows);
-  const reader = await conn.stream(`SELECT CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END FROM ${table} ORDER BY rowid`);
-  let at = 0;
-  for (;;) {
-    const chunk = await reader.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const vec = chunk.getColumnVector(0);
-    const n = chunk.rowCount;
-    for (let i = 0; i < n; i++) values[at + i] = vec.getItem(i) as number;
-    at += n;
-  }
+  await readColumnInto(conn, `SELECT CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END FROM ${table} ORDER BY rowid`, values);
   const badWhere = `${c} IS NOT NULL AND trim(${c}) <> '' AND NOT coalesce(isfinite(${parsed}), false)`;
   const count = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${table} WHERE ${badWhere}`);
   const invalidCount = Number(count.getColumnsJS()[0][0]);
@@ -122,18 +127,7 @@ async function readTextColumn(conn: DuckDBConnection, table: string, column: str
   const lv = await conn.runAndReadAll(`SELECT v FROM ${dict} ORDER BY code`);
   const levels = (lv.getColumnsJS()[0] ?? []).map((v) => String(v));
   const codes = new Int32Array(nRows);
-  const reader = await conn.stream(
-    `SELECT coalesce(d.code, -1)::INTEGER FROM ${table} t LEFT JOIN ${dict} d ON t.${c} = d.v ORDER BY t.rowid`,
-  );
-  let at = 0;
-  for (;;) {
-    const chunk = await reader.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const vec = chunk.getColumnVector(0);
-    const n = chunk.rowCount;
-    for (let i = 0; i < n; i++) codes[at + i] = vec.getItem(i) as number;
-    at += n;
-  }
+  await readColumnInto(conn, `SELECT coalesce(d.code, -1)::INTEGER FROM ${table} t LEFT JOIN ${dict} d ON t.${c} = d.v ORDER BY t.rowid`, codes);
   await conn.run(`DROP TABLE ${dict}`);
   return { kind: 'text', codes, levels };
 }

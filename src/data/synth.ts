@@ -17,6 +17,22 @@ export interface SynthOptions {
   messy?: boolean;
   /** First outcome month, `YYYY-MM` (default `'2024-01'`). */
   start?: string;
+  /** Also return Y(0) of every treated employee-month (for tests that recompute the truth). */
+  recordPotentialOutcomes?: boolean;
+}
+
+/**
+ * Y(0) for one course of every employee-month at or after that course's first
+ * completion: the same draw without that course's effect. Y(1) is the value
+ * in outcomes.csv.
+ */
+export interface PotentialOutcomes {
+  course: string[];
+  employee: string[];
+  period: string[];
+  revenue: Float64Array;
+  deals_won: Float64Array;
+  close_rate: Float64Array;
 }
 
 /** The true effect of one course on one metric, from the potential outcomes drawn. */
@@ -43,6 +59,8 @@ export interface Truth {
 export interface SynthCompany {
   files: Record<'employees' | 'courses' | 'training' | 'outcomes' | 'context', string>;
   truth: Truth;
+  /** Only with `recordPotentialOutcomes`. */
+  potential?: PotentialOutcomes;
 }
 
 /**
@@ -130,8 +148,8 @@ function closeOf(latent: number): number {
   return round4(Math.min(1, Math.max(0, latent)));
 }
 
-function checkOptions(opts: SynthOptions): Required<Omit<SynthOptions, 'messy'>> & { messy: boolean } {
-  const o = { employees: 2000, months: 30, seed: 7, scenario: 'default', messy: false, start: '2024-01', ...opts };
+function checkOptions(opts: SynthOptions): Required<SynthOptions> {
+  const o = { employees: 2000, months: 30, seed: 7, scenario: 'default', messy: false, start: '2024-01', recordPotentialOutcomes: false, ...opts };
   if (!Number.isInteger(o.employees) || o.employees < 10) throw new RangeError(`synthesizeCompany: \`employees\` must be an integer ≥ 10, got ${o.employees}`);
   if (!Number.isInteger(o.months) || o.months < 18 || o.months > 240) throw new RangeError(`synthesizeCompany: \`months\` must be an integer in [18, 240], got ${o.months}`);
   if (!(o.scenario in SCENARIOS)) throw new RangeError(`synthesizeCompany: unknown \`scenario\` "${o.scenario}"; the scenarios are ${Object.keys(SCENARIOS).join(', ')}`);
@@ -221,9 +239,13 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
   const trainLines: string[] = ['employee_id,course_id,status,completed_on,score'];
   const outLines: string[] = ['employee_id,period,revenue,deals_won,close_rate'];
 
+  const pot = o.recordPotentialOutcomes
+    ? { course: [] as string[], employee: [] as string[], period: [] as string[], revenue: [] as number[], deals_won: [] as number[], close_rate: [] as number[] }
+    : undefined;
   const first = new Int32Array(K);
   const mult = new Float64Array(K);
   const repeated = new Uint8Array(K);
+  const droppedOnce = new Uint8Array(K);
   const recent = new Float64Array(3);
   const effR = new Float64Array(K);
   const effC = new Float64Array(K);
@@ -231,7 +253,13 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
     const m = start + t;
     return calendarDay(Math.floor(m / 12) + 1970, (m % 12) + 1, d);
   };
-  const dayInMonth = (t: number) => formatDay(dayIn(t, 1 + rng.int(28)));
+  // Latest day used this month, so a termination never precedes a completion or the hire.
+  let lastDay = 0;
+  const dayInMonth = (t: number) => {
+    const d = 1 + rng.int(28);
+    if (d > lastDay) lastDay = d;
+    return formatDay(dayIn(t, d));
+  };
 
   for (let i = 0; i < N; i++) {
     const id = idOf(i);
@@ -243,10 +271,12 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
     const level = Math.min(4, Math.max(1, 1 + Math.floor(tenureAtStart / 36 + 0.5 * a + rng.uniform())));
     const rating = Math.min(5, Math.max(1, Math.round(3 + 0.8 * a + 0.7 * rng.normal())));
     const levelRevenue = ROLE_REVENUE[role] * (1 + 0.1 * (level - 1));
-    const hireDay = dayIn(hire, 1 + rng.int(28));
+    const hireDom = 1 + rng.int(28);
+    const hireDay = dayIn(hire, hireDom);
     first.fill(-1);
     mult.fill(1);
     repeated.fill(0);
+    droppedOnce.fill(0);
     let u = 0.1 * levelRevenue * rng.normal();
     let v = 0.03 * rng.normal();
     let nRecent = 0;
@@ -254,6 +284,7 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
     const hazard = 0.005 * Math.exp(-0.3 * a);
     const t0 = Math.max(0, hire);
     for (let t = t0; t < M; t++) {
+      lastDay = t === hire ? hireDom : 0;
       const cal = (start + t) % 12;
       const tenure = t - hire;
       const ramp = Math.min(1, 0.4 + 0.1 * tenure);
@@ -297,6 +328,9 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
           if (p <= 0 || rng.uniform() >= p) continue;
           const fate = rng.uniform();
           if (fate < 0.08) {
+            // One drop-out per course and person: a second identical export row would read as a duplicate.
+            if (droppedOnce[k]) continue;
+            droppedOnce[k] = 1;
             trainLines.push(`${id},${COURSES[k].id},dropped,,`);
           } else if (t === M - 1 && fate < 0.2) {
             trainLines.push(`${id},${COURSES[k].id},in_progress,,`);
@@ -340,10 +374,21 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
       for (let k = 0; k < K; k++) {
         if (first[k] < 0 || t < first[k]) continue;
         const e = t - first[k];
+        const revenue0 = revenueOf(rLatent - effR[k]);
+        const deals0 = dealsOf((rLatent - effR[k]) / dealSize + dealNoise);
+        const close0 = closeOf(cLatent - effC[k]);
+        if (pot) {
+          pot.course.push(COURSES[k].id);
+          pot.employee.push(id);
+          pot.period.push(formatMonth(start + t));
+          pot.revenue.push(revenue0);
+          pot.deals_won.push(deals0);
+          pot.close_rate.push(close0);
+        }
         sums.count[k][e] += 1;
-        sums.sum[k * 3][e] += revenue - revenueOf(rLatent - effR[k]);
-        sums.sum[k * 3 + 1][e] += deals - dealsOf((rLatent - effR[k]) / dealSize + dealNoise);
-        sums.sum[k * 3 + 2][e] += close - closeOf(cLatent - effC[k]);
+        sums.sum[k * 3][e] += revenue - revenue0;
+        sums.sum[k * 3 + 1][e] += deals - deals0;
+        sums.sum[k * 3 + 2][e] += close - close0;
         if (e >= WINDOW[0] && e <= WINDOW[1]) sums.inWindow[k][i] = 1;
       }
 
@@ -357,7 +402,7 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
         break;
       }
     }
-    const termText = term < M ? formatDay(dayIn(term, 1 + rng.int(28))) : '';
+    const termText = term < M ? formatDay(dayIn(term, Math.max(1, lastDay) + rng.int(29 - Math.max(1, lastDay)))) : '';
     empLines.push(`${id},${formatDay(hireDay)},${termText},${ROLES[role]},${ROLE_DEPARTMENT[role]},${REGIONS[region]},${level},${rating}`);
   }
 
@@ -398,7 +443,10 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
     context: contextLines.join('\n') + '\n',
   };
   if (o.messy) files = messUp({ employees: empLines, courses: courseLines, training: trainLines, outcomes: outLines, context: contextLines }, o.seed, idWidth, N);
-  return { files, truth };
+  const potential: PotentialOutcomes | undefined = pot
+    ? { ...pot, revenue: Float64Array.from(pot.revenue), deals_won: Float64Array.from(pot.deals_won), close_rate: Float64Array.from(pot.close_rate) }
+    : undefined;
+  return potential ? { files, truth, potential } : { files, truth };
 }
 
 /** Truth to 1e-9 relative precision, so that its JSON text is stable across platforms' last-bit noise. */

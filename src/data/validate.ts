@@ -1,0 +1,413 @@
+import type { NumberColumn, RawStudy, RawTable, TextColumn } from './load';
+import {
+  metricMayBeNegative,
+  metricUpperBound,
+  monthOfDay,
+  normaliseId,
+  parseIsoDay,
+  parseMonth,
+  STUDY_FILES,
+  STUDY_SCHEMA,
+  TRAINING_STATUSES,
+  type Problem,
+} from './schema';
+
+/** Rows listed per rule and file before the rest are summarised in one line. */
+const ROWS_PER_RULE = 20;
+
+/** Collects problems, listing at most ROWS_PER_RULE rows per (file, column, rule) and counting the rest. */
+class ProblemList {
+  readonly problems: Problem[] = [];
+  private readonly counts = new Map<string, { n: number; severity: Problem['severity']; file: string; column: string | null; rule: string }>();
+
+  add(severity: Problem['severity'], file: string, row: number | null, column: string | null, message: string, rule = message): void {
+    const key = `${file}\u0000${column}\u0000${rule}`;
+    const c = this.counts.get(key) ?? { n: 0, severity, file, column, rule };
+    c.n++;
+    this.counts.set(key, c);
+    if (c.n <= ROWS_PER_RULE) this.problems.push({ severity, file, row, column, message });
+  }
+
+  finish(): Problem[] {
+    for (const c of this.counts.values()) {
+      if (c.n > ROWS_PER_RULE) {
+        this.problems.push({ severity: c.severity, file: c.file, row: null, column: c.column, message: `${c.n - ROWS_PER_RULE} more rows: ${c.rule}` });
+      }
+    }
+    return this.problems;
+  }
+}
+
+function text(col: TextColumn, i: number): string | null {
+  const c = col.codes[i];
+  return c < 0 ? null : col.levels[c];
+}
+
+function asText(t: RawTable, name: string): TextColumn | undefined {
+  const c = t.columns[name];
+  return c && c.kind === 'text' ? c : undefined;
+}
+
+function asNumber(t: RawTable, name: string): NumberColumn | undefined {
+  const c = t.columns[name];
+  return c && c.kind === 'number' ? c : undefined;
+}
+
+function checkRequiredColumns(t: RawTable, out: ProblemList): boolean {
+  let ok = true;
+  for (const spec of STUDY_SCHEMA[t.name].columns) {
+    if (spec.required && !(spec.name in t.columns)) {
+      out.add('error', t.file, 1, spec.name, `required column \`${spec.name}\` is missing (the header has ${t.header.join(', ')})`);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+function checkNumbers(t: RawTable, name: string, col: NumberColumn, out: ProblemList): void {
+  for (const bad of col.invalid) out.add('error', t.file, bad.row, name, `expected a number, got "${bad.text}"`, 'expected a number');
+  if (col.invalidCount > col.invalid.length) {
+    out.add('error', t.file, null, name, `${col.invalidCount - col.invalid.length} more cells are not numbers`);
+  }
+}
+
+/** Day numbers of a date column's levels (NaN when unparseable), reporting every unparseable row. */
+function checkDates(t: RawTable, name: string, col: TextColumn, parse: (s: string) => number, expected: string, out: ProblemList): Float64Array {
+  const values = new Float64Array(col.levels.length);
+  for (let j = 0; j < col.levels.length; j++) values[j] = parse(col.levels[j]);
+  for (let i = 0; i < t.nRows; i++) {
+    const c = col.codes[i];
+    if (c >= 0 && Number.isNaN(values[c])) out.add('error', t.file, t.line[i], name, `expected ${expected}, got "${col.levels[c]}"`, `expected ${expected}`);
+  }
+  return values;
+}
+
+/** Normalised id of each row (null when empty), with a warning for ids not in normal form. */
+function checkIds(t: RawTable, name: string, col: TextColumn, out: ProblemList): (string | null)[] {
+  const normal = col.levels.map(normaliseId);
+  let odd = 0;
+  let firstOdd = -1;
+  const ids: (string | null)[] = new Array(t.nRows);
+  for (let i = 0; i < t.nRows; i++) {
+    const c = col.codes[i];
+    if (c < 0 || normal[c] === '') {
+      ids[i] = null;
+      out.add('error', t.file, t.line[i], name, 'the id is empty');
+      continue;
+    }
+    ids[i] = normal[c];
+    if (normal[c] !== col.levels[c]) {
+      odd++;
+      if (firstOdd < 0) firstOdd = i;
+    }
+  }
+  if (odd > 0) {
+    out.add(
+      'warning',
+      t.file,
+      t.line[firstOdd],
+      name,
+      `${odd} ids have stray spaces or lower case (first: "${text(col, firstOdd)}"); they are matched as "${ids[firstOdd]}" (cleanStudy normalises them)`,
+    );
+  }
+  return ids;
+}
+
+/**
+ * Warns about rows that repeat an earlier row exactly. Rows are hashed from
+ * their typed cells (dictionary codes, number bits); only rows whose hash
+ * occurs twice are compared cell by cell, so millions of rows stay cheap.
+ */
+function checkExactDuplicates(t: RawTable, out: ProblemList): void {
+  const cols = Object.values(t.columns);
+  const n = t.nRows;
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  const hashes = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let h1 = 0x9e3779b9 | 0;
+    let h2 = 0x85ebca6b | 0;
+    for (const c of cols) {
+      let a: number;
+      let b: number;
+      if (c.kind === 'text') {
+        a = c.codes[i];
+        b = ~a;
+      } else {
+        bits[0] = c.values[i];
+        a = words[0];
+        b = words[1];
+      }
+      h1 = Math.imul(h1 ^ a, 0x5bd1e995) ^ (h1 >>> 15);
+      h2 = Math.imul(h2 ^ b, 0x27d4eb2d) ^ (h2 >>> 13);
+      h1 = Math.imul(h1 ^ b, 0x1b873593);
+      h2 = Math.imul(h2 ^ a, 0xcc9e2d51);
+    }
+    hashes[i] = (h1 >>> 0) * 2097152 + (h2 >>> 11);
+  }
+  const sorted = hashes.slice().sort();
+  const repeated = new Set<number>();
+  for (let i = 1; i < n; i++) if (sorted[i] === sorted[i - 1]) repeated.add(sorted[i]);
+  if (repeated.size === 0) return;
+  const firstRow = new Map<number, number>();
+  const same = (i: number, j: number) =>
+    cols.every((c) => (c.kind === 'text' ? c.codes[i] === c.codes[j] : Object.is(c.values[i], c.values[j])));
+  for (let i = 0; i < n; i++) {
+    if (!repeated.has(hashes[i])) continue;
+    const prev = firstRow.get(hashes[i]);
+    if (prev === undefined) firstRow.set(hashes[i], i);
+    else if (same(prev, i)) out.add('warning', t.file, t.line[i], null, `exact duplicate of row ${t.line[prev]} (cleanStudy drops it)`, 'exact duplicate of an earlier row (cleanStudy drops it)');
+  }
+}
+
+/**
+ * Checks a loaded study against CONTRACT §1 and returns every problem found,
+ * errors and warnings, each naming the file, its line (header = 1) and column.
+ * Rules: missing or empty file, a header that is not comma-separated, missing
+ * required columns, unparseable dates and months, duplicate keys (employee,
+ * course, employee×period, period×region), training and outcomes for unknown
+ * employees or courses, completion before hire or after termination,
+ * completion after the last outcome month (a warning: it cannot be evaluated
+ * yet), statuses outside completed/dropped/in_progress, scores outside
+ * 0–100, non-numeric metrics, negative metrics (unless the name says the
+ * metric is a change, margin, balance or net), rates above 1. Ids are compared
+ * in normal form (`normaliseId`); ids not in normal form and exact duplicate
+ * rows are warnings that `cleanStudy` fixes. A rule lists at most 20 rows per
+ * file and column, then one line counts the rest.
+ *
+ * @example
+ * validateStudy(await loadStudy('data/sample')); // => []
+ * validateStudy(await loadStudy('data/sample-messy')).filter((p) => p.severity === 'error').length; // => > 0
+ */
+export function validateStudy(raw: RawStudy): Problem[] {
+  const out = new ProblemList();
+  for (const p of raw.problems) out.problems.push(p);
+  const tables = raw.tables;
+  const okColumns: Partial<Record<(typeof STUDY_FILES)[number], boolean>> = {};
+  for (const name of STUDY_FILES) {
+    const t = tables[name];
+    if (!t) continue;
+    okColumns[name] = checkRequiredColumns(t, out);
+    for (const [col, c] of Object.entries(t.columns)) if (c.kind === 'number') checkNumbers(t, col, c, out);
+    checkExactDuplicates(t, out);
+  }
+
+  // employees
+  const empIndex = new Map<string, number>();
+  let hireMonth: Float64Array | undefined;
+  let termMonth: Float64Array | undefined;
+  let hireDay: Float64Array | undefined;
+  let termDay: Float64Array | undefined;
+  const emp = tables.employees;
+  if (emp && okColumns.employees) {
+    const ids = checkIds(emp, 'employee_id', asText(emp, 'employee_id')!, out);
+    const hire = asText(emp, 'hire_date')!;
+    const hireDays = checkDates(emp, 'hire_date', hire, parseIsoDay, 'a date YYYY-MM-DD', out);
+    const term = asText(emp, 'termination_date');
+    const termDays = term ? checkDates(emp, 'termination_date', term, parseIsoDay, 'a date YYYY-MM-DD', out) : undefined;
+    const role = asText(emp, 'role')!;
+    hireMonth = new Float64Array(emp.nRows);
+    termMonth = new Float64Array(emp.nRows).fill(Infinity);
+    hireDay = new Float64Array(emp.nRows);
+    termDay = new Float64Array(emp.nRows).fill(Infinity);
+    for (let i = 0; i < emp.nRows; i++) {
+      const id = ids[i];
+      if (id !== null) {
+        const prev = empIndex.get(id);
+        if (prev !== undefined) out.add('error', emp.file, emp.line[i], 'employee_id', `employee "${id}" already appears at row ${emp.line[prev]}`, 'duplicate employee id');
+        else empIndex.set(id, i);
+      }
+      if (hire.codes[i] < 0) out.add('error', emp.file, emp.line[i], 'hire_date', 'the hire date is empty');
+      if (role.codes[i] < 0 || role.levels[role.codes[i]].trim() === '') out.add('warning', emp.file, emp.line[i], 'role', 'the role is empty');
+      const h = hire.codes[i] < 0 ? NaN : hireDays[hire.codes[i]];
+      hireDay[i] = h;
+      hireMonth[i] = Number.isNaN(h) ? NaN : monthOfDay(h);
+      if (term && termDays && term.codes[i] >= 0) {
+        const d = termDays[term.codes[i]];
+        if (!Number.isNaN(d)) {
+          termDay[i] = d;
+          termMonth[i] = monthOfDay(d);
+          if (!Number.isNaN(h) && d < h) out.add('error', emp.file, emp.line[i], 'termination_date', `termination ${term.levels[term.codes[i]]} is before the hire date ${hire.levels[hire.codes[i]]}`, 'termination before hire');
+        }
+      }
+    }
+    const level = asNumber(emp, 'level');
+    if (level) {
+      for (let i = 0; i < emp.nRows; i++) {
+        const v = level.values[i];
+        if (!Number.isNaN(v) && (v < 0 || !Number.isInteger(v))) out.add('error', emp.file, emp.line[i], 'level', `expected a non-negative whole grade, got ${v}`, 'level must be a non-negative integer');
+      }
+    }
+  }
+  const empOk = emp !== undefined && okColumns.employees === true;
+
+  // courses
+  const courseIds = new Set<string>();
+  const crs = tables.courses;
+  if (crs && okColumns.courses) {
+    const ids = checkIds(crs, 'course_id', asText(crs, 'course_id')!, out);
+    const rowOf = new Map<string, number>();
+    for (let i = 0; i < crs.nRows; i++) {
+      const id = ids[i];
+      if (id === null) continue;
+      const prev = rowOf.get(id);
+      if (prev !== undefined) out.add('error', crs.file, crs.line[i], 'course_id', `course "${id}" already appears at row ${crs.line[prev]}`, 'duplicate course id');
+      else rowOf.set(id, i);
+      courseIds.add(id);
+    }
+    for (const name of ['cost_per_learner', 'hours']) {
+      const col = asNumber(crs, name);
+      if (!col) continue;
+      for (let i = 0; i < crs.nRows; i++) if (col.values[i] < 0) out.add('error', crs.file, crs.line[i], name, `expected a number ≥ 0, got ${col.values[i]}`, `${name} must be ≥ 0`);
+    }
+  }
+
+  // outcomes (before training: its months bound the completions)
+  let lastMonth = Infinity;
+  const outT = tables.outcomes;
+  if (outT && okColumns.outcomes) {
+    const ids = checkIds(outT, 'employee_id', asText(outT, 'employee_id')!, out);
+    const period = asText(outT, 'period')!;
+    const months = checkDates(outT, 'period', period, parseMonth, 'a month YYYY-MM', out);
+    const metricNames = Object.keys(outT.columns).filter((n) => n !== 'employee_id' && n !== 'period');
+    if (metricNames.length === 0) out.add('error', outT.file, 1, null, 'no metric column: outcomes.csv needs at least one numeric column besides employee_id and period');
+    let minMonth = Infinity;
+    let maxMonth = -Infinity;
+    for (let j = 0; j < months.length; j++) {
+      if (months[j] < minMonth) minMonth = months[j];
+      if (months[j] > maxMonth) maxMonth = months[j];
+    }
+    if (Number.isFinite(maxMonth)) lastMonth = maxMonth;
+    const span = Number.isFinite(minMonth) ? maxMonth - minMonth + 1 : 0;
+    // Key by the normalised id's own code, so repeats across id spellings and of unknown ids are caught too.
+    const idCol = asText(outT, 'employee_id')!;
+    const normalCode = new Map<string, number>();
+    const levelCode = idCol.levels.map((l) => {
+      const k = normaliseId(l);
+      if (!normalCode.has(k)) normalCode.set(k, normalCode.size);
+      return normalCode.get(k)!;
+    });
+    const seen = new Int32Array(normalCode.size * span).fill(-1);
+    let outside = 0;
+    let firstOutside = -1;
+    for (let i = 0; i < outT.nRows; i++) {
+      const pc = period.codes[i];
+      if (pc < 0) out.add('error', outT.file, outT.line[i], 'period', 'the period is empty');
+      const id = ids[i];
+      if (id === null) continue;
+      const e = empOk ? empIndex.get(id) : -1;
+      if (e === undefined) {
+        out.add('error', outT.file, outT.line[i], 'employee_id', `unknown employee "${text(asText(outT, 'employee_id')!, i)}" (not in employees.csv)`, 'unknown employee (not in employees.csv)');
+        continue;
+      }
+      if (pc < 0 || Number.isNaN(months[pc])) continue;
+      const m = months[pc];
+      const key = levelCode[idCol.codes[i]] * span + (m - minMonth);
+      const prev = seen[key];
+      if (prev >= 0) out.add('error', outT.file, outT.line[i], 'period', `employee "${id}" already has a row for ${period.levels[pc]} at row ${outT.line[prev]}`, 'duplicate employee × period');
+      else seen[key] = i;
+      if (e >= 0 && hireMonth && termMonth && (m < hireMonth[e] || m > termMonth[e])) {
+        outside++;
+        if (firstOutside < 0) firstOutside = i;
+      }
+    }
+    if (outside > 0) {
+      out.add('warning', outT.file, outT.line[firstOutside], 'period', `${outside} rows fall before the employee's hire month or after the termination month; they are ignored`);
+    }
+    for (const name of metricNames) {
+      const col = asNumber(outT, name);
+      if (!col) continue;
+      const mayBeNegative = metricMayBeNegative(name);
+      const upper = metricUpperBound(name);
+      for (let i = 0; i < outT.nRows; i++) {
+        const v = col.values[i];
+        if (!mayBeNegative && v < 0) out.add('error', outT.file, outT.line[i], name, `expected a value ≥ 0, got ${v} (only metrics named as a change, margin, balance or net may be negative)`, `${name} must be ≥ 0`);
+        else if (v > upper) out.add('error', outT.file, outT.line[i], name, `expected a rate in [0, ${upper}], got ${v}`, `${name} must be ≤ ${upper}`);
+      }
+    }
+  }
+
+  // training
+  const tr = tables.training;
+  if (tr && okColumns.training) {
+    const idCol = asText(tr, 'employee_id')!;
+    const ids = checkIds(tr, 'employee_id', idCol, out);
+    const courseCol = asText(tr, 'course_id')!;
+    const cids = checkIds(tr, 'course_id', courseCol, out);
+    const done = asText(tr, 'completed_on')!;
+    const doneDays = new Float64Array(done.levels.length);
+    for (let j = 0; j < done.levels.length; j++) doneDays[j] = parseIsoDay(done.levels[j]);
+    const status = asText(tr, 'status');
+    const statusOf = status ? status.levels.map((s) => s.trim().toLowerCase()) : [];
+    const allowed = new Set<string>(TRAINING_STATUSES);
+    for (let i = 0; i < tr.nRows; i++) {
+      const line = tr.line[i];
+      const id = ids[i];
+      const e = id === null || !empOk ? undefined : empIndex.get(id);
+      if (id !== null && empOk && e === undefined) out.add('error', tr.file, line, 'employee_id', `unknown employee "${text(idCol, i)}" (not in employees.csv)`, 'unknown employee (not in employees.csv)');
+      const cid = cids[i];
+      if (cid !== null && crs && okColumns.courses && !courseIds.has(cid)) out.add('error', tr.file, line, 'course_id', `unknown course "${text(courseCol, i)}" (not in courses.csv)`, 'unknown course (not in courses.csv)');
+      const s = status && status.codes[i] >= 0 ? statusOf[status.codes[i]] : 'completed';
+      if (!allowed.has(s)) {
+        out.add('error', tr.file, line, 'status', `expected completed, dropped or in_progress, got "${status!.levels[status!.codes[i]]}"`, 'status outside completed, dropped, in_progress');
+        continue;
+      }
+      const dc = done.codes[i];
+      if (dc >= 0 && Number.isNaN(doneDays[dc])) {
+        out.add('error', tr.file, line, 'completed_on', `expected a date YYYY-MM-DD, got "${done.levels[dc]}"`, 'expected a date YYYY-MM-DD');
+        continue;
+      }
+      if (s !== 'completed') continue;
+      if (dc < 0) {
+        out.add('error', tr.file, line, 'completed_on', 'a completed record needs a completion date');
+        continue;
+      }
+      const d = doneDays[dc];
+      if (e !== undefined && hireDay && termDay) {
+        if (d < hireDay[e]) out.add('error', tr.file, line, 'completed_on', `completed ${done.levels[dc]}, before the hire date of "${id}"`, 'completion before hire');
+        else if (d > termDay[e]) out.add('error', tr.file, line, 'completed_on', `completed ${done.levels[dc]}, after the termination date of "${id}"`, 'completion after termination');
+      }
+      if (monthOfDay(d) > lastMonth) {
+        out.add('warning', tr.file, line, 'completed_on', `completed ${done.levels[dc]}, after the last outcome month: its effect cannot be measured yet`, 'completion after the last outcome month');
+      }
+    }
+    const score = asNumber(tr, 'score');
+    if (score) {
+      for (let i = 0; i < tr.nRows; i++) {
+        const v = score.values[i];
+        if (v < 0 || v > 100) out.add('error', tr.file, tr.line[i], 'score', `expected a score in [0, 100], got ${v}`, 'score outside [0, 100]');
+      }
+    }
+  }
+
+  // context
+  const ctx = tables.context;
+  if (ctx && okColumns.context) {
+    const period = asText(ctx, 'period')!;
+    const months = checkDates(ctx, 'period', period, parseMonth, 'a month YYYY-MM', out);
+    const region = asText(ctx, 'region');
+    const factors = Object.keys(ctx.columns).filter((n) => n !== 'period' && n !== 'region');
+    if (factors.length === 0) out.add('error', ctx.file, 1, null, 'no factor column: context.csv needs at least one numeric column besides period and region');
+    for (const f of factors) if (ctx.columns[f].kind !== 'number') out.add('error', ctx.file, 1, f, 'expected a numeric factor');
+    const seen = new Map<string, number>();
+    for (let i = 0; i < ctx.nRows; i++) {
+      const pc = period.codes[i];
+      if (pc < 0 || Number.isNaN(months[pc])) continue;
+      const key = `${months[pc]}|${region ? (text(region, i) ?? '').trim().toLowerCase() : ''}`;
+      const prev = seen.get(key);
+      if (prev !== undefined) out.add('error', ctx.file, ctx.line[i], 'period', `${region ? 'period and region' : 'period'} already given at row ${ctx.line[prev]}`, 'duplicate period (× region)');
+      else seen.set(key, i);
+    }
+  }
+  return out.finish();
+}
+
+/**
+ * Whether a list of problems has any error.
+ *
+ * @example
+ * hasErrors([{ severity: 'warning', file: 'x', row: null, column: null, message: 'm' }]); // => false
+ */
+export function hasErrors(problems: Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
