@@ -1,4 +1,4 @@
-import { DataError, EstimationError } from '../core/errors';
+import { DataError } from '../core/errors';
 
 /**
  * A long panel handed to the panel estimators: one row per unit and period.
@@ -17,6 +17,10 @@ export interface PanelInput {
   covariates?: { name: string; values: Float64Array }[];
   /** File name used in error messages; rows are then counted as in the file (header = row 1). */
   source?: string;
+  /** Unit names by unit code, for error messages when the codes stand for text ids. */
+  unitNames?: string[];
+  /** 0-based data row in `source` of each input row, when rows were dropped on the way in. */
+  sourceRows?: Int32Array;
 }
 
 /**
@@ -44,8 +48,8 @@ export interface DensePanel {
   nRows: number;
 }
 
-function rowLabel(input: Pick<PanelInput, 'source'>, i: number): string {
-  return input.source ? `${input.source} row ${i + 2}` : `row ${i + 1}`;
+function rowLabel(input: Pick<PanelInput, 'source' | 'sourceRows'>, i: number): string {
+  return input.source ? `${input.source} row ${(input.sourceRows ? input.sourceRows[i] : i) + 2}` : `row ${i + 1}`;
 }
 
 /**
@@ -72,6 +76,7 @@ export function densePanel(input: PanelInput, fn: string): DensePanel {
   }
   if (n === 0) throw new DataError(`${fn}: the panel has no rows`, { file: input.source });
   const { unit, time, group, y } = input;
+  const name = (code: number) => input.unitNames?.[code] ?? String(code);
 
   // Periods: sorted distinct time values.
   let tMin = Infinity;
@@ -146,18 +151,18 @@ export function densePanel(input: PanelInput, fn: string): DensePanel {
     } else {
       if (unitGroup[u] !== g) {
         throw new DataError(
-          `${fn}: ${rowLabel(input, i)}: unit ${codes[u]} has first-treatment period ${g} here but ${unitGroup[u]} on ${rowLabel(input, firstRow[u])}; ` +
+          `${fn}: ${rowLabel(input, i)}: unit ${name(codes[u])} has first-treatment period ${g} here but ${unitGroup[u]} on ${rowLabel(input, firstRow[u])}; ` +
             'the group must be the same on every row of a unit (treatment that switches off or restarts is not staggered adoption)',
           { file: input.source, row: i + 2 },
         );
       }
       if (w && w[i] !== unitWeight[u]) {
-        throw new DataError(`${fn}: ${rowLabel(input, i)}: unit ${codes[u]} has weight ${w[i]} here but ${unitWeight[u]} earlier; weights must be constant within a unit`, { file: input.source, row: i + 2 });
+        throw new DataError(`${fn}: ${rowLabel(input, i)}: unit ${name(codes[u])} has weight ${w[i]} here but ${unitWeight[u]} earlier; weights must be constant within a unit`, { file: input.source, row: i + 2 });
       }
     }
     const cell = p * nUnits + u;
     if (!Number.isNaN(yByPeriod[cell])) {
-      throw new DataError(`${fn}: ${rowLabel(input, i)}: duplicate row for unit ${codes[u]} in period ${time[i]}; each unit may have one row per period`, {
+      throw new DataError(`${fn}: ${rowLabel(input, i)}: duplicate row for unit ${name(codes[u])} in period ${time[i]}; each unit may have one row per period`, {
         file: input.source,
         row: i + 2,
       });
@@ -238,10 +243,6 @@ export function groupFromTreatment(unit: Int32Array, time: Int32Array, treated: 
   return out;
 }
 
-/** Throws when nothing is left to estimate, with the reasons collected so far. */
-export function requireCells(count: number, fn: string, reasons: string[]): void {
-  if (count === 0) throw new EstimationError(`${fn}: no group-time effect could be estimated${reasons.length ? ': ' + reasons.join('; ') : ''}`);
-}
 
 /**
  * The long panel of one course and one metric from the study's employee-month

@@ -3,7 +3,7 @@ import type { Estimate } from '../core/estimate';
 import { EstimationError } from '../core/errors';
 import { chisqCdf, normalQuantile } from '../stats/dists';
 import { createRng } from '../stats/rng';
-import { densePanel, requireCells, type PanelInput } from './panel-input';
+import { densePanel, type PanelInput } from './panel-input';
 
 export type { PanelInput } from './panel-input';
 
@@ -59,8 +59,10 @@ export interface StaggeredResult {
   eventStudy: (AggregatedEffect & { e: number })[];
   /** Wald test that every pre-period event-time effect in `eventRange` is zero; null when there are none. */
   preTrend: { statistic: number; df: number; pValue: number } | null;
-  /** Critical value of the event-study band (simultaneous when bootstrapped). */
+  /** Critical value of the event-study band. */
   criticalValue: number;
+  /** True when the band is simultaneous over the path (multiplier bootstrap), false when pointwise. */
+  simultaneous: boolean;
   warnings: string[];
 }
 
@@ -386,7 +388,9 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   for (const [g, ts] of noTreated) {
     warnings.push(`cohort ${g} has no unit observed at both the period and its base period in period${ts.length > 1 ? 's' : ''} ${rangeText(ts)}: those ATT(g, t) are not estimated`);
   }
-  requireCells(attgt.filter((c) => c.nTreated > 0).length, fn, warnings);
+  if (!attgt.some((c) => c.nTreated > 0)) {
+    throw new EstimationError(`${fn}: no group-time effect could be estimated${warnings.length ? ': ' + warnings.join('; ') : ''}`);
+  }
 
   // Finish the targets: normalise, add the estimated-weights term.
   const finishShare = (t: Target): number => {
@@ -568,6 +572,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     eventStudy: pathTimes.map((e, j) => ({ e, ...effect(pathCols[j].est, pathCols[j].se, criticalValue) })),
     preTrend,
     criticalValue,
+    simultaneous: opts.bootstrap !== undefined,
     warnings,
   };
 }
