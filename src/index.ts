@@ -39,6 +39,15 @@ export * from './causal/balance';
 export * from './causal/cross-section';
 
 // causal: panel estimators (before-after, did, twfe, bacon, staggered, event study)
+export * from './causal/panel-input';
+export * from './causal/before-after';
+export * from './causal/did2x2';
+export * from './causal/twfe';
+export * from './causal/bacon';
+export * from './causal/staggered';
+export * from './causal/event-study';
+export * from './causal/panel-verdicts';
+export * from './stats/fixed-effects';
 
 // attribution: journeys, rules, markov, shapley, causal credit
 export * from './attribution/paths';
