@@ -21,20 +21,22 @@ export function escapeHtml(text: unknown): string {
 }
 
 /**
- * A number for a report table: thousands separators for large values, about
- * three significant digits for small ones, "—" for NaN or a missing value.
+ * A number for a report table: thousands separators for large values and
+ * whole numbers, about three significant digits for small ones, "—" for NaN
+ * or a missing value.
  * Fixed to en-US so the same result renders to the same bytes everywhere.
  *
  * @example
  * formatNumber(812.345);  // => '812.3'
  * formatNumber(1234567);  // => '1,234,567'
  * formatNumber(0.004321); // => '0.00432'
+ * formatNumber(600);      // => '600'
  */
 export function formatNumber(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   const a = Math.abs(x);
   let s: string;
-  if (a >= 1000) s = x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+  if (a >= 1000 || Number.isInteger(x)) s = x.toLocaleString('en-US', { maximumFractionDigits: 0 });
   else if (a >= 100) s = x.toFixed(1);
   else if (a >= 1) s = x.toFixed(2);
   else if (a === 0) s = '0';

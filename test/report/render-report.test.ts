@@ -68,6 +68,7 @@ describe('renderReport content', () => {
     const card = between(html, 'Consultative Selling</h3>', '</article>');
     expect(card).toContain('effective');
     expect(card).toContain('842.3 per employee-month');
+    expect(card).toContain('<dd>310</dd>'); // trained employees, a count
     expect(card).toContain('[655.9, 1,029]'); // 842.3 ± 1.96 × 95.1
     expect(card).toContain('287 %');
     expect(card).toContain('[190 %, 380 %]');
@@ -79,7 +80,7 @@ describe('renderReport content', () => {
     expect(html).toContain('<th class="num">Truth</th>');
     const c01 = between(html, 'Consultative Selling <span class="course-id">', '</tr>');
     // naive_difference 1510 against truth 850: bias 660, interval [1275, 1745] misses it.
-    expect(c01).toContain('<td class="num">850.0</td><td class="num">660.0</td><td><span class="no">no</span></td>');
+    expect(c01).toContain('<td class="num">850</td><td class="num">660</td><td><span class="no">no</span></td>');
     // aipw 842.3 covers 850.
     const aipwRow = between(html, '<td class="mono">aipw</td><td class="num">842.3', '</tr>');
     expect(aipwRow).toContain('<td class="num">−7.70</td><td><span class="yes">yes</span></td>');
