@@ -37,6 +37,9 @@ export * from './causal/weighting';
 export * from './causal/aipw';
 export * from './causal/balance';
 export * from './causal/cross-section';
+export * from './plot/forest';
+export * from './plot/balance';
+export * from './plot/overlap';
 
 // causal: panel estimators (before-after, did, twfe, bacon, staggered, event study)
 export * from './causal/panel-input';
@@ -48,6 +51,8 @@ export * from './causal/staggered';
 export * from './causal/event-study';
 export * from './causal/panel-verdicts';
 export * from './stats/fixed-effects';
+export * from './plot/event-study';
+export * from './plot/bacon';
 
 // attribution: journeys, rules, markov, shapley, causal credit
 export * from './attribution/paths';
