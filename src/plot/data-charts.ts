@@ -269,3 +269,44 @@ export function problemCountsPlot(problems: readonly Problem[], opts: { title?: 
     },
   };
 }
+
+/** One line of {@link problemSummary}. */
+export interface ProblemGroup {
+  severity: Problem['severity'];
+  /** File name without its folder. */
+  file: string;
+  column: string | null;
+  count: number;
+  /** First row (file line) of the group, null for file-level problems. */
+  firstRow: number | null;
+  /** The first problem's message, as an example of the group. */
+  example: string;
+}
+
+/**
+ * Groups problems by severity, file and column, with a count, the first row
+ * and an example message: a long validation list read at a glance. Errors
+ * come first, then files and columns in alphabetical order.
+ *
+ * @example
+ * problemSummary(validateStudy(raw));
+ * // => [{ severity: 'error', file: 'employees.csv', column: 'hire_date', count: 56, firstRow: 14, example: 'expected a date …' }, …]
+ */
+export function problemSummary(problems: readonly Problem[]): ProblemGroup[] {
+  const groups = new Map<string, ProblemGroup>();
+  for (const p of problems) {
+    const file = p.file.split(/[\\/]/).pop() ?? p.file;
+    const key = `${p.severity}\u0000${file}\u0000${p.column ?? ''}`;
+    const g = groups.get(key);
+    if (g) {
+      g.count++;
+      if (p.row !== null && (g.firstRow === null || p.row < g.firstRow)) g.firstRow = p.row;
+    } else {
+      groups.set(key, { severity: p.severity, file, column: p.column, count: 1, firstRow: p.row, example: p.message });
+    }
+  }
+  const rank = (s: Problem['severity']) => (s === 'error' ? 0 : 1);
+  return [...groups.values()].sort(
+    (a, b) => rank(a.severity) - rank(b.severity) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || ((a.column ?? '') < (b.column ?? '') ? -1 : (a.column ?? '') > (b.column ?? '') ? 1 : 0),
+  );
+}

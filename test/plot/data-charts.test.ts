@@ -7,6 +7,7 @@ import {
   outcomeCoverage,
   outcomeCoveragePlot,
   problemCountsPlot,
+  problemSummary,
   type GlancePanel,
 } from '../../src/plot/data-charts';
 
@@ -112,5 +113,21 @@ describe('problemCountsPlot', () => {
     expect(spec.data[0].x).toEqual(['employees.csv', 'training.csv']);
     expect(spec.data[0].y).toEqual([1, 1]);
     expect(spec.data[1].y).toEqual([0, 1]);
+  });
+});
+
+describe('problemSummary', () => {
+  it('groups by severity, file and column with a count, the first row and an example, errors first', () => {
+    const groups = problemSummary([
+      { severity: 'warning', file: 'd/training.csv', row: null, column: 'course_id', message: 'ids with stray spaces' },
+      { severity: 'error', file: 'd/training.csv', row: 9, column: 'completed_on', message: 'expected a date, got "03/15/2024"' },
+      { severity: 'error', file: 'd/training.csv', row: 4, column: 'completed_on', message: 'expected a date, got "15.03.2024"' },
+      { severity: 'error', file: 'd/employees.csv', row: 7, column: 'hire_date', message: 'expected a date' },
+    ]);
+    expect(groups).toEqual([
+      { severity: 'error', file: 'employees.csv', column: 'hire_date', count: 1, firstRow: 7, example: 'expected a date' },
+      { severity: 'error', file: 'training.csv', column: 'completed_on', count: 2, firstRow: 4, example: 'expected a date, got "03/15/2024"' },
+      { severity: 'warning', file: 'training.csv', column: 'course_id', count: 1, firstRow: null, example: 'ids with stray spaces' },
+    ]);
   });
 });
