@@ -186,3 +186,79 @@ export function groupSizes(treat: Float64Array, weights?: Float64Array): { nTrea
   }
   return { nTreated, nControl };
 }
+
+/**
+ * A CrossSectionInput from a loaded flat table: the treatment (0/1) and
+ * outcome columns by name, and covariates (text columns stay categorical).
+ *
+ * @example
+ * const input = crossSectionFromTable(await loadFlatTable('data/lalonde/nsw_dw.csv'),
+ *   { treatment: 'treat', outcome: 're78', covariates: ['age', 'education'] });
+ */
+export function crossSectionFromTable(
+  table: { file: string; names: string[]; columns: Record<string, Float64Array | (string | null)[]> },
+  spec: { treatment: string; outcome: string; covariates?: string[] },
+): CrossSectionInput {
+  const get = (name: string) => {
+    const c = table.columns[name];
+    if (c === undefined) throw new DataError(`${table.file}: no column \`${name}\`; the columns are ${table.names.join(', ')}`, { file: table.file, column: name });
+    return c;
+  };
+  const numeric = (name: string) => {
+    const c = get(name);
+    if (!(c instanceof Float64Array)) throw new DataError(`${table.file}: column \`${name}\` must be numeric`, { file: table.file, column: name });
+    return c;
+  };
+  return { y: numeric(spec.outcome), treat: numeric(spec.treatment), covariates: (spec.covariates ?? []).map((name) => ({ name, values: get(name) })) };
+}
+
+/**
+ * Rows of several inputs one after the other (same covariates by name), e.g.
+ * an experiment's treated units with an outside comparison group.
+ *
+ * @example
+ * concatInputs(treatedOnly, psidControls).y.length; // => 185 + 2490
+ */
+export function concatInputs(...inputs: CrossSectionInput[]): CrossSectionInput {
+  if (inputs.length === 0) throw new RangeError('concatInputs: pass at least one input');
+  const names = inputs[0].covariates.map((c) => c.name);
+  for (const inp of inputs) {
+    const these = inp.covariates.map((c) => c.name);
+    if (these.join('|') !== names.join('|')) throw new RangeError(`concatInputs: covariates differ (${names.join(', ')} vs ${these.join(', ')})`);
+    if (Boolean(inp.weights) !== Boolean(inputs[0].weights) || Boolean(inp.cluster) !== Boolean(inputs[0].cluster)) {
+      throw new RangeError('concatInputs: either all inputs have weights (cluster) or none');
+    }
+  }
+  const cat = (arrs: Float64Array[]) => {
+    const out = new Float64Array(arrs.reduce((s, a) => s + a.length, 0));
+    let off = 0;
+    for (const a of arrs) {
+      out.set(a, off);
+      off += a.length;
+    }
+    return out;
+  };
+  return {
+    y: cat(inputs.map((i) => i.y)),
+    treat: cat(inputs.map((i) => i.treat)),
+    covariates: names.map((name, j) => {
+      const cols = inputs.map((i) => i.covariates[j].values);
+      if (cols.every((c) => c instanceof Float64Array)) return { name, values: cat(cols as Float64Array[]) };
+      return { name, values: cols.flatMap((c) => Array.from(c as ArrayLike<string | number | null>, (v) => (v === null ? null : String(v)))) };
+    }),
+    weights: inputs[0].weights ? cat(inputs.map((i) => i.weights!)) : undefined,
+    cluster: inputs[0].cluster ? Int32Array.from(inputs.flatMap((i) => Array.from(i.cluster!))) : undefined,
+  };
+}
+
+/**
+ * The rows where `treat` equals `group` (1 = treated, 0 = controls).
+ *
+ * @example
+ * onlyGroup(nswDw, 1).y.length; // => 185
+ */
+export function onlyGroup(input: CrossSectionInput, group: 0 | 1): CrossSectionInput {
+  const rows: number[] = [];
+  for (let i = 0; i < input.treat.length; i++) if (input.treat[i] === group) rows.push(i);
+  return subsetInput(input, Int32Array.from(rows));
+}

@@ -162,3 +162,16 @@ describe('the registry and bad input', () => {
     expect(() => ipw({ ...input, covariates: [...input.covariates, { name: 'badge', values: perfect }] })).toThrow(EstimationError);
   });
 });
+
+describe('input helpers', () => {
+  it('crossSectionFromTable + onlyGroup + concatInputs rebuild DW treated vs PSID-1 (naive −15,205 as published)', async () => {
+    const { crossSectionFromTable, concatInputs, onlyGroup } = await import('../../src/causal/cross-section-input');
+    const spec = { treatment: 'treat', outcome: 're78', covariates: ['age', 'education'] };
+    const dw = crossSectionFromTable(await loadFlatTable('data/lalonde/nsw_dw.csv'), spec);
+    const psid = crossSectionFromTable(await loadFlatTable('data/lalonde/psid_controls.csv'), spec);
+    const both = concatInputs(onlyGroup(dw, 1), psid);
+    expect(both.y.length).toBe(185 + 2490);
+    expect(Math.round(naiveDifference(both).estimate)).toBe(-15205);
+    expect(() => crossSectionFromTable(psid as never, spec)).toThrow();
+  });
+});
