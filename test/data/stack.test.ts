@@ -1,0 +1,63 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { loadStudy } from '../../src/data/load';
+import { buildPanel, type Panel } from '../../src/data/panel';
+import { stackCourse } from '../../src/data/stack';
+import { DataError } from '../../src/core/errors';
+
+describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/tiny-study/README.md)', () => {
+  let p: Panel;
+  beforeAll(async () => {
+    p = buildPanel(await loadStudy('test/fixtures/tiny-study'));
+  });
+  it('builds one row per cohort and employee with baseline and post means', () => {
+    const s = stackCourse(p, 'C01', 'revenue');
+    const rows = Array.from({ length: s.n }, (_, r) => [
+      p.periods[s.cohort[r]],
+      p.employees[s.employee[r]],
+      s.treated[r],
+      s.yPre[r],
+      s.yPost[r],
+      s.weight[r],
+    ]);
+    expect(rows).toEqual([
+      ['2024-08', 'A1', 1, 450, 1050, 4],
+      ['2024-08', 'A2', 0, 500, 500, 4],
+      ['2024-08', 'A4', 0, 200, 200, 2],
+      ['2024-08', 'A5', 1, 345, 405, 4],
+      ['2024-11', 'A2', 0, 500, 500, 1],
+      ['2024-11', 'A6', 1, 1000, 1000, 1],
+    ]);
+    expect(s.dropped).toEqual([
+      { reason: 'control: hired after the baseline began', count: 2 },
+      { reason: 'control: no observed post month', count: 1 },
+    ]);
+  });
+  it('measures covariates before the cohort month', () => {
+    const s = stackCourse(p, 'C01', 'revenue');
+    const c = s.covariates.columns;
+    expect(s.covariates.names).toEqual(['role', 'region', 'level', 'tenure', 'y_pre', 'quota', 'prior_C02', 'prior_C03', 'market_index', 'cohort']);
+    expect(c.role).toEqual(['AE', 'AE', 'SDR', 'AE', 'AE', 'AE']);
+    expect(Array.from(c.tenure as Float64Array)).toEqual([31, 17, 38, 54, 20, 62]);
+    expect(Array.from(c.prior_C02 as Float64Array)).toEqual([0, 0, 1, 0, 0, 0]);
+    // North, baseline Feb..Jul: mean of 1.02..1.07.
+    expect((c.market_index as Float64Array)[0]).toBeCloseTo(1.045, 12);
+    expect((c.market_index as Float64Array)[1]).toBe(2);
+    expect(c.cohort).toEqual(['2024-08', '2024-08', '2024-08', '2024-08', '2024-11', '2024-11']);
+  });
+  it('honours a narrower window and baseline', () => {
+    const s = stackCourse(p, 'C01', 'revenue', { window: [1, 2], baseline: 2 });
+    // Cohort 2024-08: A1 pre Jun-Jul (650), post Sep-Oct (950).
+    expect([s.yPre[0], s.yPost[0], s.weight[0]]).toEqual([650, 950, 2]);
+    // With w1 = 2, A6 (completes 2024-11 > 2024-08 + 2) is a control for the August cohort,
+    // and A3 (hired 2024-05, before the June-July baseline) now qualifies.
+    expect(Array.from(s.employee.slice(0, 6)).map((e) => p.employees[e])).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']);
+    expect(Array.from(s.treated.slice(0, 6))).toEqual([1, 0, 0, 0, 1, 0]);
+  });
+  it('refuses unknown courses, metrics and bad windows, and a course nobody took', () => {
+    expect(() => stackCourse(p, 'C09', 'revenue')).toThrow(/unknown `course` "C09"; the courses are C01, C02, C03/);
+    expect(() => stackCourse(p, 'C01', 'profit')).toThrow(/unknown `metric` "profit"/);
+    expect(() => stackCourse(p, 'C01', 'revenue', { window: [3, 1] })).toThrow(RangeError);
+    expect(() => stackCourse(p, 'C01', 'revenue', { baseline: 0 })).toThrow(RangeError);
+    expect(() => stackCourse(p, 'C03', 'revenue')).toThrow(DataError);
+  });
+});
