@@ -1,16 +1,70 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { runAction } from './action';
+import { renderReport } from '../report/render-report';
+import { runStudy } from '../study/run-study';
+import { formatStudySummary } from '../study/summary';
+import { intOption, listOption, runAction, windowOption } from './action';
 
-// Placeholder until the command lands; replaced by the owning work stream.
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`\`--${name}\` must be a number ≥ 0, got "${value}"`);
+  return n;
+}
+
+function writeOut(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** `trainlift study DIR --outcome METRIC ...` (CONTRACT §2). */
 export function registerStudy(program: Command): void {
   program
     .command('study')
-    .description('(not built yet)')
-    .allowUnknownOption()
+    .description('validate, clean, build the panel, run every estimator, attribution and ROI on a study folder; print a summary, write JSON / HTML')
+    .argument('<dir>', 'study folder (employees.csv, training.csv, outcomes.csv, optional courses.csv and context.csv)')
+    .requiredOption('--outcome <metric>', 'metric column of outcomes.csv, e.g. revenue')
+    .option('--course <ids>', 'only these courses (comma-separated)')
+    .option('--window <a:b>', 'months since completion in the window', '1:12')
+    .option('--json <file>', 'write the study JSON (CONTRACT §3)')
+    .option('--html <file>', 'write the self-contained HTML report')
+    .option('--seed <n>', 'seed of every random step', '1')
+    .option('--truth <file>', 'hold the estimates against a truth.json written by `trainlift synth`')
+    .option('--bootstrap <n>', 'multiplier-bootstrap draws for the event-study band (0 = analytic)', '999')
+    .option('--hourly-cost <money>', 'cost of one hour of seat time, for ROI')
+    .option('--fixed-cost <money>', 'fixed programme cost per course, for ROI')
+    .option('--margin <share>', 'share of the outcome that is profit, for ROI (default 1)')
+    .option('--no-attribution', 'skip the attribution models')
+    .option('--min-group-size <n>', 'suppress breakdowns of fewer employees', '5')
+    .option('--quiet', 'print nothing but errors')
     .action(
-      runAction('study', () => {
-        console.error('trainlift study: not built yet');
-        return 2;
+      runAction('study', async (dir: string, o: Record<string, string | boolean | undefined>) => {
+        const seed = intOption('seed', o.seed as string, 1);
+        const run = await runStudy(dir, {
+          outcome: o.outcome as string,
+          courses: listOption(o.course as string | undefined),
+          window: windowOption(o.window as string),
+          seed,
+          truthFile: o.truth as string | undefined,
+          bootstrapDraws: intOption('bootstrap', o.bootstrap as string, 999),
+          hourlyCost: numberOption('hourly-cost', o.hourlyCost as string | undefined),
+          fixedCost: numberOption('fixed-cost', o.fixedCost as string | undefined),
+          margin: numberOption('margin', o.margin as string | undefined),
+          attribution: o.attribution !== false,
+          minGroupSize: intOption('min-group-size', o.minGroupSize as string, 5),
+          progress: !o.quiet && process.stderr.isTTY === true,
+        });
+        if (!o.quiet) console.log(formatStudySummary(run.result, run.panel));
+        if (typeof o.json === 'string') {
+          writeOut(o.json, JSON.stringify(run.result, null, 2) + '\n');
+          if (!o.quiet) console.log(`\nwrote ${o.json}`);
+        }
+        if (typeof o.html === 'string') {
+          writeOut(o.html, renderReport(run.result, { charts: run.charts, minGroupSize: intOption('min-group-size', o.minGroupSize as string, 5) }));
+          if (!o.quiet) console.log(`wrote ${o.html}`);
+        }
+        return 0;
       }),
     );
 }

@@ -1,0 +1,207 @@
+import { METHODS, type Estimate } from '../core/estimate';
+import { EstimationError } from '../core/errors';
+import type { Panel } from '../data/panel';
+import { stackCourse, type StackedData } from '../data/stack';
+import { beforeAfter } from '../causal/before-after';
+import { CROSS_SECTION_METHOD_NAMES, estimateCrossSection, type CrossSectionInput } from '../causal/cross-section';
+import { coursePanelInput } from '../causal/panel-input';
+import { stackedInput } from '../causal/placebo';
+import { didStaggered, type StaggeredResult } from '../causal/staggered';
+import { didTwfe, type TwfeResult } from '../causal/twfe';
+import { panelVerdict, type PanelVerdict } from '../causal/panel-verdicts';
+
+/** Every study method in table order (CONTRACT §3). */
+export const STUDY_METHODS = METHODS;
+
+/** Options of {@link estimateCourse}. */
+export interface CourseEstimationOptions {
+  /** Event-time window of the ATT (CONTRACT §4), default [1, 12]. */
+  window?: [number, number];
+  /** Methods to run, default all of {@link STUDY_METHODS}. */
+  methods?: readonly string[];
+  /** Baseline months before completion, default 6. */
+  baseline?: number;
+  /** Controls of did_staggered: not-yet-treated (default, CONTRACT §4) or never-treated. */
+  control?: 'notyet' | 'never';
+  /** Multiplier-bootstrap draws for did_staggered's simultaneous band (0 = analytic only, the default). */
+  bootstrapDraws?: number;
+  seed?: number;
+}
+
+/** All a study learns about one course and one metric. */
+export interface CourseEstimation {
+  course: string;
+  metric: string;
+  window: [number, number];
+  /** One entry per method that could be estimated, in table order, each with `course` set. */
+  estimates: Estimate[];
+  /** The stacked event-window data the cross-sectional methods used (null when it could not be built). */
+  stacked: StackedData | null;
+  /** The staggered DiD result (event study, pre-trend test), when run. */
+  staggered: StaggeredResult | null;
+  /** The TWFE result with its Bacon decomposition, when run. */
+  twfe: TwfeResult | null;
+  /** Panel warnings in words (too early, pre-trends, TWFE unreliable), when did_staggered ran. */
+  panelVerdict: PanelVerdict | null;
+  /** Plain-words notes: methods that could not run and why, rows trimmed for common support. */
+  warnings: string[];
+}
+
+
+function isBinary(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0 && values[i] !== 1) return false;
+  return true;
+}
+
+/**
+ * Common support for the ATT on 0/1 covariates: when every trained row has
+ * the same value of an indicator (say nobody who took the remedial course
+ * had taken the advanced one), controls with the other value have no
+ * comparable trained employee, a propensity of zero and no say in the ATT.
+ * They are dropped, and the now-constant indicator with them, instead of
+ * letting the propensity model fail on separation. Returns the kept rows
+ * (null when nothing changes) and a note per indicator.
+ */
+function trimBinarySupport(input: CrossSectionInput): { rows: Int32Array | null; drop: Set<string>; notes: string[] } {
+  const n = input.y.length;
+  const keep = new Uint8Array(n).fill(1);
+  const drop = new Set<string>();
+  const notes: string[] = [];
+  for (const c of input.covariates) {
+    if (!(c.values instanceof Float64Array) || !isBinary(c.values)) continue;
+    let treatedOnes = 0;
+    let treated = 0;
+    for (let i = 0; i < n; i++) {
+      if (input.treat[i] === 1) {
+        treated++;
+        treatedOnes += c.values[i];
+      }
+    }
+    if (treated === 0 || (treatedOnes !== 0 && treatedOnes !== treated)) continue;
+    const v = treatedOnes === 0 ? 0 : 1;
+    let removed = 0;
+    for (let i = 0; i < n; i++) {
+      if (keep[i] === 1 && input.treat[i] === 0 && c.values[i] !== v) {
+        keep[i] = 0;
+        removed++;
+      }
+    }
+    drop.add(c.name);
+    if (removed > 0) notes.push(`every trained row has ${c.name} = ${v}: ${removed} control rows with ${c.name} = ${1 - v} are outside the common support and were left out, and ${c.name} with them`);
+  }
+  if (drop.size === 0) return { rows: null, drop, notes };
+  let m = 0;
+  for (let i = 0; i < n; i++) m += keep[i];
+  const rows = new Int32Array(m);
+  for (let i = 0, j = 0; i < n; i++) if (keep[i] === 1) rows[j++] = i;
+  return { rows, drop, notes };
+}
+
+function subsetRows(input: CrossSectionInput, rows: Int32Array, drop: Set<string>): CrossSectionInput {
+  const pickF = (a: Float64Array): Float64Array => {
+    const out = new Float64Array(rows.length);
+    for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
+    return out;
+  };
+  return {
+    y: pickF(input.y),
+    treat: pickF(input.treat),
+    covariates: input.covariates
+      .filter((c) => !drop.has(c.name))
+      .map((c) => ({
+        name: c.name,
+        values: c.values instanceof Float64Array ? pickF(c.values) : Array.from(rows, (i) => (c.values as (string | null)[])[i]),
+      })),
+    weights: input.weights ? pickF(input.weights) : undefined,
+    cluster: input.cluster ? Int32Array.from(rows, (i) => (input.cluster as Int32Array)[i]) : undefined,
+  };
+}
+
+function describeFailure(method: string, course: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return `${method} could not be estimated for ${course}: ${msg}`;
+}
+
+/**
+ * Runs every requested estimator on one course and one metric of the panel,
+ * all aimed at CONTRACT §4's window ATT: the cross-sectional methods on the
+ * stacked event-window data, the panel methods on the employee-month panel.
+ * A method that cannot proceed (no overlap, too few controls, ...) is left
+ * out with a warning in words rather than stopping the study; bad arguments
+ * still throw.
+ *
+ * @example
+ * const r = estimateCourse(panel, 'C04', 'revenue', { window: [1, 12] });
+ * r.estimates.map((e) => e.method); // => ['naive_difference', 'before_after', ..., 'did_staggered']
+ */
+export function estimateCourse(panel: Panel, course: string, metric: string, opts: CourseEstimationOptions = {}): CourseEstimation {
+  const window = opts.window ?? [1, 12];
+  const methods = opts.methods ?? STUDY_METHODS;
+  for (const m of methods) {
+    if (!(STUDY_METHODS as readonly string[]).includes(m)) {
+      throw new RangeError(`estimateCourse: unknown method \`${m}\`; the methods are ${STUDY_METHODS.join(', ')}`);
+    }
+  }
+  const baseline = opts.baseline ?? 6;
+  const warnings: string[] = [];
+  const byMethod = new Map<string, Estimate>();
+  const attempt = (method: string, run: () => Estimate): void => {
+    try {
+      const est = run();
+      byMethod.set(method, { ...est, method, course });
+    } catch (e) {
+      if (e instanceof EstimationError || e instanceof RangeError) warnings.push(describeFailure(method, course, e));
+      else throw e;
+    }
+  };
+
+  let stacked: StackedData | null = null;
+  const crossMethods = methods.filter((m) => (CROSS_SECTION_METHOD_NAMES as readonly string[]).includes(m));
+  if (crossMethods.length > 0) {
+    try {
+      stacked = stackCourse(panel, course, metric, { window, baseline });
+    } catch (e) {
+      if (e instanceof EstimationError || e instanceof RangeError) warnings.push(describeFailure('stacked data', course, e));
+      else throw e;
+    }
+    if (stacked !== null) {
+      let input = stackedInput(stacked);
+      const support = trimBinarySupport(input);
+      if (support.drop.size > 0) {
+        input = subsetRows(input, support.rows ?? Int32Array.from({ length: input.y.length }, (_, i) => i), support.drop);
+        for (const note of support.notes) warnings.push(`${course}: ${note}`);
+      }
+      for (const m of crossMethods) {
+        attempt(m, () => estimateCrossSection(m, m === 'naive_difference' ? { ...input, covariates: [] } : input, {}));
+      }
+    }
+  }
+
+  const panelInput = coursePanelInput(panel, course, metric);
+  if (methods.includes('before_after')) attempt('before_after', () => beforeAfter(panelInput, { window, baseline }));
+  let twfe: TwfeResult | null = null;
+  if (methods.includes('did_twfe')) {
+    attempt('did_twfe', () => {
+      twfe = didTwfe(panelInput);
+      return twfe;
+    });
+  }
+  let staggered: StaggeredResult | null = null;
+  if (methods.includes('did_staggered')) {
+    attempt('did_staggered', () => {
+      const draws = opts.bootstrapDraws ?? 0;
+      staggered = didStaggered(panelInput, {
+        control: opts.control ?? 'notyet',
+        window,
+        eventRange: [-baseline, window[1]],
+        bootstrap: draws > 0 ? { draws, seed: opts.seed ?? 1 } : undefined,
+      });
+      for (const w of staggered.warnings) warnings.push(`did_staggered (${course}): ${w}`);
+      return staggered.aggregates.window;
+    });
+  }
+
+  const estimates = STUDY_METHODS.filter((m) => byMethod.has(m)).map((m) => byMethod.get(m) as Estimate);
+  const verdict = staggered !== null ? panelVerdict(course, { input: panelInput, staggered, twfe: twfe ?? undefined, window }) : null;
+  return { course, metric, window, estimates, stacked, staggered, twfe, panelVerdict: verdict, warnings };
+}

@@ -1,0 +1,91 @@
+import type { Estimate } from '../core/estimate';
+import type { CourseVerdict } from '../core/study-result';
+import type { PanelVerdict } from '../causal/panel-verdicts';
+
+/**
+ * Methods that can stand for a course's effect: they correct for who chose
+ * the course (covariates and the baseline outcome: aipw, regression) or for
+ * fixed differences and common shocks (did_staggered). The naive baselines
+ * and TWFE are never recommended.
+ */
+const ROBUST_ORDER = ['did_staggered', 'aipw', 'regression_adjustment'] as const;
+
+function excludesZero(e: Estimate): boolean {
+  return e.ci[0] > 0 || e.ci[1] < 0;
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+}
+
+function describe(e: Estimate, unit: string): string {
+  return `${fmt(e.estimate)} ${unit} (95% interval ${fmt(e.ci[0])} to ${fmt(e.ci[1])}, ${e.method})`;
+}
+
+/**
+ * One plain-words verdict per course, from the robust estimates and the
+ * panel's warnings:
+ * - *too early to judge* when the window is not yet observed for enough of
+ *   the trained;
+ * - the staggered DiD is set aside when its pre-period test fails (the
+ *   trained were already diverging: e.g. a course given to people after a
+ *   bad spell, who would have recovered anyway);
+ * - *effective* (or *harmful*) when every remaining robust estimate excludes
+ *   zero on the same side, *no detectable effect* when none does, and
+ *   *methods disagree* otherwise, naming which says what.
+ * The recommended estimate is did_staggered when trusted, else aipw, else
+ * regression_adjustment.
+ *
+ * @example
+ * courseVerdict('C03', estimates, panelVerdict).verdict; // => 'no detectable effect'
+ */
+export function courseVerdict(course: string, estimates: Estimate[], panel: PanelVerdict | null, opts: { unit?: string } = {}): CourseVerdict {
+  const unit = opts.unit ?? 'per employee-month';
+  const flags = panel?.flags ?? [];
+  const tooEarly = flags.find((f) => f.kind === 'too early to judge');
+  const preTrend = flags.find((f) => f.kind === 'pre-trends present');
+  const candidates = ROBUST_ORDER.map((m) => estimates.find((e) => e.method === m)).filter(
+    (e): e is Estimate => e !== undefined && Number.isFinite(e.estimate) && Number.isFinite(e.se),
+  );
+  const trusted = candidates.filter((e) => !(preTrend && e.method === 'did_staggered'));
+  const recommended = trusted[0] ?? candidates[0];
+  if (tooEarly) {
+    return {
+      course,
+      verdict: 'too early to judge',
+      reason: `Too early to judge: ${tooEarly.reason}.${recommended ? ` What is seen so far: ${describe(recommended, unit)}.` : ''}`,
+      recommended,
+    };
+  }
+  if (trusted.length === 0) {
+    return {
+      course,
+      verdict: 'methods disagree',
+      reason: `No selection-robust estimate could be made${preTrend ? `, and ${preTrend.reason}` : ''}; the naive numbers cannot be trusted on their own.`,
+      recommended,
+    };
+  }
+  const setAside = preTrend ? ` The staggered DiD was set aside: ${preTrend.reason}.` : '';
+  const positive = trusted.filter((e) => e.ci[0] > 0);
+  const negative = trusted.filter((e) => e.ci[1] < 0);
+  const best = trusted[0];
+  if (positive.length === trusted.length) {
+    return { course, verdict: 'effective', reason: `Effective: ${describe(best, unit)}${trusted.length > 1 ? `; ${trusted.slice(1).map((e) => e.method).join(' and ')} agree${trusted.length > 2 ? '' : 's'} on the sign` : ''}.${setAside}`, recommended: best };
+  }
+  if (negative.length === trusted.length) {
+    return { course, verdict: 'harmful', reason: `Harmful: ${describe(best, unit)}; the course lowered the outcome.${setAside}`, recommended: best };
+  }
+  if (!trusted.some(excludesZero)) {
+    return { course, verdict: 'no detectable effect', reason: `No detectable effect: ${describe(best, unit)}; the interval includes zero.${setAside}`, recommended: best };
+  }
+  const says = trusted.map((e) => `${e.method} ${fmt(e.estimate)} (${fmt(e.ci[0])} to ${fmt(e.ci[1])})`).join(', ');
+  return {
+    course,
+    verdict: 'methods disagree',
+    reason:
+      `Methods disagree: ${says}. The DiD assumes the trained would have moved in parallel with the untrained; ` +
+      `the doubly robust estimate assumes the recorded covariates and baseline results capture why people took the course. ` +
+      `Look at the event study and the balance table before deciding.${setAside}`,
+    recommended: best,
+  };
+}
