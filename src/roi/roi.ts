@@ -206,7 +206,8 @@ function money(x: number, currency: string): string {
 }
 
 function pct(x: number): string {
-  return `${Math.round(100 * x)} %`;
+  // A typographic minus, as in the report's prose.
+  return `${Math.round(100 * x)} %`.replace(/^-/, '−');
 }
 
 /**
@@ -226,7 +227,9 @@ export function describeRoi(entry: RoiDetail, opts: { title?: string; currency?:
   if (!entry.counted) {
     return (
       `${name}: no detectable effect, so no benefit is credited and the ${money(entry.cost, cur)} spent counts as a loss (ROI −100 %). ` +
-      `The data cannot rule out an ROI anywhere from ${range}; more time or more learners would be needed to tell.`
+      (entry.ci[1] < 0
+        ? `Even at the optimistic end of what the data allow it would not pay back (ROI at most ${pct(entry.ci[1])}).`
+        : `The data cannot rule out an ROI anywhere from ${range}; more time or more learners would be needed to tell.`)
     );
   }
   const verdict =

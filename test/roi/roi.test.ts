@@ -128,5 +128,9 @@ describe('describeRoi', () => {
   it('explains no data, no improvement', () => {
     const r = computeRoi({ course: 'C03', estimate: est(10, 40), trained: 100, costPerLearner: 500 });
     expect(describeRoi(r)).toMatch(/^C03: no detectable effect, so no benefit is credited and the 50,000 spent counts as a loss \(ROI −100 %\)/);
+    expect(describeRoi(r)).toMatch(/cannot rule out an ROI anywhere from −\d+ % to \d+ %/);
+    // optimistic end: effect 10 + 1.96 × 40 = 88.4 × 100 × 12 = 106,080 against a cost of 500,000 → ROI ≈ −79 %.
+    const costly = computeRoi({ course: 'C03', estimate: est(10, 40), trained: 100, costPerLearner: 5000 });
+    expect(describeRoi(costly)).toMatch(/Even at the optimistic end of what the data allow it would not pay back \(ROI at most −\d+ %\)/);
   });
 });
