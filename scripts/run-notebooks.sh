@@ -63,8 +63,38 @@ for nb in "${notebooks[@]}"; do
   secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   printf '%s  %-40s %6s s\n' "$status" "$name" "$secs"
   if [[ "$status" == "FAIL" ]]; then
-    # The cell error is near the end of nbconvert's log.
-    tail -n 40 "$log" | sed 's/^/      /'
+    # tslab reports type errors in the cell's output, which nbconvert's own
+    # message leaves out ("<Error>: "): run again keeping errors and print
+    # the failing cell with everything it wrote.
+    failed_nb="$out_dir/$name.failed.ipynb"
+    /usr/bin/jupyter nbconvert --to notebook --execute "$nb" --allow-errors \
+      --ExecutePreprocessor.timeout="$timeout_s" --ExecutePreprocessor.kernel_name=tslab \
+      --output-dir "$out_dir" --output "$name.failed.ipynb" >>"$log" 2>&1 || true
+    if [[ -f "$failed_nb" ]]; then
+      /usr/bin/python3 - "$failed_nb" <<'PY' | sed 's/^/      /'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+for i, cell in enumerate(nb["cells"]):
+    outs = cell.get("outputs", [])
+    # tslab reports a type error as stderr text with no error output.
+    if not any(o.get("output_type") == "error" or o.get("name") == "stderr" for o in outs):
+        continue
+    print(f"cell {i + 1} (id {cell.get('id')}):")
+    print("  " + "".join(cell["source"]).replace("\n", "\n  "))
+    print("output:")
+    for o in outs:
+        if o.get("output_type") == "stream":
+            text = o.get("text", "")
+            print("".join(text) if isinstance(text, list) else text, end="")
+        elif o.get("output_type") == "error":
+            print(f"{o.get('ename')}: {o.get('evalue')}")
+            print("\n".join(o.get("traceback", [])))
+    print()
+    break
+PY
+    else
+      tail -n 40 "$log" | sed 's/^/      /'
+    fi
   fi
 done
 total=$(awk -v a="$total_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

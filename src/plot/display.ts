@@ -130,7 +130,7 @@ export function resetPlotDisplay(): void {
 }
 
 /** Rows to show: plain records, or anything with arquero's `objects()` (a ColumnTable). */
-export type TableLike = readonly Record<string, unknown>[] | { objects(opts?: { limit?: number }): Record<string, unknown>[] };
+export type TableLike = readonly object[] | { objects(opts?: { limit?: number }): object[] };
 
 const CELL = 'padding:3px 8px;';
 const NUMERIC_CELL = `${CELL}text-align:right;font-variant-numeric:tabular-nums`;
@@ -154,7 +154,7 @@ function cellHtml(v: unknown): string {
  */
 export function tableHtml(rows: TableLike, opts: { limit?: number; caption?: string } = {}): string {
   const limit = opts.limit ?? 20;
-  const list = Array.isArray(rows) ? (rows as readonly Record<string, unknown>[]) : (rows as { objects(o?: { limit?: number }): Record<string, unknown>[] }).objects();
+  const list = (Array.isArray(rows) ? rows : (rows as { objects(): object[] }).objects()) as readonly Record<string, unknown>[];
   const shown = list.slice(0, limit);
   const columns: string[] = [];
   for (const r of shown) for (const k of Object.keys(r)) if (!columns.includes(k)) columns.push(k);

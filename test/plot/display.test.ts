@@ -102,6 +102,15 @@ describe('tableHtml and showTable', () => {
     expect(html).toContain('first ten</caption>');
   });
 
+  it('takes rows typed by an interface (no index signature)', () => {
+    interface Step {
+      step: string;
+      changed: number;
+    }
+    const steps: Step[] = [{ step: 'drop duplicates', changed: 3 }];
+    expect(tableHtml(steps)).toContain('>drop duplicates</td>');
+  });
+
   it('sends the table to the notebook', () => {
     const shown = fakeKernel();
     showTable([{ a: 1 }]);
