@@ -1,0 +1,129 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { runStudy, type StudyRun } from '../../src/study/run-study';
+import { writeSynth } from '../../src/data/synth';
+import { DataError } from '../../src/core/errors';
+import { main } from '../../src/cli/main';
+
+// The sample company's traps (data/sample/README.md) and what a careful
+// analyst should conclude about each course from data whose truth is known.
+const EXPECTED: Record<string, string> = {
+  C01: 'effective', // self-selected by high performers, real effect
+  C02: 'no detectable effect', // remedial: a 1% effect that regression to the mean dresses up
+  C03: 'no detectable effect', // popular, zero effect, bunched before Q4
+  C04: 'effective', // regional waves, learning curve
+  C05: 'effective', // fading effect
+  C06: 'too early to judge', // launched recently
+};
+
+describe('runStudy on the sample company', () => {
+  let run: StudyRun;
+  let truth: { effects: Record<string, { revenue: { att: number } }> };
+  beforeAll(async () => {
+    truth = JSON.parse(readFileSync('data/sample/truth.json', 'utf8'));
+    run = await runStudy('data/sample', { outcome: 'revenue', truthFile: 'data/sample/truth.json', bootstrapDraws: 199, seed: 3 });
+  }, 300_000);
+
+  it('gives every course the verdict its truth calls for', () => {
+    const got = Object.fromEntries((run.result.verdicts ?? []).map((v) => [v.course, v.verdict]));
+    expect(got).toEqual(EXPECTED);
+    // the verdicts agree with the truth itself, not only with the table above
+    for (const [course, verdict] of Object.entries(got)) {
+      const att = truth.effects[course].revenue.att;
+      if (verdict === 'effective') expect(att).toBeGreaterThan(0);
+    }
+    expect(truth.effects.C03.revenue.att).toBe(0);
+  });
+
+  it('covers the truth with the staggered DiD on the wave-rolled course, where TWFE misses it', () => {
+    const att = truth.effects.C04.revenue.att;
+    const est = (m: string) => run.result.estimates.find((e) => e.course === 'C04' && e.method === m)!;
+    const st = est('did_staggered');
+    expect(st.ci[0]).toBeLessThanOrEqual(att);
+    expect(st.ci[1]).toBeGreaterThanOrEqual(att);
+    const tw = est('did_twfe');
+    expect(tw.ci[1]).toBeLessThan(att);
+  });
+
+  it('shows the naive baselines fooled by the traps', () => {
+    const est = (c: string, m: string) => run.result.estimates.find((e) => e.course === c && e.method === m)!;
+    // the zero-effect course "worked" in a before-after comparison (completions before the Q4 peak)
+    expect(est('C03', 'before_after').ci[0]).toBeGreaterThan(0);
+    // the self-selected course looks several times better than it is in the naive difference
+    expect(est('C01', 'naive_difference').estimate).toBeGreaterThan(2 * truth.effects.C01.revenue.att);
+  });
+
+  it('writes the JSON of CONTRACT §3', () => {
+    const r = run.result;
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['outcome', 'window', 'data', 'estimates', 'eventStudy', 'attribution', 'roi']));
+    expect(r.window).toEqual([1, 12]);
+    expect(r.data.employees).toBe(2000);
+    for (const e of r.estimates) {
+      expect(e).toEqual(expect.objectContaining({ course: expect.any(String), method: expect.any(String) }));
+      expect(e.estimand).toMatch(/^ATT/);
+      expect(e.ci).toHaveLength(2);
+    }
+    expect(new Set(r.estimates.map((e) => e.method))).toEqual(
+      new Set(['naive_difference', 'before_after', 'regression_adjustment', 'psm_nearest', 'ipw', 'aipw', 'did_twfe', 'did_staggered']),
+    );
+    const path = r.eventStudy.find((p) => p.course === 'C04')!.path;
+    expect(path.map((p) => p.e)).toEqual(Array.from({ length: 19 }, (_, i) => i - 6));
+    for (const a of r.attribution.filter((a) => a.model !== 'causal')) {
+      const total = Object.values(a.credit).reduce((s, v) => s + v, 0);
+      expect(total).toBeCloseTo(1, 9);
+    }
+    expect(r.roi.map((x) => x.course)).toEqual(['C01', 'C02', 'C03', 'C04', 'C05', 'C06']);
+  });
+
+  it('never names an employee in the JSON', () => {
+    const text = JSON.stringify(run.result);
+    expect(text).not.toMatch(/E\d{5}/);
+  });
+});
+
+describe('runStudy: determinism and bad input', () => {
+  it('gives the same bytes for the same data and seed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-study-'));
+    await writeSynth(dir, { employees: 400, months: 24, seed: 11 });
+    const opts = { outcome: 'revenue', bootstrapDraws: 99, seed: 5, attribution: false };
+    const a = await runStudy(dir, opts);
+    const b = await runStudy(dir, opts);
+    expect(JSON.stringify(b.result)).toBe(JSON.stringify(a.result));
+  }, 300_000);
+
+  it('names the file and column of an unknown outcome', async () => {
+    await expect(runStudy('data/sample', { outcome: 'profit', attribution: false })).rejects.toThrow(/outcomes\.csv: no metric column `profit`; the metrics are revenue, deals_won, close_rate/);
+  });
+
+  it('lists problems that cleaning cannot fix, with file, row and column', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-bad-'));
+    mkdirSync(dir, { recursive: true });
+    cpSync('data/sample', dir, { recursive: true });
+    const training = readFileSync(join(dir, 'training.csv'), 'utf8').split('\n');
+    const cols = training[0].split(',');
+    const score = cols.indexOf('score');
+    const row = training[1].split(',');
+    row[score] = '140';
+    training[1] = row.join(',');
+    writeFileSync(join(dir, 'training.csv'), training.join('\n'));
+    await expect(runStudy(dir, { outcome: 'revenue', attribution: false })).rejects.toThrow(DataError);
+    await expect(runStudy(dir, { outcome: 'revenue', attribution: false })).rejects.toThrow(/training\.csv, row 2, column `score`/);
+  });
+
+  it('exits 1 with one line and no stack trace from the command line', async () => {
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => void errors.push(a.join(' '));
+    try {
+      const code = await main(['node', 'trainlift', 'study', 'data/sample', '--outcome', 'profit', '--quiet']);
+      expect(code).toBe(1);
+    } finally {
+      console.error = orig;
+      process.exitCode = 0;
+    }
+    expect(errors.join('\n')).toMatch(/^trainlift study: outcomes\.csv: no metric column `profit`/);
+    expect(errors.join('\n')).not.toMatch(/\n\s+at /);
+  });
+});
