@@ -1,5 +1,9 @@
 import type { StudyResult } from '../core/study-result';
+import type { BalanceRow } from '../causal/balance';
 import type { PlotSpec } from '../plot/display';
+import { lovePlot } from '../plot/balance';
+import { eventStudyPlot } from '../plot/event-study';
+import { forestPlot } from '../plot/forest';
 import { roiPlot } from '../plot/roi';
 import type { CourseEstimation } from './estimate-course';
 
@@ -11,17 +15,86 @@ export interface ReportChart {
   caption?: string;
 }
 
+/** Shares by course, one bar group per model: the attribution chart of the report. */
+function attributionChart(result: StudyResult): PlotSpec {
+  const titles = result.courseTitles ?? {};
+  const courses = Object.keys(titles).filter((c) => result.attribution.some((a) => c in a.credit));
+  return {
+    data: result.attribution.map((a) => ({
+      type: 'bar',
+      name: a.model === 'causal' ? 'causal (share of incremental outcome)' : a.model,
+      x: courses.map((c) => `${titles[c] ?? c} (${c})`),
+      y: courses.map((c) => a.credit[c] ?? 0),
+    })),
+    layout: {
+      title: { text: 'Credit by course under each attribution model' },
+      barmode: 'group',
+      xaxis: { title: { text: 'course' } },
+      yaxis: { title: { text: 'share of credit' }, tickformat: '.0%' },
+      legend: { orientation: 'h', y: -0.3 },
+    },
+  };
+}
+
 /**
  * The report's charts from a study: per course the forest plot of every
- * method and the event study with its band, then attribution and ROI.
+ * method (with the truth when known), the event study with its band (and the
+ * true path when known) and the covariate balance of the matching; then the
+ * attribution models side by side and ROI.
  *
  * @example
- * studyCharts(result, courses).map((c) => c.section); // => ['forest plot', 'event study', ..., 'roi']
+ * studyCharts(result, courses, truthPaths).map((c) => c.section); // => ['forest plot', 'event study', 'balance', ..., 'roi']
  */
-export function studyCharts(result: StudyResult, courses: CourseEstimation[]): ReportChart[] {
+export function studyCharts(
+  result: StudyResult,
+  courses: CourseEstimation[],
+  truthPaths: Record<string, Record<string, number>> = {},
+): ReportChart[] {
   const charts: ReportChart[] = [];
   const titles = result.courseTitles ?? {};
-  void courses;
+  const truth = (result.comparison as { truth?: Record<string, number> } | undefined)?.truth ?? {};
+  const unit = `${result.outcome} per employee-month`;
+  for (const ce of courses) {
+    const name = `${titles[ce.course] ?? ce.course} (${ce.course})`;
+    if (ce.estimates.length > 0) {
+      charts.push({
+        section: 'forest plot',
+        title: `${name}: every method`,
+        spec: forestPlot(ce.estimates, { truth: truth[ce.course], title: `${name}: effect on ${unit}`, xTitle: unit }),
+        caption: 'Each method\'s estimate with its 95% interval' + (truth[ce.course] !== undefined ? '; the dashed line is the true effect.' : '.'),
+      });
+    }
+    const es = result.eventStudy.find((p) => p.course === ce.course);
+    if (es && es.path.some((p) => Number.isFinite(p.estimate))) {
+      charts.push({
+        section: 'event study',
+        title: `${name}: effect by months since completion`,
+        spec: eventStudyPlot(
+          es.path.filter((p) => Number.isFinite(p.estimate)),
+          { truth: truthPaths[ce.course], title: `${name}: effect by months since completion`, yTitle: unit },
+        ),
+        caption: 'Staggered DiD by event time; months before 0 should sit on zero (the pre-trend check).',
+      });
+    }
+    const psm = ce.estimates.find((e) => e.method === 'psm_nearest');
+    const balance = psm?.diagnostics.balance as BalanceRow[] | undefined;
+    if (balance && balance.length > 0) {
+      charts.push({
+        section: 'balance',
+        title: `${name}: covariate balance before and after matching`,
+        spec: lovePlot(balance.filter((b) => !b.name.startsWith('cohort')), { title: `${name}: balance before and after matching` }),
+        caption: 'Standardised mean differences; |SMD| below 0.1 is commonly read as balanced. Cohort indicators are left out of the chart.',
+      });
+    }
+  }
+  if (result.attribution.length > 0) {
+    charts.push({
+      section: 'attribution',
+      title: 'Credit by course, model by model',
+      spec: attributionChart(result),
+      caption: 'Rule-based, Markov and Shapley models split the outcome among courses; only the causal model counts what the training caused.',
+    });
+  }
   if (result.roi.length > 0) {
     charts.push({
       section: 'roi',

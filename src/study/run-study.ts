@@ -72,7 +72,12 @@ function problemLine(p: Problem): string {
   return `${where}: ${p.message}`;
 }
 
-function readTruth(file: string, outcome: string): Record<string, number> {
+interface TruthForOutcome {
+  att: Record<string, number>;
+  path: Record<string, Record<string, number>>;
+}
+
+function readTruth(file: string, outcome: string): TruthForOutcome {
   if (!existsSync(file)) throw new DataError(`${file}: truth file not found`, { file });
   let parsed: unknown;
   try {
@@ -80,12 +85,13 @@ function readTruth(file: string, outcome: string): Record<string, number> {
   } catch (e) {
     throw new DataError(`${file}: not valid JSON (${(e as Error).message})`, { file });
   }
-  const effects = (parsed as { effects?: Record<string, Record<string, { att?: unknown }>> }).effects;
+  const effects = (parsed as { effects?: Record<string, Record<string, { att?: unknown; path?: unknown }>> }).effects;
   if (typeof effects !== 'object' || effects === null) throw new DataError(`${file}: expected an \`effects\` object as written by trainlift synth`, { file });
-  const out: Record<string, number> = {};
+  const out: TruthForOutcome = { att: {}, path: {} };
   for (const [course, byMetric] of Object.entries(effects)) {
-    const att = byMetric?.[outcome]?.att;
-    if (typeof att === 'number') out[course] = att;
+    const t = byMetric?.[outcome];
+    if (typeof t?.att === 'number') out.att[course] = t.att;
+    if (typeof t?.path === 'object' && t.path !== null) out.path[course] = t.path as Record<string, number>;
   }
   return out;
 }
@@ -183,8 +189,8 @@ export async function runStudy(dir: string, opts: StudyOptions): Promise<StudyRu
       if (verdict.verdict === 'too early to judge') entry.notes.push('too early to judge: the benefit rests on the first months only');
       roi.push(entry);
     }
-    if (truth && truth[course] !== undefined) {
-      const cmp = compareModels(ce.estimates, { truth: truth[course] });
+    if (truth && truth.att[course] !== undefined) {
+      const cmp = compareModels(ce.estimates, { truth: truth.att[course] });
       for (const row of cmp.rows) comparisonRows.push({ ...row, course });
       readings[course] = cmp.reading;
     }
@@ -220,8 +226,8 @@ export async function runStudy(dir: string, opts: StudyOptions): Promise<StudyRu
     ],
     reproducibility: { version: VERSION, seed, generatedBy: `trainlift study ${dir} --outcome ${opts.outcome}`, fingerprints: fingerprints(dir) },
   };
-  if (truth) result.comparison = { truth, rows: comparisonRows, reading: readings };
+  if (truth) result.comparison = { truth: truth.att, rows: comparisonRows, reading: readings };
   for (const c of courses) if (trainedCount(panel, c) < minGroupSize) warnings.push(`${c}: fewer than ${minGroupSize} trained employees; its results are withheld from reports`);
-  const charts = studyCharts(result, perCourse);
+  const charts = studyCharts(result, perCourse, truth?.path);
   return { result, charts, courses: perCourse, panel };
 }
