@@ -61,6 +61,8 @@ export * from './attribution/rules';
 export * from './attribution/markov';
 export * from './attribution/shapley';
 export * from './attribution/attribute';
+export * from './attribution/journeys';
+export * from './attribution/causal-credit';
 
 // compare, refutation, roi
 export * from './compare/compare-models';
@@ -78,5 +80,6 @@ export * from './plot/comparison';
 
 // plot and report
 export * from './plot/display';
+export * from './plot/attribution';
 export * from './plot/data-charts';
 export * from './report/render-report';

@@ -3,7 +3,7 @@ import type { Panel } from '../data/panel';
 import { demeanTwoWay } from '../stats/fixed-effects';
 import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { createRng } from '../stats/rng';
-import { attributionProgress } from './progress';
+import { progressBar, quantileSorted } from '../stats/bootstrap';
 import type { AttributionResult } from './result';
 
 /** Options of {@link causalCredit}. */
@@ -58,12 +58,6 @@ export interface CausalCreditResult extends AttributionResult {
   shareIntervals: Record<string, [number, number]>;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
 
 /**
  * Controls that are slopes, not groups: tenure-month indicators (new hires
@@ -525,7 +519,7 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const shift = new Float64Array(p);
   const allocDraw = new Float64Array(K * p);
   const incDraw = new Float64Array(K);
-  const bar = attributionProgress('causal credit bootstrap', draws, opts.progress);
+  const bar = progressBar('causal credit bootstrap', draws, opts.progress);
   for (let d = 0; d < draws; d++) {
     mult.fill(0);
     for (let u = 0; u < nUnits; u++) mult[rng.int(nUnits)] += 1;
@@ -555,7 +549,7 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const lo = (1 - level) / 2;
   const interval = (x: Float64Array): [number, number] => {
     const s = Float64Array.from(x).sort();
-    return [quantile(s, lo), quantile(s, 1 - lo)];
+    return [quantileSorted(s, lo), quantileSorted(s, 1 - lo)];
   };
 
   let total = 0;

@@ -1,6 +1,6 @@
 import { createRng } from '../stats/rng';
 import { PathCounts, pathTotals } from './paths';
-import { attributionProgress } from './progress';
+import { progressBar } from '../stats/bootstrap';
 import { AttributionResult, appearing, buildResult, encodeForAttribution } from './result';
 
 /** Shapley values of a game, with their Monte-Carlo standard errors when sampled. */
@@ -95,7 +95,7 @@ export function shapleyValues(
   const sum = new Float64Array(n);
   const sumSq = new Float64Array(n);
   const perm = new Int32Array(n);
-  const bar = attributionProgress('Shapley sampling', draws, opts.progress);
+  const bar = progressBar('Shapley sampling', draws, opts.progress);
   members.fill(0);
   const empty = value(members, n <= 30 ? 0 : -1);
   for (let d = 0; d < draws; d++) {
