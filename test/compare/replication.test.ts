@@ -10,6 +10,8 @@ import { loadStudy } from '../../src/data/load';
 import { buildPanel } from '../../src/data/panel';
 import { stackCourse } from '../../src/data/stack';
 import { writeSynth } from '../../src/data/synth';
+import { estimateCourse } from '../../src/study/estimate-course';
+import { courseVerdict } from '../../src/study/verdict';
 
 const base = { employees: 300, months: 24, metric: 'revenue', window: [1, 12] as [number, number] };
 
@@ -48,5 +50,25 @@ describe('simulationStudy on synthetic companies', () => {
     expect(ra.coverage).toBe(est.filter((e) => e.lower <= 0 && 0 <= e.upper).length / 3);
     expect(threaded.rows).toEqual(summariseSimulation(threaded.records));
     expect(threaded.rows.map((r) => r.method)).toEqual(['naive_difference', 'regression_adjustment']);
+  });
+});
+
+describe('the recommended estimate', () => {
+  it('is scored as its own row, equal to the estimate the study’s verdict picks', async () => {
+    const rec = await runReplication({ kind: 'replication', scenario: 'default', replication: 0, seed: 5, methods: ['aipw', 'did_staggered', 'recommended'], course: 'C04', ...base });
+    const dir = mkdtempSync(join(tmpdir(), 'tl-rep-'));
+    try {
+      await writeSynth(dir, { employees: 300, months: 24, seed: 5, scenario: 'default' });
+      const panel = buildPanel(await loadStudy(dir));
+      const run = estimateCourse(panel, 'C04', 'revenue', { methods: ['regression_adjustment', 'aipw', 'did_staggered'], seed: 5 });
+      const picked = courseVerdict('C04', run.estimates, run.panelVerdict).recommended!;
+      const r = rec.estimates.find((e) => e.method === 'recommended')!;
+      expect(r.estimate).toBe(picked.estimate);
+      expect([r.lower, r.upper]).toEqual(picked.ci);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // regression_adjustment ran for the verdict but was not asked for, so it is not reported.
+    expect(rec.estimates.map((e) => e.method).sort()).toEqual(['aipw', 'did_staggered', 'recommended']);
   });
 });
