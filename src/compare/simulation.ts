@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import cliProgress from 'cli-progress';
 import { METHODS } from '../core/estimate';
+import { progressBar } from '../stats/bootstrap';
 import { runSimulationTask, type ReplicationRecord, type SimulationTask } from './simulation-task';
 
 /** Options of {@link simulationStudy}. */
@@ -269,16 +269,12 @@ export async function simulationStudy(opts: SimulationOptions): Promise<Simulati
       });
     }
   }
-  const show = opts.progress ?? process.stderr.isTTY === true;
-  const bar = show
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: 'simulation [{bar}] {value}/{total} replications | {duration_formatted}', hideCursor: false }, cliProgress.Presets.shades_classic)
-    : undefined;
-  bar?.start(tasks.length, 0);
+  const bar = progressBar('simulation', tasks.length, opts.progress);
   const t0 = Date.now();
   try {
-    const { records, workers: used } = await runSimulationTasks(tasks, { workers, onRecord: () => bar?.increment() });
+    const { records, workers: used } = await runSimulationTasks(tasks, { workers, onRecord: () => bar.tick() });
     return { rows: summariseSimulation(records), records, seconds: (Date.now() - t0) / 1000, workers: used };
   } finally {
-    bar?.stop();
+    bar.stop();
   }
 }

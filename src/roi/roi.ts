@@ -1,5 +1,6 @@
 import type { Estimate } from '../core/estimate';
 import type { RoiEntry } from '../core/study-result';
+import { quantileSorted } from '../stats/bootstrap';
 import { createRng } from '../stats/rng';
 import { benefitMultiplier, isDetectable, type BenefitOptions } from './benefits';
 import { fullyLoadedCost, type CostBreakdown } from './costs';
@@ -49,14 +50,6 @@ export interface RoiDetail extends RoiEntry {
   costs: CostBreakdown;
   /** Money per unit of effect: benefit = effect × multiplier. */
   multiplier: number;
-}
-
-/** Type-7 (linear interpolation) quantile of an ascending array. */
-function quantileSorted(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
 function effectDrawsFor(input: RoiInput, draws: number, seed: number): Float64Array {
