@@ -24,6 +24,46 @@ export function stackedInput(stacked: StackedData): RefuteInput {
 }
 
 /**
+ * A lagged outcome for each stacked row: the mean of `metric` over the
+ * employee's observed months g − `to` .. g − `from` before the row's cohort
+ * month g (NaN when none is observed). With `from` beyond the baseline it is
+ * a placebo outcome that training cannot have moved and that the estimate
+ * does not adjust for: e.g. months g − 12 .. g − 7 while y_pre covers
+ * g − 6 .. g − 1.
+ *
+ * @example
+ * const earlier = laggedOutcome(panel, stacked, 'revenue', 7, 12);
+ * placeboOutcome(stackedInput(stacked), (x) => aipw(x), { outcome: earlier, name: 'revenue 7–12 months before' });
+ */
+export function laggedOutcome(panel: Pick<Panel, 'employees' | 'periods' | 'nRows' | 'rowEmployee' | 'rowPeriod' | 'metrics'>, stacked: Pick<StackedData, 'n' | 'cohort' | 'employee'>, metric: string, from: number, to: number): Float64Array {
+  const y = panel.metrics[metric];
+  if (!y) throw new RangeError(`laggedOutcome: unknown \`metric\` "${metric}"; the metrics are ${Object.keys(panel.metrics).join(', ')}`);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to < from) {
+    throw new RangeError(`laggedOutcome: \`from\` and \`to\` must be integers with 1 ≤ from ≤ to, got ${from} and ${to}`);
+  }
+  // Dense employee × period grid of the metric: O(1) look-ups per row and month.
+  const T = panel.periods.length;
+  const grid = new Float64Array(panel.employees.length * T).fill(NaN);
+  for (let j = 0; j < panel.nRows; j++) grid[panel.rowEmployee[j] * T + panel.rowPeriod[j]] = y[j];
+  const out = new Float64Array(stacked.n);
+  for (let r = 0; r < stacked.n; r++) {
+    const base = stacked.employee[r] * T;
+    const g = stacked.cohort[r];
+    let s = 0;
+    let c = 0;
+    for (let t = Math.max(0, g - to); t <= g - from; t++) {
+      const v = grid[base + t];
+      if (!Number.isNaN(v)) {
+        s += v;
+        c++;
+      }
+    }
+    out[r] = c > 0 ? s / c : NaN;
+  }
+  return out;
+}
+
+/**
  * A copy of the panel in which every first completion of `course` happened
  * `shift` months earlier (those that would fall before the data are marked
  * as completed before it). Only `firstCompletion` is copied; the rest is

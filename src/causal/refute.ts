@@ -191,7 +191,8 @@ export function dataSubset(
  * Placebo outcome: estimate the "effect" of training on an outcome it cannot
  * have changed — one measured before training (e.g. the outcome in the
  * months before the baseline). Covariates named in `dropCovariates` are
- * removed first (the placebo itself, or anything built from it). Fails when
+ * removed first (the placebo itself, or anything built from it); rows whose
+ * placebo outcome is missing (NaN) are left out of this test. Fails when
  * the placebo effect is both distinguishable from zero (its 95 % interval
  * excludes 0) and material: at least 20 % of the original effect or of the
  * original interval's half-width, whichever is larger. A failure means the
@@ -212,8 +213,18 @@ export function placeboOutcome(
   const base = opts.original ?? estimator(input);
   checkSe('placeboOutcome', base);
   const drop = new Set(opts.dropCovariates ?? []);
-  const placebo = estimator({ ...input, y: opts.outcome, covariates: input.covariates.filter((c) => !drop.has(c.name)) });
-  return placeboVerdict('placebo_outcome', base, placebo, `on ${opts.name ?? 'the placebo outcome'}`);
+  // Rows without the placebo outcome (e.g. hired too recently to have the earlier months) sit this test out.
+  let kept = 0;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) kept++;
+  if (kept < 2) throw new RangeError(`placeboOutcome: \`outcome\` has ${kept} non-missing rows; need at least 2`);
+  const rows = new Int32Array(kept);
+  for (let i = 0, k = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) rows[k++] = i;
+  const within = kept === n ? input : subsetInput(input, rows);
+  const y = kept === n ? opts.outcome : Float64Array.from(rows, (i) => opts.outcome[i]);
+  const placebo = estimator({ ...within, y, covariates: within.covariates.filter((c) => !drop.has(c.name)) });
+  const result = placeboVerdict('placebo_outcome', base, placebo, `on ${opts.name ?? 'the placebo outcome'}`);
+  if (kept < n) result.reading += ` (${n - kept} of ${n} rows have no placebo outcome and sat this test out.)`;
+  return result;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeboDates, shiftFirstCompletion, stackedInput } from '../../src/causal/placebo';
+import { laggedOutcome, placeboDates, shiftFirstCompletion, stackedInput } from '../../src/causal/placebo';
 import type { RefuteInput } from '../../src/causal/refute';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, STILL_EMPLOYED, type Panel } from '../../src/data/panel';
 import { stackCourse } from '../../src/data/stack';
@@ -106,5 +106,23 @@ describe('placeboDates', () => {
     const p = makePanel(4, false);
     const original: Estimate = { method: 'x', estimand: 'ATT', estimate: 1, se: 1, ci: [-1, 3], nTreated: 1, nControl: 1, diagnostics: {} };
     expect(() => placeboDates(p, 'C01', 'revenue', ols, { original, shift: 1 })).toThrow('placeboDates: `shift` must be an integer ≥ 2');
+  });
+});
+
+describe('laggedOutcome', () => {
+  it('averages the months g − to .. g − from of each stacked row', () => {
+    // 2 employees × 6 periods, metric = 10 × employee + period; rows (cohort 4, employee 0) and (cohort 3, employee 1).
+    const T = 6;
+    const rowEmployee = Int32Array.from({ length: 12 }, (_, j) => (j < T ? 0 : 1));
+    const rowPeriod = Int32Array.from({ length: 12 }, (_, j) => j % T);
+    const metric = Float64Array.from({ length: 12 }, (_, j) => 10 * rowEmployee[j] + rowPeriod[j]);
+    metric[T + 0] = NaN; // employee 1, period 0 missing
+    const panel = { employees: ['a', 'b'], periods: ['1', '2', '3', '4', '5', '6'], nRows: 12, rowEmployee, rowPeriod, metrics: { y: metric } };
+    const out = laggedOutcome(panel, { n: 2, cohort: Int32Array.of(4, 3), employee: Int32Array.of(0, 1) }, 'y', 2, 3);
+    // row 0: periods 1..2 of employee 0 → (1 + 2) / 2 = 1.5; row 1: periods 0..1 of employee 1, 0 missing → 11.
+    expect(Array.from(out)).toEqual([1.5, 11]);
+    const none = laggedOutcome(panel, { n: 1, cohort: Int32Array.of(1), employee: Int32Array.of(1) }, 'y', 1, 1);
+    expect(Number.isNaN(none[0])).toBe(true);
+    expect(() => laggedOutcome(panel, { n: 0, cohort: new Int32Array(0), employee: new Int32Array(0) }, 'y', 3, 2)).toThrow(/1 ≤ from ≤ to/);
   });
 });

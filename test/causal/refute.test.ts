@@ -151,3 +151,14 @@ describe('subsets and argument checks', () => {
     expect(() => placeboOutcome(input, ols, { outcome: new Float64Array(3) })).toThrow(/`outcome` must be a Float64Array of 50 rows/);
   });
 });
+
+describe('placebo outcome with missing rows', () => {
+  it('leaves rows without the placebo outcome out and says so', () => {
+    const { input, yPrev } = cleanData(12, 400);
+    const partial = yPrev.slice();
+    for (let i = 0; i < 50; i++) partial[i] = NaN;
+    const r = placeboOutcome(input, ols, { outcome: partial });
+    expect(r.passed).toBe(true);
+    expect(r.reading).toMatch(/50 of 400 rows have no placebo outcome/);
+  });
+});
