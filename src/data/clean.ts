@@ -1,4 +1,5 @@
 import type { NumberColumn, RawColumn, RawStudy, RawTable, TextColumn } from './load';
+import { exactDuplicateOf } from './duplicates';
 import { calendarDay, formatDay, formatMonth, normaliseId, parseIsoDay, parseMonth, STUDY_FILES, STUDY_SCHEMA } from './schema';
 
 /** One cleaning step and what it changed. */
@@ -212,23 +213,12 @@ export function cleanStudy(raw: RawStudy, opts: { parseDates?: boolean; dropUnkn
     for (const f of STUDY_FILES) {
       const t = tables[f];
       if (!t) continue;
-      const cols = Object.values(t.columns);
-      const seen = new Set<string>();
+      const firstOf = exactDuplicateOf(t);
       const keep = new Uint8Array(t.nRows);
-      const parts: string[] = new Array(cols.length);
       let dropped = 0;
       for (let i = 0; i < t.nRows; i++) {
-        for (let j = 0; j < cols.length; j++) {
-          const c = cols[j];
-          parts[j] = c.kind === 'text' ? String(c.codes[i]) : String(c.values[i]);
-        }
-        const key = parts.join('|');
-        if (seen.has(key)) {
-          dropped++;
-          continue;
-        }
-        seen.add(key);
-        keep[i] = 1;
+        if (firstOf[i] >= 0) dropped++;
+        else keep[i] = 1;
       }
       if (dropped > 0) tables[f] = keepRows(t, keep);
       counts[f] = dropped;

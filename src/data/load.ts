@@ -52,6 +52,7 @@ export interface RawStudy {
 }
 
 const MAX_INVALID = 50;
+const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$/;
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -82,54 +83,111 @@ function declaredKind(name: StudyFile, column: string): ColumnKind | 'detect' {
   return spec.extraKind;
 }
 
-/** Streams the single non-null column of a query into a typed array, chunk by chunk (no object per row). */
-async function readColumnInto(conn: DuckDBConnection, sql: string, into: Float64Array | Int32Array): Promise<void> {
+/** The flat typed array behind a DuckDB result vector when the binding exposes one of the expected length. */
+function vectorItems(vec: unknown, n: number): Int32Array | Float64Array | undefined {
+  const items = (vec as { items?: unknown }).items;
+  if ((items instanceof Int32Array || items instanceof Float64Array) && items.length === n) return items;
+  return undefined;
+}
+
+/**
+ * Streams a query whose first column is `rowid` (INTEGER) and whose other
+ * columns are non-null INTEGER or DOUBLE values into typed arrays at each
+ * row's position: joins need not keep file order, and copying whole vectors
+ * avoids a call per cell.
+ */
+async function scatterColumns(conn: DuckDBConnection, sql: string, into: (Float64Array | Int32Array)[]): Promise<void> {
   const reader = await conn.stream(sql);
-  let at = 0;
   for (;;) {
     const chunk = await reader.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    const vec = chunk.getColumnVector(0);
     const n = chunk.rowCount;
-    for (let i = 0; i < n; i++) into[at + i] = vec.getItem(i) as number;
-    at += n;
+    const rowVec = chunk.getColumnVector(0);
+    const rows = vectorItems(rowVec, n);
+    for (let j = 0; j < into.length; j++) {
+      const target = into[j];
+      const valVec = chunk.getColumnVector(j + 1);
+      const vals = vectorItems(valVec, n);
+      if (rows instanceof Int32Array && vals !== undefined) {
+        for (let i = 0; i < n; i++) target[rows[i]] = vals[i];
+      } else {
+        for (let i = 0; i < n; i++) target[rowVec.getItem(i) as number] = valVec.getItem(i) as number;
+      }
+    }
   }
 }
 
-async function readNumberColumn(
-  conn: DuckDBConnection,
-  table: string,
-  column: string,
-  nRows: number,
-): Promise<NumberColumn> {
-  const c = sqlIdent(column);
-  const parsed = `TRY_CAST(trim(${c}) AS DOUBLE)`;
+/** How one column is read: its SQL value expression, an optional join, and where the values land. */
+interface ColumnPlan {
+  key: string;
+  expr: string;
+  join?: string;
+  target: Float64Array | Int32Array;
+  finish: () => Promise<RawColumn>;
+}
+
+async function planNumberColumn(conn: DuckDBConnection, table: string, column: string, key: string, nRows: number, typed: boolean): Promise<ColumnPlan> {
+  const c = `t.${sqlIdent(column)}`;
   const values = new Float64Array(nRows);
-  await readColumnInto(conn, `SELECT CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END FROM ${table} ORDER BY rowid`, values);
-  const badWhere = `${c} IS NOT NULL AND trim(${c}) <> '' AND NOT coalesce(isfinite(${parsed}), false)`;
-  const count = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${table} WHERE ${badWhere}`);
-  const invalidCount = Number(count.getColumnsJS()[0][0]);
-  const invalid: NumberColumn['invalid'] = [];
-  if (invalidCount > 0) {
-    const bad = await conn.runAndReadAll(`SELECT rowid::INTEGER, ${c} FROM ${table} WHERE ${badWhere} ORDER BY rowid LIMIT ${MAX_INVALID}`);
-    const cols = bad.getColumnsJS();
-    for (let i = 0; i < cols[0].length; i++) invalid.push({ row: Number(cols[0][i]) + 2, text: String(cols[1][i]) });
+  if (typed) {
+    return {
+      key,
+      expr: `coalesce(${c}::DOUBLE, 'NaN'::DOUBLE)`,
+      target: values,
+      finish: async () => {
+        // DuckDB already parsed every cell as a number; only infinities remain to refuse.
+        const invalid: NumberColumn['invalid'] = [];
+        let invalidCount = 0;
+        for (let i = 0; i < nRows; i++) {
+          if (values[i] === Infinity || values[i] === -Infinity) {
+            if (invalid.length < MAX_INVALID) invalid.push({ row: i + 2, text: String(values[i]) });
+            invalidCount++;
+            values[i] = NaN;
+          }
+        }
+        return { kind: 'number', values, invalid, invalidCount };
+      },
+    };
   }
-  return { kind: 'number', values, invalid, invalidCount };
+  const parsed = `TRY_CAST(trim(${c}::VARCHAR) AS DOUBLE)`;
+  return {
+    key,
+    expr: `CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END`,
+    target: values,
+    finish: async () => {
+      const badWhere = `${c} IS NOT NULL AND trim(${c}::VARCHAR) <> '' AND NOT coalesce(isfinite(${parsed}), false)`;
+      const count = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${table} t WHERE ${badWhere}`);
+      const invalidCount = Number(count.getColumnsJS()[0][0]);
+      const invalid: NumberColumn['invalid'] = [];
+      if (invalidCount > 0) {
+        const bad = await conn.runAndReadAll(`SELECT t.rowid::INTEGER, ${c}::VARCHAR FROM ${table} t WHERE ${badWhere} ORDER BY t.rowid LIMIT ${MAX_INVALID}`);
+        const cols = bad.getColumnsJS();
+        for (let i = 0; i < cols[0].length; i++) invalid.push({ row: Number(cols[0][i]) + 2, text: String(cols[1][i]) });
+      }
+      return { kind: 'number', values, invalid, invalidCount };
+    },
+  };
 }
 
-async function readTextColumn(conn: DuckDBConnection, table: string, column: string, nRows: number): Promise<TextColumn> {
-  const c = sqlIdent(column);
-  const dict = `dict_${Math.abs(hashName(table + column))}`;
+async function planTextColumn(conn: DuckDBConnection, table: string, column: string, key: string, nRows: number, index: number): Promise<ColumnPlan> {
+  const c = `t.${sqlIdent(column)}`;
+  const dict = `dict_${index}`;
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${dict} AS SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c} AS v FROM ${table} WHERE ${c} IS NOT NULL)`,
+    `CREATE OR REPLACE TEMP TABLE ${dict} AS SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c}::VARCHAR AS v FROM ${table} t WHERE ${c} IS NOT NULL)`,
   );
   const lv = await conn.runAndReadAll(`SELECT v FROM ${dict} ORDER BY code`);
   const levels = (lv.getColumnsJS()[0] ?? []).map((v) => String(v));
   const codes = new Int32Array(nRows);
-  await readColumnInto(conn, `SELECT coalesce(d.code, -1)::INTEGER FROM ${table} t LEFT JOIN ${dict} d ON t.${c} = d.v ORDER BY t.rowid`, codes);
-  await conn.run(`DROP TABLE ${dict}`);
-  return { kind: 'text', codes, levels };
+  return {
+    key,
+    expr: `coalesce(${dict}.code, -1)::INTEGER`,
+    join: `LEFT JOIN ${dict} ON ${c}::VARCHAR = ${dict}.v`,
+    target: codes,
+    finish: async () => {
+      await conn.run(`DROP TABLE ${dict}`);
+      return { kind: 'text', codes, levels };
+    },
+  };
 }
 
 function hashName(s: string): number {
@@ -142,7 +200,7 @@ function hashName(s: string): number {
 async function allNumeric(conn: DuckDBConnection, table: string, column: string): Promise<boolean> {
   const c = sqlIdent(column);
   const r = await conn.runAndReadAll(
-    `SELECT count(*)::INTEGER FROM ${table} WHERE ${c} IS NOT NULL AND trim(${c}) <> '' AND NOT coalesce(isfinite(TRY_CAST(trim(${c}) AS DOUBLE)), false)`,
+    `SELECT count(*)::INTEGER FROM ${table} WHERE ${c} IS NOT NULL AND trim(${c}::VARCHAR) <> '' AND NOT coalesce(isfinite(TRY_CAST(trim(${c}::VARCHAR) AS DOUBLE)), false)`,
   );
   return Number(r.getColumnsJS()[0][0]) === 0;
 }
@@ -174,23 +232,41 @@ async function loadTable(
     }
   }
   const table = `raw_${name}`;
-  const source = isParquet
-    ? `(SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${sqlString(path)}))`
-    : `read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', all_varchar = true, nullstr = ['', 'NA'], null_padding = true)`;
+  // First try with the contract's number columns read as DOUBLE and all else as text (fast, no
+  // per-cell casts in SQL); a cell that is not a number makes DuckDB refuse, and then every
+  // column is read as text so that validation can point at the bad cells.
+  const csv = (extra: string) =>
+    `read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', nullstr = ['', 'NA'], null_padding = true, ${extra})`;
+  let typedNumbers = false;
   try {
-    await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${source}`);
+    if (isParquet) {
+      await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(path)})`);
+      typedNumbers = true;
+    } else {
+      const names = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${csv('all_varchar = true')}`);
+      const header = (names.getRowObjectsJS() as { column_name: string }[]).map((d) => d.column_name);
+      const types = header.map((h) => `${sqlString(h)}: '${declaredKind(name, normaliseColumnName(h)) === 'number' ? 'DOUBLE' : 'VARCHAR'}'`).join(', ');
+      try {
+        await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${csv(`types = {${types}}, auto_detect = true`)}`);
+        typedNumbers = true;
+      } catch {
+        await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${csv('all_varchar = true')}`);
+      }
+    }
   } catch (e) {
     const why = (e as Error).message.split('\n')[0];
     problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: `could not be read as a comma-separated table: ${why}` });
     return undefined;
   }
-  const desc = (await conn.runAndReadAll(`DESCRIBE ${table}`)).getRowObjectsJS() as { column_name: string }[];
+  const desc = (await conn.runAndReadAll(`DESCRIBE ${table}`)).getRowObjectsJS() as { column_name: string; column_type: string }[];
+  const typeOf = new Map(desc.map((d) => [d.column_name, d.column_type]));
   const header = desc.map((d) => d.column_name);
   const nRows = Number((await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM ${table}`)).getColumnsJS()[0][0]);
   if (nRows === 0) {
     problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: 'the file has a header but no rows' });
   }
   const columns: Record<string, RawColumn> = {};
+  const plans: ColumnPlan[] = [];
   const seen = new Map<string, string>();
   for (const raw of header) {
     const key = normaliseColumnName(raw);
@@ -207,8 +283,15 @@ async function loadTable(
     seen.set(key, raw);
     let kind = declaredKind(name, key);
     if (kind === 'detect') kind = (await allNumeric(conn, table, raw)) ? 'number' : 'text';
-    columns[key] = kind === 'number' ? await readNumberColumn(conn, table, raw, nRows) : await readTextColumn(conn, table, raw, nRows);
+    const isDouble = typedNumbers && NUMERIC_TYPE.test(typeOf.get(raw) ?? '');
+    plans.push(kind === 'number' ? await planNumberColumn(conn, table, raw, key, nRows, isDouble) : await planTextColumn(conn, table, raw, key, nRows, plans.length));
   }
+  // One scan of the table for every column: the joins run together and the result streams once.
+  if (plans.length > 0 && nRows > 0) {
+    const sql = `SELECT t.rowid::INTEGER, ${plans.map((p) => p.expr).join(', ')} FROM ${table} t ${plans.map((p) => p.join ?? '').join(' ')}`;
+    await scatterColumns(conn, sql, plans.map((p) => p.target));
+  }
+  for (const p of plans) columns[p.key] = await p.finish();
   const line = new Int32Array(nRows);
   for (let i = 0; i < nRows; i++) line[i] = i + 2;
   await conn.run(`DROP TABLE ${table}`);

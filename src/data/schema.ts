@@ -189,8 +189,16 @@ export function formatMonth(month: number): string {
  * monthOfDay(parseIsoDay('2024-03-15')); // => 650
  */
 export function monthOfDay(day: number): number {
-  const d = new Date(day * DAY_MS);
-  return (d.getUTCFullYear() - 1970) * 12 + d.getUTCMonth();
+  // Civil-from-days (H. Hinnant's algorithm): no Date object in loops over millions of rows.
+  const z = Math.floor(day) + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return (year - 1970) * 12 + month - 1;
 }
 
 /**

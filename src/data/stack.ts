@@ -61,40 +61,10 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   }
   if (!Number.isInteger(baseline) || baseline < 1) throw new RangeError(`stackCourse: \`baseline\` must be an integer ≥ 1, got ${baseline}`);
 
-  const T = panel.periods.length;
   const nEmp = panel.employees.length;
-  // Prefix sums per employee over the period axis: window means in O(1).
-  const stride = T + 1;
-  const sum = new Float64Array(nEmp * stride);
-  const cnt = new Int32Array(nEmp * stride);
-  for (let j = 0; j < panel.nRows; j++) {
-    const v = y[j];
-    if (Number.isNaN(v)) continue;
-    const at = panel.rowEmployee[j] * stride + panel.rowPeriod[j] + 1;
-    sum[at] = v;
-    cnt[at] = 1;
-  }
-  for (let e = 0; e < nEmp; e++) {
-    const base = e * stride;
-    for (let t = 1; t <= T; t++) {
-      sum[base + t] += sum[base + t - 1];
-      cnt[base + t] += cnt[base + t - 1];
-    }
-  }
-  const clampT = (t: number) => (t < 0 ? 0 : t > T ? T : t);
-  /** Sum and count of observed months a..b (inclusive) of employee e. */
-  const range = (e: number, a: number, b: number, out: { s: number; c: number }) => {
-    const lo = clampT(a);
-    const hi = clampT(b + 1);
-    if (hi <= lo) {
-      out.s = 0;
-      out.c = 0;
-      return;
-    }
-    const base = e * stride;
-    out.s = sum[base + hi] - sum[base + lo];
-    out.c = cnt[base + hi] - cnt[base + lo];
-  };
+  const yGrid = prefixGrid(panel, y);
+  const pre = { s: 0, c: 0 };
+  const post = { s: 0, c: 0 };
 
   const fc = panel.firstCompletion[k];
   const cohortSet = new Set<number>();
@@ -109,8 +79,6 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   const rowsPre: number[] = [];
   const rowsPost: number[] = [];
   const rowsWeight: number[] = [];
-  const pre = { s: 0, c: 0 };
-  const post = { s: 0, c: 0 };
   for (const g of cohorts) {
     for (let e = 0; e < nEmp; e++) {
       const f = fc[e];
@@ -124,12 +92,12 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
         continue;
       }
       if (panel.termPeriod[e] < g - baseline) continue; // gone before the cohort's baseline: never a candidate
-      range(e, g - baseline, g - 1, pre);
+      yGrid.range(e, g - baseline, g - 1, pre);
       if (pre.c === 0) {
         drop(`${who}: no observed baseline month`);
         continue;
       }
-      range(e, g + window[0], g + window[1], post);
+      yGrid.range(e, g + window[0], g + window[1], post);
       if (post.c === 0) {
         drop(`${who}: no observed post month`);
         continue;
@@ -194,32 +162,60 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     }
     add(`prior_${other}`, col);
   });
-  if (panel.contextNames.length > 0) {
-    // Context over each employee's baseline months: index panel rows by employee once.
-    const rowStart = new Int32Array(nEmp + 1);
-    for (let j = 0; j < panel.nRows; j++) rowStart[panel.rowEmployee[j] + 1]++;
-    for (let e = 0; e < nEmp; e++) rowStart[e + 1] += rowStart[e];
-    for (const name of panel.contextNames) {
-      const values = panel.context[name];
-      const col = new Float64Array(n);
-      for (let r = 0; r < n; r++) {
-        const e = employee[r];
-        const g = cohort[r];
-        let s = 0;
-        let c = 0;
-        for (let j = rowStart[e]; j < rowStart[e + 1]; j++) {
-          const p = panel.rowPeriod[j];
-          if (p < g - baseline || p >= g || Number.isNaN(values[j])) continue;
-          s += values[j];
-          c++;
-        }
-        col[r] = c > 0 ? s / c : NaN;
-      }
-      add(name, col);
+  // Context factors over each row's baseline months, by the same prefix sums.
+  for (const name of panel.contextNames) {
+    const grid = prefixGrid(panel, panel.context[name]);
+    const col = new Float64Array(n);
+    const at = { s: 0, c: 0 };
+    for (let r = 0; r < n; r++) {
+      grid.range(employee[r], cohort[r] - baseline, cohort[r] - 1, at);
+      col[r] = at.c > 0 ? at.s / at.c : NaN;
     }
+    add(name, col);
   }
   add('cohort', cohortLabel);
 
   const dropped = [...dropCounts.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => a.reason.localeCompare(b.reason));
   return { course, metric, window: [window[0], window[1]], baseline, n, cohort, employee, treated, yPre, yPost, weight, covariates: { names, columns }, dropped };
+}
+
+/**
+ * Per-employee prefix sums of a panel column over the period axis, so that
+ * the sum and count of observed (non-NaN) months in any range of months cost
+ * two lookups.
+ */
+function prefixGrid(panel: Panel, values: Float64Array): { range: (e: number, a: number, b: number, out: { s: number; c: number }) => void } {
+  const T = panel.periods.length;
+  const nEmp = panel.employees.length;
+  const stride = T + 1;
+  const sum = new Float64Array(nEmp * stride);
+  const cnt = new Int32Array(nEmp * stride);
+  for (let j = 0; j < panel.nRows; j++) {
+    const v = values[j];
+    if (Number.isNaN(v)) continue;
+    const at = panel.rowEmployee[j] * stride + panel.rowPeriod[j] + 1;
+    sum[at] = v;
+    cnt[at] = 1;
+  }
+  for (let e = 0; e < nEmp; e++) {
+    const base = e * stride;
+    for (let t = 1; t <= T; t++) {
+      sum[base + t] += sum[base + t - 1];
+      cnt[base + t] += cnt[base + t - 1];
+    }
+  }
+  return {
+    range: (e, a, b, out) => {
+      const lo = a < 0 ? 0 : a > T ? T : a;
+      const hi = b + 1 < 0 ? 0 : b + 1 > T ? T : b + 1;
+      if (hi <= lo) {
+        out.s = 0;
+        out.c = 0;
+        return;
+      }
+      const base = e * stride;
+      out.s = sum[base + hi] - sum[base + lo];
+      out.c = cnt[base + hi] - cnt[base + lo];
+    },
+  };
 }

@@ -235,9 +235,9 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
     inWindow: Array.from({ length: K }, () => new Uint8Array(N)),
   };
 
-  const empLines: string[] = ['employee_id,hire_date,termination_date,role,department,region,level,manager_rating'];
-  const trainLines: string[] = ['employee_id,course_id,status,completed_on,score'];
-  const outLines: string[] = ['employee_id,period,revenue,deals_won,close_rate'];
+  const empLines = new LineBuffer('employee_id,hire_date,termination_date,role,department,region,level,manager_rating');
+  const trainLines = new LineBuffer('employee_id,course_id,status,completed_on,score');
+  const outLines = new LineBuffer('employee_id,period,revenue,deals_won,close_rate');
 
   const pot = o.recordPotentialOutcomes
     ? { course: [] as string[], employee: [] as string[], period: [] as string[], revenue: [] as number[], deals_won: [] as number[], close_rate: [] as number[] }
@@ -436,17 +436,49 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
   }
 
   let files: SynthCompany['files'] = {
-    employees: empLines.join('\n') + '\n',
+    employees: empLines.text(),
     courses: courseLines.join('\n') + '\n',
-    training: trainLines.join('\n') + '\n',
-    outcomes: outLines.join('\n') + '\n',
+    training: trainLines.text(),
+    outcomes: outLines.text(),
     context: contextLines.join('\n') + '\n',
   };
-  if (o.messy) files = messUp({ employees: empLines, courses: courseLines, training: trainLines, outcomes: outLines, context: contextLines }, o.seed, idWidth, N);
+  if (o.messy) {
+    const lines = (text: string) => text.slice(0, -1).split('\n');
+    files = messUp(
+      { employees: lines(files.employees), courses: courseLines, training: lines(files.training), outcomes: lines(files.outcomes), context: contextLines },
+      o.seed,
+      idWidth,
+      N,
+    );
+  }
   const potential: PotentialOutcomes | undefined = pot
     ? { ...pot, revenue: Float64Array.from(pot.revenue), deals_won: Float64Array.from(pot.deals_won), close_rate: Float64Array.from(pot.close_rate) }
     : undefined;
   return potential ? { files, truth, potential } : { files, truth };
+}
+
+/**
+ * CSV lines gathered in short-lived chunks: millions of row strings kept alive
+ * until one final join cost seconds of garbage collection.
+ */
+class LineBuffer {
+  private readonly chunks: string[] = [];
+  private pending: string[] = [];
+  constructor(header: string) {
+    this.pending.push(header);
+  }
+  push(line: string): void {
+    this.pending.push(line);
+    if (this.pending.length >= 4096) {
+      this.chunks.push(this.pending.join('\n'));
+      this.pending = [];
+    }
+  }
+  text(): string {
+    if (this.pending.length > 0) this.chunks.push(this.pending.join('\n'));
+    this.pending = [];
+    return this.chunks.join('\n') + '\n';
+  }
 }
 
 /** Truth to 1e-9 relative precision, so that its JSON text is stable across platforms' last-bit noise. */

@@ -1,4 +1,5 @@
 import type { NumberColumn, RawStudy, RawTable, TextColumn } from './load';
+import { exactDuplicateOf } from './duplicates';
 import {
   metricMayBeNegative,
   metricUpperBound,
@@ -113,50 +114,11 @@ function checkIds(t: RawTable, name: string, col: TextColumn, out: ProblemList):
   return ids;
 }
 
-/**
- * Warns about rows that repeat an earlier row exactly. Rows are hashed from
- * their typed cells (dictionary codes, number bits); only rows whose hash
- * occurs twice are compared cell by cell, so millions of rows stay cheap.
- */
+/** Warns about rows that repeat an earlier row exactly. */
 function checkExactDuplicates(t: RawTable, out: ProblemList): void {
-  const cols = Object.values(t.columns);
-  const n = t.nRows;
-  const bits = new Float64Array(1);
-  const words = new Uint32Array(bits.buffer);
-  const hashes = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let h1 = 0x9e3779b9 | 0;
-    let h2 = 0x85ebca6b | 0;
-    for (const c of cols) {
-      let a: number;
-      let b: number;
-      if (c.kind === 'text') {
-        a = c.codes[i];
-        b = ~a;
-      } else {
-        bits[0] = c.values[i];
-        a = words[0];
-        b = words[1];
-      }
-      h1 = Math.imul(h1 ^ a, 0x5bd1e995) ^ (h1 >>> 15);
-      h2 = Math.imul(h2 ^ b, 0x27d4eb2d) ^ (h2 >>> 13);
-      h1 = Math.imul(h1 ^ b, 0x1b873593);
-      h2 = Math.imul(h2 ^ a, 0xcc9e2d51);
-    }
-    hashes[i] = (h1 >>> 0) * 2097152 + (h2 >>> 11);
-  }
-  const sorted = hashes.slice().sort();
-  const repeated = new Set<number>();
-  for (let i = 1; i < n; i++) if (sorted[i] === sorted[i - 1]) repeated.add(sorted[i]);
-  if (repeated.size === 0) return;
-  const firstRow = new Map<number, number>();
-  const same = (i: number, j: number) =>
-    cols.every((c) => (c.kind === 'text' ? c.codes[i] === c.codes[j] : Object.is(c.values[i], c.values[j])));
-  for (let i = 0; i < n; i++) {
-    if (!repeated.has(hashes[i])) continue;
-    const prev = firstRow.get(hashes[i]);
-    if (prev === undefined) firstRow.set(hashes[i], i);
-    else if (same(prev, i)) out.add('warning', t.file, t.line[i], null, `exact duplicate of row ${t.line[prev]} (cleanStudy drops it)`, 'exact duplicate of an earlier row (cleanStudy drops it)');
+  const firstOf = exactDuplicateOf(t);
+  for (let i = 0; i < t.nRows; i++) {
+    if (firstOf[i] >= 0) out.add('warning', t.file, t.line[i], null, `exact duplicate of row ${t.line[firstOf[i]]} (cleanStudy drops it)`, 'exact duplicate of an earlier row (cleanStudy drops it)');
   }
 }
 
