@@ -3,10 +3,20 @@ import { COMPLETED_BEFORE_DATA, type Panel } from '../data/panel';
 import { stackCourse, type StackedData } from '../data/stack';
 import { placeboVerdict, type RefutationResult, type RefuteEstimator, type RefuteInput } from './refute';
 
+function isConstant(values: Float64Array | (string | null)[]): boolean {
+  if (values.length === 0) return true;
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i];
+    if (v !== first && !(typeof v === 'number' && typeof first === 'number' && Number.isNaN(v) && Number.isNaN(first))) return false;
+  }
+  return true;
+}
+
 /**
  * The cross-sectional input of stacked data as the study's estimators read
  * it: outcome = post mean, treatment = trained, every stacked covariate
- * (y_pre included), weights = observed post months, clustered by employee
+ * that varies (y_pre included), weights = observed post months, clustered by employee
  * (controls appear in several cohorts' stacks).
  *
  * @example
@@ -17,7 +27,9 @@ export function stackedInput(stacked: StackedData): RefuteInput {
   return {
     y: stacked.yPost,
     treat: stacked.treated,
-    covariates: stacked.covariates.names.map((name) => ({ name, values: stacked.covariates.columns[name] })),
+    // A constant column (a course nobody had taken yet at these cohorts, one role) carries no
+    // information and would make every design singular: leave it out.
+    covariates: stacked.covariates.names.filter((name) => !isConstant(stacked.covariates.columns[name])).map((name) => ({ name, values: stacked.covariates.columns[name] })),
     weights: stacked.weight,
     cluster: stacked.employee,
   };

@@ -126,3 +126,13 @@ describe('laggedOutcome', () => {
     expect(() => laggedOutcome(panel, { n: 0, cohort: new Int32Array(0), employee: new Int32Array(0) }, 'y', 3, 2)).toThrow(/1 ≤ from ≤ to/);
   });
 });
+
+describe('stackedInput', () => {
+  it('leaves constant covariates out', () => {
+    const stacked = {
+      yPost: Float64Array.of(1, 2, 3), treated: Float64Array.of(1, 0, 0), weight: Float64Array.of(1, 1, 1), employee: Int32Array.of(0, 1, 2),
+      covariates: { names: ['role', 'prior_C06', 'y_pre', 'region'], columns: { role: ['AE', 'AE', 'AE'], prior_C06: Float64Array.of(0, 0, 0), y_pre: Float64Array.of(1, 5, 2), region: ['N', 'S', 'N'] } },
+    } as unknown as import('../../src/data/stack').StackedData;
+    expect(stackedInput(stacked).covariates.map((c) => c.name)).toEqual(['y_pre', 'region']);
+  });
+});
