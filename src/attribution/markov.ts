@@ -1,6 +1,6 @@
 import { EstimationError } from '../core/errors';
 import { PathCounts, pathTotals } from './paths';
-import { AttributionResult, appearing, buildResult, encodeForAttribution } from './result';
+import { AttributionResult, buildResult, encodeForAttribution } from './result';
 
 /**
  * An absorbing Markov chain fitted to journeys. Transient state 0 is the
@@ -36,7 +36,7 @@ export interface MarkovOptions {
   order?: number;
   /** Course catalogue: fixes output order; courses never taken get 0 with a note. */
   courses?: string[];
-  /** Largest chain solved by dense LU; larger chains use Gauss–Seidel to 1e-14. Default 1500 states. */
+  /** Largest chain solved by dense LU; larger chains use Gauss–Seidel to 1e-14. Default 300 states. */
   denseLimit?: number;
 }
 
@@ -69,16 +69,19 @@ export function buildMarkovChain(counts: PathCounts, opts: Pick<MarkovOptions, '
   const enc = encodeForAttribution(counts, opts.courses);
   const m = enc.courses.length;
   const base = m + 1;
-  // A tuple (c1..ck) keys as Σ (ci+1)·base^i, unique for k ≤ 3 and m < 2^16.
-  const stateOf = new Map<number, number>();
-  const tuples: Int32Array[] = [new Int32Array(0)];
-  stateOf.set(0, 0);
-  const edge = new Map<number, number>();
-  let toConv: number[] = [0];
-  let toNullCount: number[] = [0];
-  let convValue: number[] = [0];
-  const EDGE = 2 ** 21;
   if (m >= 2 ** 16) throw new RangeError(`markovAttribution: too many courses (${m})`);
+  // A tuple (c1..ck) keys as Σ (ci+1)·base^i. Small key spaces use a direct table, large ones a Map.
+  const keySpace = base ** order;
+  const direct = keySpace <= 1 << 22 ? new Int32Array(keySpace).fill(-1) : null;
+  const map = direct ? null : new Map<number, number>();
+  const tuples: Int32Array[] = [new Int32Array(0)];
+  const absorb: number[] = [0, 0, 0]; // per state: conversions, nulls, value
+  // Transitions between transient states, one entry per touch, counted afterwards.
+  const nTouches = enc.touches.length;
+  const from = new Int32Array(nTouches);
+  const into = new Int32Array(nTouches);
+  const weight = new Float64Array(nTouches);
+  let nt = 0;
   let journeys = 0;
   for (let r = 0; r < counts.paths.length; r++) {
     const w = counts.conversions[r] + counts.nulls[r];
@@ -88,46 +91,63 @@ export function buildMarkovChain(counts: PathCounts, opts: Pick<MarkovOptions, '
     const len = enc.offsets[r + 1] - a;
     let prev = 0;
     for (let i = 0; i < len; i++) {
-      const from = Math.max(0, i - order + 1);
+      const first = Math.max(0, i - order + 1);
       let key = 0;
       let mult = 1;
-      for (let j = from; j <= i; j++) {
+      for (let j = first; j <= i; j++) {
         key += (enc.touches[a + j] + 1) * mult;
         mult *= base;
       }
-      let s = stateOf.get(key);
-      if (s === undefined) {
+      let s = direct ? direct[key] : (map!.get(key) ?? -1);
+      if (s < 0) {
         s = tuples.length;
-        stateOf.set(key, s);
-        tuples.push(enc.touches.slice(a + from, a + i + 1));
-        toConv.push(0);
-        toNullCount.push(0);
-        convValue.push(0);
+        if (direct) direct[key] = s;
+        else map!.set(key, s);
+        tuples.push(enc.touches.slice(a + first, a + i + 1));
+        absorb.push(0, 0, 0);
       }
-      const ek = prev * EDGE + s;
-      edge.set(ek, (edge.get(ek) ?? 0) + w);
+      from[nt] = prev;
+      into[nt] = s;
+      weight[nt] = w;
+      nt++;
       prev = s;
     }
-    toConv[prev] += counts.conversions[r];
-    toNullCount[prev] += counts.nulls[r];
-    convValue[prev] += counts.value[r];
+    absorb[3 * prev] += counts.conversions[r];
+    absorb[3 * prev + 1] += counts.nulls[r];
+    absorb[3 * prev + 2] += counts.value[r];
   }
-  if (tuples.length > EDGE) throw new RangeError(`markovAttribution: the chain has too many states (${tuples.length})`);
   const nStates = tuples.length;
-  const keys = [...edge.keys()].sort((x, y) => x - y);
+  // Counting sort of the transitions by origin, then per origin a dense scratch row.
   const rowStart = new Int32Array(nStates + 1);
-  const to = new Int32Array(keys.length);
-  const prob = new Float64Array(keys.length);
+  const bucketStart = new Int32Array(nStates + 1);
+  for (let t = 0; t < nt; t++) bucketStart[from[t] + 1]++;
+  for (let s = 0; s < nStates; s++) bucketStart[s + 1] += bucketStart[s];
+  const fill = bucketStart.slice(0, nStates);
+  const sorted = new Int32Array(nt);
+  for (let t = 0; t < nt; t++) sorted[fill[from[t]]++] = t;
+  const scratch = new Float64Array(nStates);
+  const edgesTo: number[] = [];
+  const edgesW: number[] = [];
   const outTotal = new Float64Array(nStates);
-  for (let s = 0; s < nStates; s++) outTotal[s] = toConv[s] + toNullCount[s];
-  keys.forEach((k, e) => {
-    const s = Math.floor(k / EDGE);
-    rowStart[s + 1]++;
-    to[e] = k - s * EDGE;
-    prob[e] = edge.get(k)!;
-    outTotal[s] += prob[e];
-  });
-  for (let s = 0; s < nStates; s++) rowStart[s + 1] += rowStart[s];
+  for (let s = 0; s < nStates; s++) {
+    const seen: number[] = [];
+    for (let q = bucketStart[s]; q < bucketStart[s + 1]; q++) {
+      const t = sorted[q];
+      if (scratch[into[t]] === 0) seen.push(into[t]);
+      scratch[into[t]] += weight[t];
+    }
+    seen.sort((x, y) => x - y);
+    for (const t of seen) {
+      edgesTo.push(t);
+      edgesW.push(scratch[t]);
+      outTotal[s] += scratch[t];
+      scratch[t] = 0;
+    }
+    rowStart[s + 1] = edgesTo.length;
+    outTotal[s] += absorb[3 * s] + absorb[3 * s + 1];
+  }
+  const to = Int32Array.from(edgesTo);
+  const prob = Float64Array.from(edgesW);
   const toConversion = new Float64Array(nStates);
   const toNull = new Float64Array(nStates);
   const conversionValue = new Float64Array(nStates);
@@ -135,12 +155,11 @@ export function buildMarkovChain(counts: PathCounts, opts: Pick<MarkovOptions, '
     const t = outTotal[s];
     if (t > 0) {
       for (let e = rowStart[s]; e < rowStart[s + 1]; e++) prob[e] /= t;
-      toConversion[s] = toConv[s] / t;
-      toNull[s] = toNullCount[s] / t;
+      toConversion[s] = absorb[3 * s] / t;
+      toNull[s] = absorb[3 * s + 1] / t;
     }
-    conversionValue[s] = toConv[s] > 0 ? convValue[s] / toConv[s] : 0;
+    conversionValue[s] = absorb[3 * s] > 0 ? absorb[3 * s + 2] / absorb[3 * s] : 0;
   }
-  toConv = toNullCount = convValue = [];
   const labels = tuples.map((t) => (t.length === 0 ? '(start)' : Array.from(t, (c) => enc.courses[c]).join(' > ')));
   return { order, courses: enc.courses, labels, tuples, rowStart, to, prob, toConversion, toNull, conversionValue, journeys };
 }
@@ -148,10 +167,10 @@ export function buildMarkovChain(counts: PathCounts, opts: Pick<MarkovOptions, '
 /**
  * Absorption into conversion from the start, with states flagged in
  * `removed` sent to the null state: returns [P(conversion), E(value)].
- * Dense LU with partial pivoting up to `denseLimit` states, otherwise
+ * Dense LU with partial pivoting up to `denseLimit` states (default 300), otherwise
  * Gauss–Seidel sweeps until the largest change is below 1e-14 (relative).
  */
-export function absorbFromStart(chain: MarkovChain, removed: Uint8Array, denseLimit = 1500): { probability: number; value: number; iterations: number } {
+export function absorbFromStart(chain: MarkovChain, removed: Uint8Array, denseLimit = 300): { probability: number; value: number; iterations: number } {
   const n = chain.labels.length;
   // Keep only states that can still be reached: a removed state absorbs to null.
   const keepIndex = new Int32Array(n).fill(-1);
@@ -269,7 +288,7 @@ export function markovAttribution(counts: PathCounts, opts: MarkovOptions = {}):
   const chain = buildMarkovChain(counts, opts);
   const m = chain.courses.length;
   const n = chain.labels.length;
-  const denseLimit = opts.denseLimit ?? 1500;
+  const denseLimit = opts.denseLimit ?? 300;
   const full = absorbFromStart(chain, new Uint8Array(n), denseLimit);
   if (!(full.probability > 0)) throw new EstimationError('markovAttribution: the chain never converts');
   const re = new Float64Array(m);
@@ -300,7 +319,9 @@ export function markovAttribution(counts: PathCounts, opts: MarkovOptions = {}):
     }; removal effects normalised to shares`,
   ];
   if (attributedConv < totals.conversions) notes.push(`${totals.conversions - attributedConv} conversions after no training are not attributed`);
-  const result = buildResult('markov', chain.courses, conv, val, notes, appearing(encodeForAttribution(counts, opts.courses)));
+  const seen = new Uint8Array(m);
+  for (const t of chain.tuples) for (const c of t) seen[c] = 1;
+  const result = buildResult('markov', chain.courses, conv, val, notes, seen);
   const removalEffects: Record<string, number> = {};
   const valueRemovalEffects: Record<string, number> = {};
   chain.courses.forEach((c, j) => {

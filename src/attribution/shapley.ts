@@ -299,8 +299,41 @@ function rateShapley(
     for (let j = 0; j < m; j++) if (members[j]) mask += 2 ** j;
     return mask;
   };
-  const conv = shapleyValues(m, (members, mask) => gameValue(mask >= 0 ? mask : maskOf(members))[0], opts);
-  const val = shapleyValues(m, (members, mask) => gameValue(mask >= 0 ? mask : maskOf(members))[1], opts);
+  const exactLimit = opts.exactLimit ?? 15;
+  let lookup = (members: Uint8Array, mask: number): [number, number] => gameValue(mask >= 0 ? mask : maskOf(members));
+  if (m <= exactLimit) {
+    // Every coalition will be asked for: fill the table once by dynamic programming over subsets
+    // (best observed subset of S = S itself if observed, else the best of S minus one course).
+    const size = 2 ** m;
+    const bestRate = new Float64Array(size).fill(-Infinity);
+    const bestValue = new Float64Array(size).fill(-Infinity);
+    const tableRate = new Float64Array(size);
+    const tableValue = new Float64Array(size);
+    for (let mask = 0; mask < size; mask++) {
+      let subRate = -Infinity;
+      let subValue = -Infinity;
+      for (let j = 0; j < m; j++) {
+        if (!(mask & (1 << j))) continue;
+        subRate = Math.max(subRate, bestRate[mask ^ (1 << j)]);
+        subValue = Math.max(subValue, bestValue[mask ^ (1 << j)]);
+      }
+      const own = sets.get(mask);
+      if (mask !== 0 && own && own.journeys > 0) {
+        tableRate[mask] = own.conv / own.journeys;
+        tableValue[mask] = own.value / own.journeys;
+        bestRate[mask] = Math.max(subRate, tableRate[mask]);
+        bestValue[mask] = Math.max(subValue, tableValue[mask]);
+      } else {
+        tableRate[mask] = mask === 0 ? baseRate : Math.max(baseRate, subRate);
+        tableValue[mask] = mask === 0 ? baseValue : Math.max(baseValue, subValue);
+        bestRate[mask] = subRate;
+        bestValue[mask] = subValue;
+      }
+    }
+    lookup = (_members, mask) => [tableRate[mask], tableValue[mask]];
+  }
+  const conv = shapleyValues(m, (members, mask) => lookup(members, mask)[0], opts);
+  const val = shapleyValues(m, (members, mask) => lookup(members, mask)[1], opts);
   let attributedConv = 0;
   let attributedValue = 0;
   for (let r = 0; r < counts.paths.length; r++) {

@@ -129,3 +129,26 @@ describe('shapleyAttribution', () => {
     expect(() => shapleyAttribution(counts([['A']], [1], [1], [1]), { variant: 'fancy' as 'rate' })).toThrow(/`variant` must be simplified, ordered or rate, got "fancy"/);
   });
 });
+
+describe('shapleyAttribution rate variant: the exact table and the sampled lookup agree', () => {
+  it('same game whether filled by dynamic programming or by scanning observed subsets', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.subarray(['A', 'B', 'C', 'D', 'E'], { minLength: 0 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 })), { minLength: 2, maxLength: 10 }),
+        (rows) => {
+          if (rows.every(([p, c]) => p.length === 0 || c === 0)) return;
+          const c = counts(rows.map(([p]) => p), rows.map(([, k]) => k), rows.map(([, k]) => 3 * k), rows.map(([, , z]) => z));
+          const exact = shapleyAttribution(c, { variant: 'rate' });
+          // With exactLimit 0 the game is evaluated by scanning observed subsets instead of the
+          // table: the sampled shares must agree with the exact ones within their sampling error.
+          const sampled = shapleyAttribution(c, { variant: 'rate', exactLimit: 0, draws: 4000, seed: 5 });
+          for (const k of Object.keys(exact.credit)) {
+            const se = sampled.shareStandardErrors![k];
+            expect(Math.abs(sampled.credit[k] - exact.credit[k])).toBeLessThanOrEqual(5 * se + 1e-9);
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+});
