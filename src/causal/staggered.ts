@@ -72,6 +72,7 @@ export interface StaggeredResult {
  * the estimated-weights term of the aggregated influence function).
  */
 interface Target {
+  /** Empty for event times outside the path and the dynamic aggregate: only their estimate is needed. */
   inf: Float64Array;
   /** Σ coef_k and Σ coef_k · att_k. */
   coefSum: number;
@@ -228,19 +229,36 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     throw new EstimationError(`${fn}: \`control\` is 'never' but no unit is never treated; use control 'notyet'`);
   }
   // Dense group index per unit (−1 never treated), and the group shares P(G = g) with unit weights.
-  const groupIndex = new Int32Array(nUnits).fill(-1);
+  const groupOf = new Int32Array(nUnits).fill(-1);
   const groupShare = new Float64Array(nGroups);
   const gPos = new Map(groups.map((g, i) => [g, i]));
   for (let u = 0; u < nUnits; u++) {
     if (!active[u] || unitGroup[u] === 0) continue;
     const gi = gPos.get(unitGroup[u]) as number;
-    groupIndex[u] = gi;
+    groupOf[u] = gi;
     groupShare[gi] += unitWeight[u];
   }
   for (let gi = 0; gi < nGroups; gi++) groupShare[gi] /= wTotal;
+
+  // Units reordered by cohort (never treated first, then cohort by cohort, units left out last), so that
+  // every treated and comparison group of a cell is a contiguous range: the hot loops run without branches.
+  // start[k] is the first position of key k (0 never treated, 1 + cohort index, nGroups + 1 left out).
+  const start = new Int32Array(nGroups + 3);
+  const keyOf = (u: number) => (!active[u] ? nGroups + 1 : groupOf[u] + 1);
+  for (let u = 0; u < nUnits; u++) start[keyOf(u) + 1]++;
+  for (let k = 1; k < start.length; k++) start[k] += start[k - 1];
+  const order = new Int32Array(nUnits);
+  const fillAt = start.slice();
+  for (let u = 0; u < nUnits; u++) order[fillAt[keyOf(u)]++] = u;
+  const Y = new Float64Array(nPeriods * nUnits);
+  for (let p = 0; p < nPeriods; p++) {
+    const off = p * nUnits;
+    for (let pos = 0; pos < nUnits; pos++) Y[off + pos] = yByPeriod[off + order[pos]];
+  }
+  const groupIndex = Int32Array.from(order, (u) => groupOf[u]);
   // Weights are normalised to mean 1 over the active units (did's convention).
-  const w = new Float64Array(nUnits);
-  for (let u = 0; u < nUnits; u++) w[u] = active[u] ? (unitWeight[u] * n) / wTotal : 0;
+  const w = Float64Array.from(order, (u) => (active[u] ? (unitWeight[u] * n) / wTotal : 0));
+  const activeEnd = start[nGroups + 1];
 
   // Aggregation targets, filled while the cells are computed.
   const eventTargets = new Map<number, Target>();
@@ -254,8 +272,10 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const usedAsControl = new Uint8Array(nUnits);
   const usedTreated = new Uint8Array(nUnits);
   const usedTreatedWindow = new Uint8Array(nUnits);
-  const ifBuf = new Float64Array(nUnits);
-  const roleBuf = new Int8Array(nUnits); // 1 treated, −1 control, 0 out
+  const sums = new Float64Array(14);
+  const controlRanges = new Int32Array(6);
+  const dsts: Float64Array[] = [];
+  const scales = new Float64Array(8);
 
   const attgt: AttGtCell[] = [];
   const noControls = new Map<number, number[]>();
@@ -274,44 +294,56 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       const e = t - g;
       cellTargets.length = 0;
       cellCoefs.length = 0;
+      // Influence functions are only needed where a standard error is reported: the listed path, e >= 0, post cells, the window.
+      const inWindow = e >= window[0] && e <= window[1];
+      const eventNeedsInf = e >= eventRange[0];
+      const needsInf = eventNeedsInf || post || inWindow;
       let eventT = eventTargets.get(e);
       if (!eventT) {
-        eventT = newTarget(nUnits, nGroups, 'share');
+        eventT = newTarget(eventNeedsInf ? nUnits : 0, nGroups, 'share');
         eventTargets.set(e, eventT);
       }
       if (cur === base) {
         // The universal base period itself: zero by construction, kept so the event study shows it.
         attgt.push({ group: g, time: t, e, basePeriod: periods[base], estimate: 0, se: 0, nTreated: 0, nControl: 0 });
-        addCell(eventT, groupShare[gi], 0, gi);
+        addCell(eventT, groupShare[gi], 0, gi, false);
         continue;
       }
       const controlAfter = Math.max(t, periods[base]) + anticipation;
       const yCur = cur * nUnits;
       const yBase = base * nUnits;
-      let s1 = 0;
-      let sum1 = 0;
-      let s0 = 0;
-      let sum0 = 0;
-      let n1 = 0;
-      let n0 = 0;
-      for (let u = 0; u < nUnits; u++) {
-        roleBuf[u] = 0;
-        if (!active[u]) continue;
-        const dy = yByPeriod[yCur + u] - yByPeriod[yBase + u];
-        if (dy !== dy) continue; // not observed at both periods
-        const gu = unitGroup[u];
-        if (gu === g) {
-          roleBuf[u] = 1;
-          s1 += w[u];
-          sum1 += w[u] * dy;
-          n1++;
-        } else if (gu === 0 || (control === 'notyet' && gu > controlAfter)) {
-          roleBuf[u] = -1;
-          s0 += w[u];
-          sum0 += w[u] * dy;
-          n0++;
+      const tr0 = start[gi + 1];
+      const tr1 = start[gi + 2];
+      let nRanges = 0;
+      const addRange = (from: number, to: number) => {
+        if (to > from) {
+          controlRanges[2 * nRanges] = from;
+          controlRanges[2 * nRanges + 1] = to;
+          nRanges++;
+        }
+      };
+      addRange(0, start[1]);
+      if (control === 'notyet') {
+        let hc = 0;
+        while (hc < nGroups && groups[hc] <= controlAfter) hc++;
+        const a = start[hc + 1];
+        if (hc > gi) addRange(a, activeEnd);
+        else {
+          addRange(a, tr0);
+          addRange(tr1, activeEnd);
         }
       }
+      sums.fill(0);
+      sums[3] = NaN;
+      sums[10] = NaN;
+      accumulateRange(Y, yCur, yBase, w, tr0, tr1, sums, 0);
+      for (let r = 0; r < nRanges; r++) accumulateRange(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], sums, 7);
+      const s1 = sums[0];
+      const sum1 = sums[1];
+      const n1 = sums[2];
+      const s0 = sums[7];
+      const sum0 = sums[8];
+      const n0 = sums[9];
       if (n1 === 0 || !(s1 > 0)) {
         (noTreated.get(g) ?? noTreated.set(g, []).get(g)!).push(t);
         continue;
@@ -323,62 +355,50 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       const mu1 = sum1 / s1;
       const mu0 = sum0 / s0;
       const att = mu1 - mu0;
-      let ss = 0;
-      for (let u = 0; u < nUnits; u++) {
-        const r = roleBuf[u];
-        if (r === 0) {
-          ifBuf[u] = 0;
-          continue;
-        }
-        const dy = yByPeriod[yCur + u] - yByPeriod[yBase + u];
-        const v = r === 1 ? (n * w[u] * (dy - mu1)) / s1 : (-n * w[u] * (dy - mu0)) / s0;
-        ifBuf[u] = v;
-        ss += v * v;
-        if (r === 1) usedTreated[u] = 1;
-        else usedAsControl[u] = 1;
-      }
+      const ss = (n / s1) ** 2 * spreadAround(sums, 3, mu1) + (n / s0) ** 2 * spreadAround(sums, 10, mu0);
       attgt.push({ group: g, time: t, e, basePeriod: periods[base], estimate: att, se: Math.sqrt(ss) / n, nTreated: s1, nControl: s0 });
 
-      addCell(eventT, groupShare[gi], att, gi);
+      addCell(eventT, groupShare[gi], att, gi, eventNeedsInf);
       if (post) {
         let gt = groupTargets[gi];
         if (!gt) gt = groupTargets[gi] = newTarget(nUnits, nGroups, 'equal');
-        addCell(gt, 1, att, gi);
+        addCell(gt, 1, att, gi, true);
         let ct = calendarTargets[cur];
         if (!ct) ct = calendarTargets[cur] = newTarget(nUnits, nGroups, 'share');
-        addCell(ct, groupShare[gi], att, gi);
-        addCell(simple, groupShare[gi], att, gi);
+        addCell(ct, groupShare[gi], att, gi, true);
+        // The simple aggregate's influence is rebuilt from the group targets after the loop.
+        addCell(simple, groupShare[gi], att, gi, false);
       }
-      if (e >= window[0] && e <= window[1]) {
-        addCell(windowTarget, s1 / n, att, gi);
-        for (let u = 0; u < nUnits; u++) {
-          if (roleBuf[u] === 1) {
-            windowMember[u] += w[u];
-            windowMemberAtt[u] += w[u] * att;
-            usedTreatedWindow[u] = 1;
-          }
+      if (inWindow) {
+        addCell(windowTarget, s1 / n, att, gi, true);
+        markWindowMembers(Y, yCur, yBase, w, att, tr0, tr1, windowMember, windowMemberAtt, usedTreatedWindow);
+      }
+      usedTreated.fill(1, tr0, tr1);
+      for (let r = 0; r < nRanges; r++) usedAsControl.fill(1, controlRanges[2 * r], controlRanges[2 * r + 1]);
+      if (needsInf && cellTargets.length > 0) {
+        // IF_k = n·w(dy − mu1)/s1 on the treated, −n·w(dy − mu0)/s0 on the controls, 0 elsewhere; added straight into each target.
+        const m = cellTargets.length;
+        for (let k = 0; k < m; k++) {
+          dsts[k] = cellTargets[k].inf;
+          scales[k] = (cellCoefs[k] * n) / s1;
         }
+        addRangeInfluence(Y, yCur, yBase, w, tr0, tr1, mu1, dsts, scales, m);
+        for (let k = 0; k < m; k++) scales[k] = (-cellCoefs[k] * n) / s0;
+        for (let r = 0; r < nRanges; r++) addRangeInfluence(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], mu0, dsts, scales, m);
       }
-      scatter(ifBuf, nUnits);
     }
   }
 
   /** Registers a cell with a target; its IF is scattered once the cell's targets are known. */
-  function addCell(target: Target, coef: number, att: number, gi: number): void {
+  function addCell(target: Target, coef: number, att: number, gi: number, withInfluence: boolean): void {
     target.coefSum += coef;
     target.weightedAtt += coef * att;
     target.attByGroup[gi] += att;
     target.cellsByGroup[gi] += 1;
     target.cells++;
-    cellTargets.push(target);
-    cellCoefs.push(coef);
-  }
-  function scatter(inf: Float64Array, len: number): void {
-    for (let k = 0; k < cellTargets.length; k++) {
-      const dst = cellTargets[k].inf;
-      const c = cellCoefs[k];
-      if (c === 0) continue;
-      for (let u = 0; u < len; u++) dst[u] += c * inf[u];
+    if (withInfluence) {
+      cellTargets.push(target);
+      cellCoefs.push(coef);
     }
   }
 
@@ -397,6 +417,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     const S = t.coefSum;
     const est = t.weightedAtt / S;
     const inf = t.inf;
+    if (inf.length === 0) return est;
     for (let u = 0; u < nUnits; u++) inf[u] /= S;
     if (t.kind === 'share') {
       // Weights P(G = g_k)/Σ P(G = g_k'): their sampling variation adds (M_ik − p_k)-terms (did's wif).
@@ -425,6 +446,11 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     const t = eventTargets.get(e)!;
     if (t.coefSum === 0) continue;
     eventEst.set(e, finishShare(t));
+  }
+  // Σ over post cells of P(G = g_k)·IF_k = Σ_g P(G = g)·(Σ over g's post cells of IF_k): the group targets hold the inner sums.
+  for (let gi = 0; gi < nGroups; gi++) {
+    const gt = groupTargets[gi];
+    if (gt) addScaled(simple.inf, groupShare[gi], gt.inf, nUnits);
   }
   const simpleEst = simple.cells > 0 ? finishShare(simple) : NaN;
 
@@ -513,7 +539,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     const cols = [...pathCols, simpleCol, groupCol, dynamicCol, calendarCol, windowCol].filter((c) => !Number.isNaN(c.est));
     const boot = multiplierBootstrap(
       cols.map((c) => c.inf),
-      active,
+      nUnits,
       n,
       opts.bootstrap.draws,
       opts.bootstrap.seed,
@@ -577,6 +603,139 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   };
 }
 
+// The hot loops live in small top-level functions over typed arrays, which V8 optimises far better than closures inside one large function.
+
+/**
+ * Adds one range of units to a cell's sums at acc[at..at+6]: [Σw, Σw·dy, count, shift, Σw², Σw²(dy−shift),
+ * Σw²(dy−shift)²], dy = y(t) − y(base); units not observed at both periods are skipped. The shifted second
+ * moments give Σ IF² without a second pass (shift = the first change seen, set when acc[at+3] is NaN).
+ */
+function accumulateRange(y: Float64Array, yCur: number, yBase: number, w: Float64Array, from: number, to: number, acc: Float64Array, at: number): void {
+  let s = 0;
+  let sum = 0;
+  let count = 0;
+  let shift = acc[at + 3];
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  for (let u = from; u < to; u++) {
+    const dy = y[yCur + u] - y[yBase + u];
+    if (dy !== dy) continue;
+    if (shift !== shift) shift = dy;
+    const wu = w[u];
+    s += wu;
+    sum += wu * dy;
+    count++;
+    const d = dy - shift;
+    const w2 = wu * wu;
+    a += w2;
+    b += w2 * d;
+    c += w2 * d * d;
+  }
+  acc[at] += s;
+  acc[at + 1] += sum;
+  acc[at + 2] += count;
+  acc[at + 3] = shift;
+  acc[at + 4] += a;
+  acc[at + 5] += b;
+  acc[at + 6] += c;
+}
+
+/** Σ w²(dy − mu)² from the shifted moments [shift, Σw², Σw²(dy−shift), Σw²(dy−shift)²] at acc[at..at+3]. */
+function spreadAround(acc: Float64Array, at: number, mu: number): number {
+  const m = mu - acc[at];
+  if (m !== m) return 0;
+  return Math.max(0, acc[at + 3] - 2 * m * acc[at + 2] + m * m * acc[at + 1]);
+}
+
+/**
+ * dsts[k][u] += scales[k] · w[u] · (dy_u − mu) over a range, for units observed at both periods; one pass
+ * for up to four targets (a cell feeds its event time, cohort, calendar period and the window).
+ */
+function addRangeInfluence(
+  y: Float64Array,
+  yCur: number,
+  yBase: number,
+  w: Float64Array,
+  from: number,
+  to: number,
+  mu: number,
+  dsts: Float64Array[],
+  scales: Float64Array,
+  m: number,
+): void {
+  for (let k0 = 0; k0 < m; k0 += 4) {
+    const left = m - k0;
+    const d0 = dsts[k0];
+    const c0 = scales[k0];
+    if (left === 1) {
+      for (let u = from; u < to; u++) {
+        const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
+        if (v === v) d0[u] += c0 * v;
+      }
+      continue;
+    }
+    const d1 = dsts[k0 + 1];
+    const c1 = scales[k0 + 1];
+    if (left === 2) {
+      for (let u = from; u < to; u++) {
+        const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
+        if (v !== v) continue;
+        d0[u] += c0 * v;
+        d1[u] += c1 * v;
+      }
+      continue;
+    }
+    const d2 = dsts[k0 + 2];
+    const c2 = scales[k0 + 2];
+    if (left === 3) {
+      for (let u = from; u < to; u++) {
+        const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
+        if (v !== v) continue;
+        d0[u] += c0 * v;
+        d1[u] += c1 * v;
+        d2[u] += c2 * v;
+      }
+      continue;
+    }
+    const d3 = dsts[k0 + 3];
+    const c3 = scales[k0 + 3];
+    for (let u = from; u < to; u++) {
+      const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
+      if (v !== v) continue;
+      d0[u] += c0 * v;
+      d1[u] += c1 * v;
+      d2[u] += c2 * v;
+      d3[u] += c3 * v;
+    }
+  }
+}
+
+/** dst += c · src over the first len entries. */
+function addScaled(dst: Float64Array, c: number, src: Float64Array, len: number): void {
+  for (let u = 0; u < len; u++) dst[u] += c * src[u];
+}
+
+function markWindowMembers(
+  y: Float64Array,
+  yCur: number,
+  yBase: number,
+  w: Float64Array,
+  att: number,
+  from: number,
+  to: number,
+  member: Float64Array,
+  memberAtt: Float64Array,
+  used: Uint8Array,
+): void {
+  for (let u = from; u < to; u++) {
+    if (y[yCur + u] - y[yBase + u] !== y[yCur + u] - y[yBase + u]) continue;
+    member[u] += w[u];
+    memberAtt[u] += w[u] * att;
+    used[u] = 1;
+  }
+}
+
 function countMarked(mark: Uint8Array): number {
   let c = 0;
   for (let i = 0; i < mark.length; i++) c += mark[i];
@@ -589,43 +748,63 @@ function countMarked(mark: Uint8Array): number {
  * perturbation; the standard error is the draws' interquartile range scaled to
  * a normal's (robust, as in did's `mboot`). Returns the draws (column-major,
  * `draws[j * nDraws + b]`) for the simultaneous band.
+ *
+ * Speed: units are taken eight at a time with the 256 signed sums of their
+ * influence tabulated (each sign pattern one byte of the seeded stream), and
+ * the work runs block of units by block of units so the tables stay in cache:
+ * a draw then costs an eighth of a pass over the units per column.
  */
-function multiplierBootstrap(
-  infs: Float64Array[],
-  active: Uint8Array,
-  n: number,
-  nDraws: number,
-  seed: number,
-  progress: boolean,
-): { se: number[]; draws: Float64Array; nDraws: number } {
-  const rng = createRng(seed);
-  const nUnits = active.length;
+function multiplierBootstrap(infs: Float64Array[], nUnits: number, n: number, nDraws: number, seed: number, progress: boolean): { se: number[]; draws: Float64Array; nDraws: number } {
   const J = infs.length;
-  const draws = new Float64Array(J * nDraws);
-  const sign = new Float64Array(nUnits);
-  const bar = progress && process.stderr.isTTY ? startProgress(nDraws) : null;
-  for (let b = 0; b < nDraws; b++) {
-    // 32 Rademacher signs per uniform draw keeps the generator out of the hot loop.
-    let bits = 0;
-    let left = 0;
-    for (let u = 0; u < nUnits; u++) {
-      if (left === 0) {
-        bits = rng.int(4294967296) >>> 0;
-        left = 32;
+  const nChunks = Math.ceil(nUnits / 8);
+  // Sign patterns: one byte per draw and chunk of eight units (bit set = +1).
+  const rng = createRng(seed);
+  const pattern = new Uint8Array(nDraws * nChunks);
+  for (let k = 0; k < pattern.length; k += 4) {
+    const word = rng.int(4294967296);
+    pattern[k] = word & 255;
+    if (k + 1 < pattern.length) pattern[k + 1] = (word >>> 8) & 255;
+    if (k + 2 < pattern.length) pattern[k + 2] = (word >>> 16) & 255;
+    if (k + 3 < pattern.length) pattern[k + 3] = (word >>> 24) & 255;
+  }
+  const lowBit = new Uint8Array(256);
+  for (let q = 1; q < 256; q++) lowBit[q] = 31 - Math.clz32(q & -q);
+  const K = Math.max(1, Math.floor(32768 / (256 * J)) || 1); // chunks per block: a table of ~256 KB
+  const table = new Float64Array(K * 256 * J);
+  const acc = new Float64Array(nDraws * J);
+  const bar = progress && process.stderr.isTTY ? startProgress(nChunks) : null;
+  for (let c0 = 0; c0 < nChunks; c0 += K) {
+    const kEnd = Math.min(K, nChunks - c0);
+    for (let k = 0; k < kEnd; k++) {
+      const base = k * 256 * J;
+      const u0 = 8 * (c0 + k);
+      for (let j = 0; j < J; j++) {
+        const inf = infs[j];
+        let all = 0;
+        for (let bit = 0; bit < 8 && u0 + bit < nUnits; bit++) all -= inf[u0 + bit];
+        table[base + j] = all;
       }
-      sign[u] = bits & 1 ? 1 : -1;
-      bits >>>= 1;
-      left--;
+      // T[q] = T[q without its lowest bit] + 2·IF of that unit.
+      for (let q = 1; q < 256; q++) {
+        const u = u0 + lowBit[q];
+        const from = base + (q & (q - 1)) * J;
+        const to = base + q * J;
+        for (let j = 0; j < J; j++) table[to + j] = table[from + j] + (u < nUnits ? 2 * infs[j][u] : 0);
+      }
     }
-    for (let j = 0; j < J; j++) {
-      const inf = infs[j];
-      let s = 0;
-      for (let u = 0; u < nUnits; u++) s += sign[u] * inf[u];
-      draws[j * nDraws + b] = s / n;
+    for (let b = 0; b < nDraws; b++) {
+      const row = b * J;
+      const pat = b * nChunks + c0;
+      for (let k = 0; k < kEnd; k++) {
+        const off = (k * 256 + pattern[pat + k]) * J;
+        for (let j = 0; j < J; j++) acc[row + j] += table[off + j];
+      }
     }
-    if (bar && (b & 15) === 0) bar.update(b);
+    if (bar && ((c0 / K) & 63) === 0) bar.update(c0);
   }
   bar?.stop();
+  const draws = new Float64Array(J * nDraws);
+  for (let b = 0; b < nDraws; b++) for (let j = 0; j < J; j++) draws[j * nDraws + b] = acc[b * J + j] / n;
   const qScale = normalQuantile(0.75, 0, 1) - normalQuantile(0.25, 0, 1);
   const se: number[] = [];
   const sorted = new Float64Array(nDraws);
