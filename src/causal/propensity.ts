@@ -35,7 +35,7 @@ export interface ScoreOverlap {
   treatedOutsideControlRange: number;
   /** Controls whose score lies outside the treated range. */
   controlOutsideTreatedRange: number;
-  /** Scores above 0.95 or below 0.05 among units of either group. */
+  /** Treated units with a score above 0.95: for the ATT their look-alike controls get weights above 19. */
   extremeScores: number;
   warnings: string[];
 }
@@ -66,14 +66,14 @@ export function scoreOverlap(score: Float64Array, treat: Float64Array): ScoreOve
       nT++;
       if (s < cMin || s > cMax) tOut++;
     } else if (s < tMin || s > tMax) cOut++;
-    if (s > 0.95 || s < 0.05) extreme++;
+    if (treat[i] === 1 && s > 0.95) extreme++;
   }
   const warnings: string[] = [];
   if (tOut > 0) {
     warnings.push(`${tOut} of ${nT} treated units have a propensity score outside the controls' range: no comparable untrained employee exists for them`);
   }
-  if (extreme > 0.1 * score.length) {
-    warnings.push(`${extreme} units have propensity scores below 0.05 or above 0.95: weights will be extreme and estimates fragile`);
+  if (extreme > 0.05 * nT) {
+    warnings.push(`${extreme} of ${nT} treated units have a propensity score above 0.95: almost nobody like them went untrained, so the few similar controls carry huge weights and the estimate is fragile`);
   }
   if (tMax < cMin || cMax < tMin) throw new EstimationError('scoreOverlap: treated and control propensity scores do not overlap at all');
   return { treatedRange: [tMin, tMax], controlRange: [cMin, cMax], treatedOutsideControlRange: tOut, controlOutsideTreatedRange: cOut, extremeScores: extreme, warnings };
