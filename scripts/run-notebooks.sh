@@ -91,10 +91,13 @@ for i, cell in enumerate(nb["cells"]):
             print("\n".join(o.get("traceback", [])))
     print()
     break
+else:
+    print("the re-run kept no error: the failure did not repeat (a source file changing during the run?); see the log")
 PY
     else
       tail -n 40 "$log" | sed 's/^/      /'
     fi
+    echo "      log: ${log#"$root"/}"
   fi
 done
 total=$(awk -v a="$total_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
