@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { loadStudy, textAt, type NumberColumn, type TextColumn } from '../../src/data/load';
+import { buildPanel } from '../../src/data/panel';
+import { DataError } from '../../src/core/errors';
+import { copyStudy, rewrite } from './helpers';
+import { rmSync } from 'node:fs';
+
+const TINY = 'test/fixtures/tiny-study';
+
+describe('loadStudy', () => {
+  it('hands out dictionary-encoded text and typed numbers, in file order', async () => {
+    const raw = await loadStudy(TINY);
+    const emp = raw.tables.employees!;
+    expect(emp.nRows).toBe(6);
+    expect(emp.header).toEqual(['employee_id', 'hire_date', 'termination_date', 'role', 'region', 'level', 'quota']);
+    const ids = emp.columns.employee_id as TextColumn;
+    expect(Array.from({ length: 6 }, (_, i) => textAt(ids, i))).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']);
+    expect(textAt(emp.columns.termination_date as TextColumn, 0)).toBeNull();
+    expect(Array.from((emp.columns.quota as NumberColumn).values)).toEqual([100, 90, 40, 50, 120, 110]);
+    const revenue = raw.tables.outcomes!.columns.revenue as NumberColumn;
+    expect(revenue.values[0]).toBe(100);
+    expect(Array.from(raw.tables.outcomes!.line.slice(0, 3))).toEqual([2, 3, 4]);
+    expect(raw.problems).toEqual([]);
+  });
+
+  it('keeps the exact text of ids and dates (no trimming, no type guessing)', async () => {
+    const dir = copyStudy(TINY);
+    rewrite(dir, 'employees.csv', (s) => s.replace('A1,2022-01-10', '007 ,2022-01-10'));
+    const ids = (await loadStudy(dir)).tables.employees!.columns.employee_id as TextColumn;
+    expect(textAt(ids, 0)).toBe('007 ');
+  });
+
+  it('lists cells that are not numbers with their line', async () => {
+    const dir = copyStudy(TINY);
+    rewrite(dir, 'outcomes.csv', (s) => s.replace('A1,2024-02,200,', 'A1,2024-02,n/a,'));
+    const revenue = (await loadStudy(dir)).tables.outcomes!.columns.revenue as NumberColumn;
+    expect(revenue.invalid).toEqual([{ row: 7, text: 'n/a' }]);
+    expect(revenue.invalidCount).toBe(1);
+    expect(revenue.values[5]).toBeNaN();
+    expect(revenue.values[6]).toBe(500);
+  });
+
+  it('reads Parquet files of the same names', async () => {
+    const dir = copyStudy(TINY);
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    for (const f of ['employees', 'outcomes']) {
+      await conn.run(`COPY (SELECT * FROM read_csv('${join(dir, `${f}.csv`)}')) TO '${join(dir, `${f}.parquet`)}' (FORMAT parquet)`);
+      rmSync(join(dir, `${f}.csv`));
+    }
+    conn.closeSync();
+    instance.closeSync();
+    const panel = buildPanel(await loadStudy(dir));
+    const csvPanel = buildPanel(await loadStudy(TINY));
+    expect(panel.employees).toEqual(csvPanel.employees);
+    expect(Array.from(panel.hirePeriod)).toEqual(Array.from(csvPanel.hirePeriod));
+    expect(Array.from(panel.metrics.revenue)).toEqual(Array.from(csvPanel.metrics.revenue));
+  });
+
+  it('refuses a folder that does not exist', async () => {
+    await expect(loadStudy('no/such/folder')).rejects.toThrow(DataError);
+    await expect(loadStudy('no/such/folder')).rejects.toThrow(/no such folder/);
+  });
+
+  it('uses a database file when asked', async () => {
+    const dir = copyStudy(TINY);
+    const raw = await loadStudy(dir, { database: join(dir, 'study.duckdb') });
+    expect(raw.tables.outcomes!.nRows).toBe(67);
+  });
+});
