@@ -1,3 +1,4 @@
+import { EstimationError } from '../core/errors';
 import { createRng } from '../stats/rng';
 import { PathCounts, pathTotals } from './paths';
 import { progressBar } from '../stats/bootstrap';
@@ -340,6 +341,12 @@ function rateShapley(
     if (enc.offsets[r + 1] === enc.offsets[r]) continue;
     attributedConv += counts.conversions[r];
     attributedValue += counts.value[r];
+  }
+  const gain = conv.values.reduce((x, y) => x + y, 0);
+  if (Math.abs(gain) <= 1e-12 * Math.max(1e-300, ...Array.from(conv.values, Math.abs))) {
+    throw new EstimationError(
+      'shapleyAttribution: with all courses the conversion rate is the same as with none, so rate-based shares are undefined; use the simplified variant',
+    );
   }
   const scale = (phi: Float64Array, total: number): Float64Array => {
     const s = phi.reduce((x, y) => x + y, 0);

@@ -125,6 +125,11 @@ describe('shapleyAttribution', () => {
     const sampled = shapleyAttribution(c, { variant: 'rate', exactLimit: 0, draws: 3000, seed: 9 });
     expect(Math.abs(sampled.credit.A - 0.6)).toBeLessThan(4 * sampled.shareStandardErrors!.A + 1e-9);
   });
+  it('rate: says so when courses add nothing over no training', () => {
+    // None converts 2 of 3; C alone 1 of 2, E and A never: the best set converts as well as none.
+    const c = counts([['C'], ['E'], [], ['A']], [1, 0, 2, 0], [0, 0, 0, 0], [1, 1, 1, 1]);
+    expect(() => shapleyAttribution(c, { variant: 'rate' })).toThrow(/rate-based shares are undefined/);
+  });
   it('rejects an unknown variant', () => {
     expect(() => shapleyAttribution(counts([['A']], [1], [1], [1]), { variant: 'fancy' as 'rate' })).toThrow(/`variant` must be simplified, ordered or rate, got "fancy"/);
   });
@@ -138,7 +143,14 @@ describe('shapleyAttribution rate variant: the exact table and the sampled looku
         (rows) => {
           if (rows.every(([p, c]) => p.length === 0 || c === 0)) return;
           const c = counts(rows.map(([p]) => p), rows.map(([, k]) => k), rows.map(([, k]) => 3 * k), rows.map(([, , z]) => z));
-          const exact = shapleyAttribution(c, { variant: 'rate' });
+          let exact;
+          try {
+            exact = shapleyAttribution(c, { variant: 'rate' });
+          } catch (e) {
+            // No gain over no training: shares are undefined, and said so.
+            expect((e as Error).message).toMatch(/rate-based shares are undefined/);
+            return;
+          }
           // With exactLimit 0 the game is evaluated by scanning observed subsets instead of the
           // table: the sampled shares must agree with the exact ones within their sampling error.
           const sampled = shapleyAttribution(c, { variant: 'rate', exactLimit: 0, draws: 4000, seed: 5 });
@@ -148,7 +160,7 @@ describe('shapleyAttribution rate variant: the exact table and the sampled looku
           }
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 40 },
     );
   });
 });
