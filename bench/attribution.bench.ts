@@ -1,12 +1,21 @@
 // attribution benchmark: Markov orders 1–3 and simplified Shapley on 1,000,000 journeys over
 // 20 courses (one row per journey, not aggregated), and exact Shapley over course sets
 // (the `rate` game, 2^15 coalitions) on 200,000 journeys over 15 courses. Data from a seed.
-import { timeStep } from './measure';
+import { timeStep as wallStep } from './measure';
 import { createRng } from '../src/stats/rng';
 import type { PathCounts } from '../src/attribution/paths';
 import { markovAttribution } from '../src/attribution/markov';
 import { shapleyAttribution } from '../src/attribution/shapley';
 import { ruleAttribution } from '../src/attribution/rules';
+
+// Wall time (from timeStep) and this process's CPU time, since the build machine is shared.
+async function timeStep<T>(label: string, fn: () => T | Promise<T>): Promise<{ value: T; seconds: number }> {
+  const cpu0 = process.cpuUsage();
+  const out = await wallStep(label, fn);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`  CPU ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s`);
+  return out;
+}
 
 function makeJourneys(n: number, courses: number, seed: number): PathCounts {
   const rng = createRng(seed);
