@@ -286,3 +286,21 @@ export function coursePanelInput(
   }
   return { unit, time, group, y };
 }
+
+/**
+ * Units per cohort (first treated period), never-treated excluded: the shape
+ * of a rollout at a glance (a wave, a steady trickle, a seasonal bunch).
+ *
+ * @example
+ * cohortSizes({ unit: Int32Array.of(1, 1, 2, 2, 3, 3), time: Int32Array.of(1, 2, 1, 2, 1, 2),
+ *   y: new Float64Array(6), group: Int32Array.of(2, 2, 2, 2, 0, 0) }); // => [{ group: 2, units: 2 }]
+ */
+export function cohortSizes(input: PanelInput): { group: number; units: number }[] {
+  const d = densePanel(input, 'cohortSizes');
+  const counts = new Map<number, number>();
+  for (let u = 0; u < d.nUnits; u++) {
+    const g = d.unitGroup[u];
+    if (g !== 0) counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([group, units]) => ({ group, units }));
+}

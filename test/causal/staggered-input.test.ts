@@ -83,3 +83,10 @@ describe('didStaggered bad input', () => {
     expect(() => didStaggered({ unit, time, group, y: Float64Array.of(0, NaN, 5, 0, 1, 6, 0, 1, 2) })).toThrow(/row 2: outcome is missing/);
   });
 });
+
+describe('cohortSizes', () => {
+  it('counts units per first treated period', async () => {
+    const { cohortSizes } = await import('../../src/causal/panel-input');
+    expect(cohortSizes({ unit, time, group, y })).toEqual([{ group: 2, units: 1 }, { group: 3, units: 1 }]);
+  });
+});
