@@ -1,7 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import { COMPLETED_BEFORE_DATA, type Panel } from '../data/panel';
 import { stackCourse, type StackedData } from '../data/stack';
-import { placeboVerdict, type RefutationResult, type RefuteEstimator, type RefuteInput } from './refute';
+import { dataSubset, placeboOutcome, placeboVerdict, randomCommonCause, type RefutationResult, type RefuteEstimator, type RefuteInput } from './refute';
 
 function isConstant(values: Float64Array | (string | null)[]): boolean {
   if (values.length === 0) return true;
@@ -132,4 +132,41 @@ export function placeboDates(
   for (let i = 0; i < stacked.n; i++) treated += stacked.treated[i];
   const result = placeboVerdict('placebo_dates', opts.original, placebo, `with completions moved ${shift} months earlier (window 1–${shift - 1}, all before the real completion)`);
   return { ...result, stacked: { n: stacked.n, treated } };
+}
+
+/**
+ * The four refuters on one course's estimate, in the order a reader should
+ * weigh them: placebo dates and placebo outcome (do they speak to the
+ * design?), then random common cause and data subset (is the computation
+ * stable?). The placebo outcome is the metric over months g − 12 .. g − 7,
+ * before the baseline the estimate adjusts for. A refuter that cannot run
+ * (e.g. too little history for placebo dates) is reported as not run, in
+ * words, instead of failing the rest.
+ *
+ * @example
+ * refuteCourse(panel, stacked, (x) => regressionAdjustment(x), { original, seed: 1 }).map((r) => r.reading);
+ */
+export function refuteCourse(
+  panel: Panel,
+  stacked: StackedData,
+  estimator: RefuteEstimator,
+  opts: { original: Estimate; seed?: number; shift?: number; subsets?: number },
+): (RefutationResult | { refuter: RefutationResult['refuter']; passed: null; reading: string })[] {
+  const input = stackedInput(stacked);
+  const seed = opts.seed ?? 1;
+  const attempt = <T extends RefutationResult>(refuter: RefutationResult['refuter'], fn: () => T) => {
+    try {
+      return fn();
+    } catch (e) {
+      return { refuter, passed: null, reading: `Not run: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  };
+  return [
+    attempt('placebo_dates', () => placeboDates(panel, stacked.course, stacked.metric, estimator, { original: opts.original, shift: opts.shift, baseline: stacked.baseline })),
+    attempt('placebo_outcome', () =>
+      placeboOutcome(input, estimator, { original: opts.original, outcome: laggedOutcome(panel, stacked, stacked.metric, 7, 12), name: `${stacked.metric} 7–12 months before completion` }),
+    ),
+    attempt('random_common_cause', () => randomCommonCause(input, estimator, { original: opts.original, seed })),
+    attempt('data_subset', () => dataSubset(input, estimator, { original: opts.original, seed, repetitions: opts.subsets ?? 10 })),
+  ];
 }

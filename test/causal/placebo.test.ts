@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laggedOutcome, placeboDates, shiftFirstCompletion, stackedInput } from '../../src/causal/placebo';
+import { laggedOutcome, placeboDates, refuteCourse, shiftFirstCompletion, stackedInput } from '../../src/causal/placebo';
 import type { RefuteInput } from '../../src/causal/refute';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, STILL_EMPLOYED, type Panel } from '../../src/data/panel';
 import { stackCourse } from '../../src/data/stack';
@@ -134,5 +134,28 @@ describe('stackedInput', () => {
       covariates: { names: ['role', 'prior_C06', 'y_pre', 'region'], columns: { role: ['AE', 'AE', 'AE'], prior_C06: Float64Array.of(0, 0, 0), y_pre: Float64Array.of(1, 5, 2), region: ['N', 'S', 'N'] } },
     } as unknown as import('../../src/data/stack').StackedData;
     expect(stackedInput(stacked).covariates.map((c) => c.name)).toEqual(['y_pre', 'region']);
+  });
+});
+
+describe('refuteCourse', () => {
+  it('runs the four refuters and flags the pre-trend through the placebos', () => {
+    const p = makePanel(3, true);
+    const stacked = stackCourse(p, 'C01', 'revenue');
+    const original = ols(stackedInput(stacked));
+    const out = refuteCourse(p, stacked, ols, { original, seed: 2, subsets: 5 });
+    expect(out.map((r) => r.refuter)).toEqual(['placebo_dates', 'placebo_outcome', 'random_common_cause', 'data_subset']);
+    expect(out[0].passed).toBe(false);
+    expect(out[2].passed).toBe(true);
+    expect(out.every((r) => typeof r.reading === 'string' && r.reading.length > 20)).toBe(true);
+  });
+  it('reports a refuter that cannot run instead of failing the rest', () => {
+    const p = makePanel(2, false);
+    const stacked = stackCourse(p, 'C01', 'revenue');
+    const original = ols(stackedInput(stacked));
+    // a 30-month shift moves every completion before the data: the placebo stack is empty.
+    const out = refuteCourse(p, stacked, ols, { original, shift: 30, subsets: 3 });
+    expect(out[0].passed).toBeNull();
+    expect(out[0].reading).toMatch(/^Not run: /);
+    expect(out[2].passed).toBe(true);
   });
 });
