@@ -116,9 +116,11 @@ export function compareModels(estimates: Estimate[], opts: { truth?: number } = 
 
   if (robust.length > 0) {
     const centre = median(robust.map((e) => e.estimate));
-    const lo = Math.max(...robust.map((e) => e.ci[0]));
-    const hi = Math.min(...robust.map((e) => e.ci[1]));
-    const band: [number, number] = lo <= hi ? [lo, hi] : [Math.min(...robust.map((e) => e.ci[0])), Math.max(...robust.map((e) => e.ci[1]))];
+    // The robust range widened by a typical robust margin of error. The median SE keeps one
+    // very wide interval (matching or weighting with poor overlap) from swallowing everything.
+    const pts = robust.map((e) => e.estimate);
+    const margin = 1.96 * median(robust.map((e) => e.se).filter(Number.isFinite));
+    const band: [number, number] = [Math.min(...pts) - margin, Math.max(...pts) + margin];
     for (const n of naive) {
       const gap = n.estimate - centre;
       if (n.estimate < band[0] || n.estimate > band[1]) {
@@ -128,7 +130,7 @@ export function compareModels(estimates: Estimate[], opts: { truth?: number } = 
             : 'outcomes change over time for everyone (seasonality, market, tenure), and before-after counts that change as the effect';
         reading.push(`${capital(label(n.method))} (${fmt(n.estimate)}) stands apart from the selection-robust methods (median ${fmt(centre)}), ${gap > 0 ? 'over' : 'under'}stating by about ${fmt(Math.abs(gap))}: ${why}.`);
       } else {
-        reading.push(`${capital(label(n.method))} (${fmt(n.estimate)}) happens to fall within the selection-robust range here; that does not make it trustworthy on other data.`);
+        reading.push(`${capital(label(n.method))} (${fmt(n.estimate)}) happens to fall within reach of the selection-robust estimates here; that does not make it trustworthy on other data.`);
       }
     }
   }

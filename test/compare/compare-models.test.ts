@@ -45,3 +45,13 @@ describe('compareModels', () => {
     expect(() => compareModels([{ ...e('aipw', 1), course: 'A' }, { ...e('ipw', 1), course: 'B' }])).toThrow(/one course/);
   });
 });
+
+describe('compareModels with a very wide robust interval', () => {
+  it('still sees a naive estimate outside the robust range', () => {
+    // robust points 100..140 with SEs 10, 10, 400: margin = 1.96 × median SE 10 = 19.6 → band [80.4, 159.6]; before-after 200 is outside.
+    const c = compareModels([e('before_after', 200), e('regression_adjustment', 100), e('aipw', 140), e('ipw', 120, 400)]);
+    expect(c.reading.join('\n')).toMatch(/before-after comparison \(200\) stands apart/);
+    const inside = compareModels([e('before_after', 150), e('regression_adjustment', 100), e('aipw', 140), e('ipw', 120, 400)]);
+    expect(inside.reading.join('\n')).toMatch(/before-after comparison \(150\) happens to fall within reach/);
+  });
+});
