@@ -465,41 +465,57 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
 
   // Each window month's effect v(S) = Σ β_{k,e_k} + Σ γ_kl is an additive game plus two-player
   // unanimity games, so its Shapley split is exact in closed form: course k gets β_{k,e_k} + ½ Σ_l γ_kl.
-  // That split is linear in the coefficients: alloc[u][k·p + j] collects, per employee u, how much
-  // coefficient j adds to course k's incremental outcome.
+  // That split is linear in the coefficients. A "slot" is one (course, coefficient) pair that can
+  // carry credit; per employee we count how often each slot is used (½ for a shared pair).
+  const slotCourse: number[] = [];
+  const slotColumn: number[] = [];
+  const mainSlot = windowCol.map((idx, k) =>
+    Int32Array.from(idx, (col) => {
+      if (col < 0) return -1;
+      slotCourse.push(k);
+      slotColumn.push(col);
+      return slotCourse.length - 1;
+    }),
+  );
+  const pairSlot = new Int32Array(K * K).fill(-1); // [k·K + l] → slot of course k's half of γ_kl
+  pairs.forEach(([k, l], q) => {
+    for (const [a, b2] of [[k, l], [l, k]]) {
+      pairSlot[a * K + b2] = slotCourse.length;
+      slotCourse.push(a);
+      slotColumn.push(pairColumn[q]);
+    }
+  });
+  const nSlots = slotCourse.length;
   const nUnits = unitCode.size;
-  const alloc = new Float64Array(nUnits * K * p);
+  const slotUse = new Float64Array(nUnits * nSlots);
   const treated = new Float64Array(K);
   const resid = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let fit = 0;
     for (let j = 0; j < p; j++) if (coef[j] !== 0) fit += xCols[j][i] * coef[j];
     resid[i] = yw[i] - fit;
-    const off = unit[i] * K * p;
+    const off = unit[i] * nSlots;
     for (let k = 0; k < K; k++) {
       const e = eventTime[k][i];
       if (e < 0) continue;
       treated[k]++;
-      const main = windowCol[k][e - w0];
-      if (main >= 0) alloc[off + k * p + main] += 1;
+      const main = mainSlot[k][e - w0];
+      if (main >= 0) slotUse[off + main] += 1;
       for (let l = 0; l < K; l++) {
         if (l === k || eventTime[l][i] < 0) continue;
-        const pc = pairOf[k * K + l];
-        if (pc >= 0) alloc[off + k * p + pc] += 0.5;
+        const ps = pairSlot[k * K + l];
+        if (ps >= 0) slotUse[off + ps] += 0.5;
       }
     }
   }
-  const allocTotal = new Float64Array(K * p);
-  for (let u = 0; u < nUnits; u++) for (let j = 0; j < K * p; j++) allocTotal[j] += alloc[u * K * p + j];
-  const incrementalOf = (c: Float64Array, a: Float64Array, aOff: number, out: Float64Array): void => {
-    for (let k = 0; k < K; k++) {
-      let s = 0;
-      for (let j = 0; j < p; j++) s += a[aOff + k * p + j] * c[j];
-      out[k] = s;
-    }
+  const slotTotal = new Float64Array(nSlots);
+  for (let u = 0; u < nUnits; u++) for (let t = 0; t < nSlots; t++) slotTotal[t] += slotUse[u * nSlots + t];
+  const incrementalOf = (c: Float64Array, use: Float64Array, out: Float64Array): void => {
+    out.fill(0);
+    for (let t = 0; t < nSlots; t++) out[slotCourse[t]] += use[t] * c[slotColumn[t]];
   };
   const incremental = new Float64Array(K);
-  incrementalOf(coef, allocTotal, 0, incremental);
+  incrementalOf(coef, slotTotal, incremental);
 
   // Per-employee scores X_uᵀ e_u for the bootstrap.
   const score = new Float64Array(nUnits * p);
@@ -517,25 +533,25 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const bootTotal = new Float64Array(draws);
   const mult = new Float64Array(nUnits);
   const shift = new Float64Array(p);
-  const allocDraw = new Float64Array(K * p);
+  const useDraw = new Float64Array(nSlots);
   const incDraw = new Float64Array(K);
   const bar = progressBar('causal credit bootstrap', draws, opts.progress);
   for (let d = 0; d < draws; d++) {
     mult.fill(0);
     for (let u = 0; u < nUnits; u++) mult[rng.int(nUnits)] += 1;
     shift.fill(0);
-    allocDraw.fill(0);
+    useDraw.fill(0);
     for (let u = 0; u < nUnits; u++) {
       const m = mult[u];
       const dm = m - 1;
       for (let j = 0; j < p; j++) shift[j] += dm * score[u * p + j];
       if (m === 0) continue;
-      const off = u * K * p;
-      for (let j = 0; j < K * p; j++) allocDraw[j] += m * alloc[off + j];
+      const off = u * nSlots;
+      for (let t = 0; t < nSlots; t++) useDraw[t] += m * slotUse[off + t];
     }
     const delta = solveActive(shift);
     for (let j = 0; j < p; j++) delta[j] += coef[j];
-    incrementalOf(delta, allocDraw, 0, incDraw);
+    incrementalOf(delta, useDraw, incDraw);
     let tot = 0;
     for (let k = 0; k < K; k++) tot += incDraw[k];
     bootTotal[d] = tot;
