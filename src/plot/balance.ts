@@ -4,12 +4,16 @@ import type { PlotSpec } from './display';
 
 /**
  * Love plot: absolute standardised mean differences of each covariate before
- * and after matching or weighting, with the 0.1 rule-of-thumb line.
+ * and after matching or weighting, with the 0.1 rule-of-thumb line. `hide`
+ * leaves out covariates whose names start with any of the given prefixes
+ * (e.g. the many `cohort…` indicators of stacked data).
  *
  * @example
  * showPlot(lovePlot(estimate.diagnostics.balance as BalanceRow[], { title: 'Balance after matching' }));
  */
-export function lovePlot(rows: BalanceRow[], opts: { title?: string; afterLabel?: string } = {}): PlotSpec {
+export function lovePlot(rows: BalanceRow[], opts: { title?: string; afterLabel?: string; hide?: string[] } = {}): PlotSpec {
+  const hide = opts.hide ?? [];
+  rows = rows.filter((r) => !hide.some((prefix) => r.name.startsWith(prefix)));
   const names = rows.map((r) => r.name).reverse();
   const pick = (f: (r: BalanceRow) => number) => rows.map(f).reverse();
   return {

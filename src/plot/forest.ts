@@ -37,7 +37,7 @@ export function forestPlot(estimates: Estimate[], opts: { truth?: number; title?
     { type: 'line', xref: 'x', yref: 'paper', x0: 0, x1: 0, y0: 0, y1: 1, line: { color: '#888', width: 1 } },
   ];
   if (opts.truth !== undefined) {
-    data.push({ type: 'scatter', mode: 'lines', name: `truth (${opts.truth.toLocaleString('en-US')})`, x: [opts.truth, opts.truth], y: [y[0], y[y.length - 1]], line: { color: '#d62728', dash: 'dash' } });
+    data.push({ type: 'scatter', mode: 'lines', name: `truth (${opts.truth.toLocaleString('en-US', { maximumFractionDigits: 2 })})`, x: [opts.truth, opts.truth], y: [y[0], y[y.length - 1]], line: { color: '#d62728', dash: 'dash' } });
   }
   return {
     data,

@@ -23,6 +23,8 @@ describe('cross-section plots', () => {
     const spec = lovePlot([row]);
     expect((spec.data[0] as { x: number[] }).x).toEqual([0.3]);
     expect((spec.data[1] as { x: number[] }).x).toEqual([0.05]);
+    const hidden = lovePlot([row, { ...row, name: 'cohort2024-01' }], { hide: ['cohort'] });
+    expect((hidden.data[0] as { y: string[] }).y).toEqual(['age']);
   });
   it('overlapPlot splits treated and controls', () => {
     const spec = overlapPlot(Float64Array.from([0.1, 0.2, 0.8]), Float64Array.from([0, 0, 1]));
