@@ -52,7 +52,6 @@ export interface RawStudy {
 }
 
 const MAX_INVALID = 50;
-const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$/;
 
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
@@ -62,14 +61,19 @@ function sqlIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
-function firstLine(path: string): string {
+/** The header line, and the number of rows the file probably has (from the first 64 KB), to size arrays once. */
+function peekFile(path: string): { header: string; rowsGuess: number } {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(65536);
     const n = readSync(fd, buf, 0, buf.length, 0);
     const text = buf.subarray(0, n).toString('utf8');
     const end = text.search(/\r?\n/);
-    return (end < 0 ? text : text.slice(0, end)).replace(/^\uFEFF/, '');
+    let lines = 0;
+    for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
+    const size = statSync(path).size;
+    const rowsGuess = lines > 1 ? Math.ceil((size / n) * lines * 1.05) : 1024;
+    return { header: (end < 0 ? text : text.slice(0, end)).replace(/^\uFEFF/, ''), rowsGuess };
   } finally {
     closeSync(fd);
   }
@@ -84,125 +88,162 @@ function declaredKind(name: StudyFile, column: string): ColumnKind | 'detect' {
 }
 
 /** The flat typed array behind a DuckDB result vector when the binding exposes one of the expected length. */
-function vectorItems(vec: unknown, n: number): Int32Array | Float64Array | undefined {
+function vectorItems(vec: unknown, n: number): Float64Array | undefined {
   const items = (vec as { items?: unknown }).items;
-  if ((items instanceof Int32Array || items instanceof Float64Array) && items.length === n) return items;
+  if (items instanceof Float64Array && items.length === n) return items;
   return undefined;
 }
 
+/** A strict decimal number, as a CSV cell may hold one (no hex, no empty string read as 0). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Builds a dictionary-encoded column as values stream in: codes in first-seen order, sorted at the end. */
+class TextBuilder {
+  private readonly index = new Map<string, number>();
+  private readonly seen: string[] = [];
+  codes: Int32Array;
+  constructor(capacity: number) {
+    this.codes = new Int32Array(capacity);
+  }
+  set(i: number, v: string | null): void {
+    if (i >= this.codes.length) this.codes = grow(this.codes, i);
+    if (v === null) {
+      this.codes[i] = -1;
+      return;
+    }
+    let c = this.index.get(v);
+    if (c === undefined) {
+      c = this.seen.length;
+      this.index.set(v, c);
+      this.seen.push(v);
+    }
+    this.codes[i] = c;
+  }
+  finish(n: number): TextColumn {
+    const order = this.seen.map((_, j) => j).sort((a, b) => (this.seen[a] < this.seen[b] ? -1 : this.seen[a] > this.seen[b] ? 1 : 0));
+    const rank = new Int32Array(order.length);
+    order.forEach((j, r) => (rank[j] = r));
+    const codes = this.codes.length === n ? this.codes : this.codes.slice(0, n);
+    for (let i = 0; i < n; i++) if (codes[i] >= 0) codes[i] = rank[codes[i]];
+    return { kind: 'text', codes, levels: order.map((j) => this.seen[j]) };
+  }
+}
+
+function grow<A extends Int32Array | Float64Array>(a: A, need: number): A {
+  let size = Math.max(1024, a.length * 2);
+  while (size <= need) size *= 2;
+  const b = new (a.constructor as { new (n: number): A })(size);
+  b.set(a);
+  return b;
+}
+
+/** How one column is read: the SQL expressions it needs and what it builds from them. */
+type ColumnReader =
+  | { key: string; kind: 'text'; builder: TextBuilder }
+  | { key: string; kind: 'number'; values: Float64Array; invalid: NumberColumn['invalid']; invalidCount: number; checked: boolean }
+  | { key: string; kind: 'detect'; builder: TextBuilder };
+
 /**
- * Streams a query whose first column is `rowid` (INTEGER) and whose other
- * columns are non-null INTEGER or DOUBLE values into typed arrays at each
- * row's position: joins need not keep file order, and copying whole vectors
- * avoids a call per cell.
+ * Reads every column of a file in one streamed scan. Numbers come as DOUBLE
+ * vectors copied whole; text through a JS dictionary. With `numbersAsText`
+ * the number columns are parsed by TRY_CAST and the text of cells that fail
+ * is kept, so validation can point at them.
  */
-async function scatterColumns(conn: DuckDBConnection, sql: string, into: (Float64Array | Int32Array)[]): Promise<void> {
-  const reader = await conn.stream(sql);
+async function streamTable(
+  conn: DuckDBConnection,
+  name: StudyFile,
+  source: (columnTypes: string) => string,
+  header: string[],
+  numbersAsText: boolean,
+  estimate: number,
+): Promise<{ nRows: number; columns: Record<string, RawColumn> }> {
+  const readers: ColumnReader[] = [];
+  const exprs: string[] = [];
+  const types: string[] = [];
+  for (const raw of header) {
+    const key = normaliseColumnName(raw);
+    const q = sqlIdent(raw);
+    const kind = declaredKind(name, key);
+    if (kind === 'number') {
+      types.push(`${sqlString(raw)}: '${numbersAsText ? 'VARCHAR' : 'DOUBLE'}'`);
+      if (numbersAsText) {
+        const parsed = `TRY_CAST(trim(${q}) AS DOUBLE)`;
+        exprs.push(`CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END`);
+        exprs.push(`CASE WHEN ${q} IS NOT NULL AND trim(${q}) <> '' AND NOT coalesce(isfinite(${parsed}), false) THEN ${q} END`);
+      } else {
+        exprs.push(`coalesce(${q}::DOUBLE, 'NaN'::DOUBLE)`);
+      }
+      readers.push({ key, kind: 'number', values: new Float64Array(estimate), invalid: [], invalidCount: 0, checked: numbersAsText });
+    } else {
+      types.push(`${sqlString(raw)}: 'VARCHAR'`);
+      exprs.push(`${q}::VARCHAR`);
+      readers.push({ key, kind: kind === 'detect' ? 'detect' : 'text', builder: new TextBuilder(estimate) });
+    }
+  }
+  const reader = await conn.stream(`SELECT ${exprs.join(', ')} FROM ${source(types.join(', '))}`);
+  let at = 0;
   for (;;) {
     const chunk = await reader.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
-    const rowVec = chunk.getColumnVector(0);
-    const rows = vectorItems(rowVec, n);
-    for (let j = 0; j < into.length; j++) {
-      const target = into[j];
-      const valVec = chunk.getColumnVector(j + 1);
-      const vals = vectorItems(valVec, n);
-      if (rows instanceof Int32Array && vals !== undefined) {
-        for (let i = 0; i < n; i++) target[rows[i]] = vals[i];
-      } else {
-        for (let i = 0; i < n; i++) target[rowVec.getItem(i) as number] = valVec.getItem(i) as number;
-      }
-    }
-  }
-}
-
-/** How one column is read: its SQL value expression, an optional join, and where the values land. */
-interface ColumnPlan {
-  key: string;
-  expr: string;
-  join?: string;
-  target: Float64Array | Int32Array;
-  finish: () => Promise<RawColumn>;
-}
-
-async function planNumberColumn(conn: DuckDBConnection, table: string, column: string, key: string, nRows: number, typed: boolean): Promise<ColumnPlan> {
-  const c = `t.${sqlIdent(column)}`;
-  const values = new Float64Array(nRows);
-  if (typed) {
-    return {
-      key,
-      expr: `coalesce(${c}::DOUBLE, 'NaN'::DOUBLE)`,
-      target: values,
-      finish: async () => {
-        // DuckDB already parsed every cell as a number; only infinities remain to refuse.
-        const invalid: NumberColumn['invalid'] = [];
-        let invalidCount = 0;
-        for (let i = 0; i < nRows; i++) {
-          if (values[i] === Infinity || values[i] === -Infinity) {
-            if (invalid.length < MAX_INVALID) invalid.push({ row: i + 2, text: String(values[i]) });
-            invalidCount++;
-            values[i] = NaN;
+    let col = 0;
+    for (const r of readers) {
+      if (r.kind === 'number') {
+        if (at + n > r.values.length) r.values = grow(r.values, at + n);
+        const vec = chunk.getColumnVector(col++);
+        const items = vectorItems(vec, n);
+        if (items) r.values.set(items, at);
+        else for (let i = 0; i < n; i++) r.values[at + i] = vec.getItem(i) as number;
+        if (r.checked) {
+          const bad = chunk.getColumnVector(col++);
+          for (let i = 0; i < n; i++) {
+            const text = bad.getItem(i) as string | null;
+            if (text === null) continue;
+            if (r.invalid.length < MAX_INVALID) r.invalid.push({ row: at + i + 2, text });
+            r.invalidCount++;
+          }
+        } else {
+          // DuckDB parsed every cell; only infinities remain to refuse.
+          for (let i = at; i < at + n; i++) {
+            const v = r.values[i];
+            if (v === Infinity || v === -Infinity) {
+              if (r.invalid.length < MAX_INVALID) r.invalid.push({ row: i + 2, text: String(v) });
+              r.invalidCount++;
+              r.values[i] = NaN;
+            }
           }
         }
-        return { kind: 'number', values, invalid, invalidCount };
-      },
-    };
-  }
-  const parsed = `TRY_CAST(trim(${c}::VARCHAR) AS DOUBLE)`;
-  return {
-    key,
-    expr: `CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END`,
-    target: values,
-    finish: async () => {
-      const badWhere = `${c} IS NOT NULL AND trim(${c}::VARCHAR) <> '' AND NOT coalesce(isfinite(${parsed}), false)`;
-      const count = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${table} t WHERE ${badWhere}`);
-      const invalidCount = Number(count.getColumnsJS()[0][0]);
-      const invalid: NumberColumn['invalid'] = [];
-      if (invalidCount > 0) {
-        const bad = await conn.runAndReadAll(`SELECT t.rowid::INTEGER, ${c}::VARCHAR FROM ${table} t WHERE ${badWhere} ORDER BY t.rowid LIMIT ${MAX_INVALID}`);
-        const cols = bad.getColumnsJS();
-        for (let i = 0; i < cols[0].length; i++) invalid.push({ row: Number(cols[0][i]) + 2, text: String(cols[1][i]) });
+      } else {
+        const vec = chunk.getColumnVector(col++);
+        for (let i = 0; i < n; i++) r.builder.set(at + i, vec.getItem(i) as string | null);
       }
-      return { kind: 'number', values, invalid, invalidCount };
-    },
-  };
+    }
+    at += n;
+  }
+  const columns: Record<string, RawColumn> = {};
+  for (const r of readers) {
+    if (r.kind === 'number') {
+      columns[r.key] = { kind: 'number', values: r.values.length === at ? r.values : r.values.slice(0, at), invalid: r.invalid, invalidCount: r.invalidCount };
+    } else {
+      const text = r.builder.finish(at);
+      columns[r.key] = r.kind === 'detect' ? detectNumbers(text) : text;
+    }
+  }
+  return { nRows: at, columns };
 }
 
-async function planTextColumn(conn: DuckDBConnection, table: string, column: string, key: string, nRows: number, index: number): Promise<ColumnPlan> {
-  const c = `t.${sqlIdent(column)}`;
-  const dict = `dict_${index}`;
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${dict} AS SELECT v, (row_number() OVER (ORDER BY v) - 1)::INTEGER AS code FROM (SELECT DISTINCT ${c}::VARCHAR AS v FROM ${table} t WHERE ${c} IS NOT NULL)`,
-  );
-  const lv = await conn.runAndReadAll(`SELECT v FROM ${dict} ORDER BY code`);
-  const levels = (lv.getColumnsJS()[0] ?? []).map((v) => String(v));
-  const codes = new Int32Array(nRows);
-  return {
-    key,
-    expr: `coalesce(${dict}.code, -1)::INTEGER`,
-    join: `LEFT JOIN ${dict} ON ${c}::VARCHAR = ${dict}.v`,
-    target: codes,
-    finish: async () => {
-      await conn.run(`DROP TABLE ${dict}`);
-      return { kind: 'text', codes, levels };
-    },
-  };
-}
-
-function hashName(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
-/** Whether every non-empty cell of a column parses as a finite number. */
-async function allNumeric(conn: DuckDBConnection, table: string, column: string): Promise<boolean> {
-  const c = sqlIdent(column);
-  const r = await conn.runAndReadAll(
-    `SELECT count(*)::INTEGER FROM ${table} WHERE ${c} IS NOT NULL AND trim(${c}::VARCHAR) <> '' AND NOT coalesce(isfinite(TRY_CAST(trim(${c}::VARCHAR) AS DOUBLE)), false)`,
-  );
-  return Number(r.getColumnsJS()[0][0]) === 0;
+/** An extra column is numeric when every non-empty cell is a decimal number; otherwise it stays text. */
+function detectNumbers(col: TextColumn): RawColumn {
+  const parsed = new Float64Array(col.levels.length);
+  for (let j = 0; j < col.levels.length; j++) {
+    const t = col.levels[j].trim();
+    if (t === '') parsed[j] = NaN;
+    else if (DECIMAL.test(t)) parsed[j] = Number(t);
+    else return col;
+  }
+  const values = new Float64Array(col.codes.length);
+  for (let i = 0; i < values.length; i++) values[i] = col.codes[i] < 0 ? NaN : parsed[col.codes[i]];
+  return { kind: 'number', values, invalid: [], invalidCount: 0 };
 }
 
 async function loadTable(
@@ -213,61 +254,46 @@ async function loadTable(
 ): Promise<RawTable | undefined> {
   const fileLabel = path;
   const isParquet = path.toLowerCase().endsWith('.parquet');
+  let rowsGuess = 1024;
   if (!isParquet) {
     if (statSync(path).size === 0) {
       problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: 'the file is empty (no header, no rows)' });
       return undefined;
     }
-    const header = firstLine(path);
-    if (!header.includes(',') && /[;\t|]/.test(header)) {
-      const sep = header.includes(';') ? 'semicolons' : header.includes('\t') ? 'tabs' : 'pipes';
+    const peek = peekFile(path);
+    const first = peek.header;
+    rowsGuess = peek.rowsGuess;
+    if (!first.includes(',') && /[;\t|]/.test(first)) {
+      const sep = first.includes(';') ? 'semicolons' : first.includes('\t') ? 'tabs' : 'pipes';
       problems.push({
         severity: 'error',
         file: fileLabel,
         row: 1,
         column: null,
-        message: `the header is separated by ${sep}, expected commas: "${header.slice(0, 80)}"`,
+        message: `the header is separated by ${sep}, expected commas: "${first.slice(0, 80)}"`,
       });
       return undefined;
     }
   }
-  const table = `raw_${name}`;
-  // First try with the contract's number columns read as DOUBLE and all else as text (fast, no
-  // per-cell casts in SQL); a cell that is not a number makes DuckDB refuse, and then every
-  // column is read as text so that validation can point at the bad cells.
-  const csv = (extra: string) =>
-    `read_csv(${sqlString(path)}, header = true, delim = ',', quote = '"', escape = '"', nullstr = ['', 'NA'], null_padding = true, ${extra})`;
-  let typedNumbers = false;
+  const csvOptions = `header = true, delim = ',', quote = '"', escape = '"', nullstr = ['', 'NA']`;
+  // Column types are given, not guessed: ids like 007 stay text, and no sample decides a type.
+  const source = (columnTypes: string) =>
+    isParquet
+      ? `read_parquet(${sqlString(path)})`
+      : `read_csv(${sqlString(path)}, ${csvOptions}, auto_detect = false, columns = {${columnTypes}})`;
+  let header: string[];
   try {
-    if (isParquet) {
-      await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(path)})`);
-      typedNumbers = true;
-    } else {
-      const names = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${csv('all_varchar = true')}`);
-      const header = (names.getRowObjectsJS() as { column_name: string }[]).map((d) => d.column_name);
-      const types = header.map((h) => `${sqlString(h)}: '${declaredKind(name, normaliseColumnName(h)) === 'number' ? 'DOUBLE' : 'VARCHAR'}'`).join(', ');
-      try {
-        await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${csv(`types = {${types}}, auto_detect = true`)}`);
-        typedNumbers = true;
-      } catch {
-        await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${csv('all_varchar = true')}`);
-      }
-    }
+    const described = await conn.runAndReadAll(
+      `DESCRIBE SELECT * FROM ${isParquet ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, ${csvOptions}, all_varchar = true)`}`,
+    );
+    header = (described.getRowObjectsJS() as { column_name: string }[]).map((d) => d.column_name);
   } catch (e) {
     const why = (e as Error).message.split('\n')[0];
     problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: `could not be read as a comma-separated table: ${why}` });
     return undefined;
   }
-  const desc = (await conn.runAndReadAll(`DESCRIBE ${table}`)).getRowObjectsJS() as { column_name: string; column_type: string }[];
-  const typeOf = new Map(desc.map((d) => [d.column_name, d.column_type]));
-  const header = desc.map((d) => d.column_name);
-  const nRows = Number((await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM ${table}`)).getColumnsJS()[0][0]);
-  if (nRows === 0) {
-    problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: 'the file has a header but no rows' });
-  }
-  const columns: Record<string, RawColumn> = {};
-  const plans: ColumnPlan[] = [];
   const seen = new Map<string, string>();
+  const kept: string[] = [];
   for (const raw of header) {
     const key = normaliseColumnName(raw);
     if (seen.has(key)) {
@@ -281,21 +307,28 @@ async function loadTable(
       continue;
     }
     seen.set(key, raw);
-    let kind = declaredKind(name, key);
-    if (kind === 'detect') kind = (await allNumeric(conn, table, raw)) ? 'number' : 'text';
-    const isDouble = typedNumbers && NUMERIC_TYPE.test(typeOf.get(raw) ?? '');
-    plans.push(kind === 'number' ? await planNumberColumn(conn, table, raw, key, nRows, isDouble) : await planTextColumn(conn, table, raw, key, nRows, plans.length));
+    kept.push(raw);
   }
-  // One scan of the table for every column: the joins run together and the result streams once.
-  if (plans.length > 0 && nRows > 0) {
-    const sql = `SELECT t.rowid::INTEGER, ${plans.map((p) => p.expr).join(', ')} FROM ${table} t ${plans.map((p) => p.join ?? '').join(' ')}`;
-    await scatterColumns(conn, sql, plans.map((p) => p.target));
+  let read: { nRows: number; columns: Record<string, RawColumn> };
+  try {
+    // Numbers as DOUBLE first (fast); a cell that is not a number makes DuckDB refuse, and the
+    // file is read again with numbers as text so that every bad cell can be named.
+    read = await streamTable(conn, name, source, kept, false, rowsGuess);
+  } catch {
+    try {
+      read = await streamTable(conn, name, source, kept, true, rowsGuess);
+    } catch (e) {
+      const why = (e as Error).message.split('\n')[0];
+      problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: `could not be read as a comma-separated table: ${why}` });
+      return undefined;
+    }
   }
-  for (const p of plans) columns[p.key] = await p.finish();
-  const line = new Int32Array(nRows);
-  for (let i = 0; i < nRows; i++) line[i] = i + 2;
-  await conn.run(`DROP TABLE ${table}`);
-  return { name, file: fileLabel, nRows, header, columns, line };
+  if (read.nRows === 0) {
+    problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: 'the file has a header but no rows' });
+  }
+  const line = new Int32Array(read.nRows);
+  for (let i = 0; i < read.nRows; i++) line[i] = i + 2;
+  return { name, file: fileLabel, nRows: read.nRows, header, columns: read.columns, line };
 }
 
 /**
