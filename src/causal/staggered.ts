@@ -1,6 +1,9 @@
 import cliProgress from 'cli-progress';
 import type { Estimate } from '../core/estimate';
-import { EstimationError } from '../core/errors';
+import { DataError, EstimationError } from '../core/errors';
+import { choleskyInverse, choleskyScaled } from '../stats/linalg';
+import { fitLogit } from '../stats/logit';
+import { fitOls } from '../stats/ols';
 import { chisqCdf, normalQuantile } from '../stats/dists';
 import { createRng } from '../stats/rng';
 import { densePanel, type PanelInput } from './panel-input';
@@ -19,7 +22,11 @@ export interface StaggeredOptions {
   window?: [number, number];
   /** Event times listed in `eventStudy`, default [−6, window end]. */
   eventRange?: [number, number];
-  /** Covariate adjustment (not implemented yet: throws). */
+  /**
+   * Doubly robust ATT(g, t) (Sant'Anna & Zhao 2020, as did's default `dr`): a
+   * logit propensity score and a linear model of the change among controls, on
+   * the input's time-invariant `covariates`.
+   */
   covariates?: boolean;
   /** Multiplier bootstrap (Rademacher weights by unit) for the aggregates and a simultaneous band over `eventStudy`. */
   bootstrap?: { draws: number; seed: number; progress?: boolean };
@@ -150,8 +157,8 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   if (eventRange[0] > eventRange[1]) throw new RangeError(`${fn}: \`eventRange\` must be [a, b] with a <= b, got ${JSON.stringify(eventRange)}`);
   const alpha = opts.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`${fn}: \`alpha\` must be in (0, 1), got ${alpha}`);
-  if (opts.covariates) {
-    throw new EstimationError(`${fn}: covariate adjustment (doubly robust ATT(g, t)) is not implemented yet; run without \`covariates\``);
+  if (opts.covariates && !(input.covariates && input.covariates.length > 0)) {
+    throw new RangeError(`${fn}: \`covariates\` is true but the input has no \`covariates\``);
   }
   if (opts.bootstrap) {
     const { draws, seed } = opts.bootstrap;
@@ -259,6 +266,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   // Weights are normalised to mean 1 over the active units (did's convention).
   const w = Float64Array.from(order, (u) => (active[u] ? (unitWeight[u] * n) / wTotal : 0));
   const activeEnd = start[nGroups + 1];
+  const covariates = opts.covariates ? unitCovariates(input, d.rowUnit, nUnits, order, fn) : null;
 
   // Aggregation targets, filled while the cells are computed.
   const eventTargets = new Map<number, Target>();
@@ -333,11 +341,21 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
           addRange(tr1, activeEnd);
         }
       }
-      sums.fill(0);
-      sums[3] = NaN;
-      sums[10] = NaN;
-      accumulateRange(Y, yCur, yBase, w, tr0, tr1, sums, 0);
-      for (let r = 0; r < nRanges; r++) accumulateRange(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], sums, 7);
+      let dr: DrCell | null = null;
+      if (covariates) {
+        dr = drCell(Y, yCur, yBase, w, tr0, tr1, controlRanges, nRanges, covariates, n, `cohort ${g}, period ${t}`);
+        sums.fill(0);
+        sums[0] = dr.s1;
+        sums[2] = dr.n1;
+        sums[7] = dr.s0;
+        sums[9] = dr.n0;
+      } else {
+        sums.fill(0);
+        sums[3] = NaN;
+        sums[10] = NaN;
+        accumulateRange(Y, yCur, yBase, w, tr0, tr1, sums, 0);
+        for (let r = 0; r < nRanges; r++) accumulateRange(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], sums, 7);
+      }
       const s1 = sums[0];
       const sum1 = sums[1];
       const n1 = sums[2];
@@ -354,8 +372,8 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       }
       const mu1 = sum1 / s1;
       const mu0 = sum0 / s0;
-      const att = mu1 - mu0;
-      const ss = (n / s1) ** 2 * spreadAround(sums, 3, mu1) + (n / s0) ** 2 * spreadAround(sums, 10, mu0);
+      const att = dr ? dr.att : mu1 - mu0;
+      const ss = dr ? dr.ss : (n / s1) ** 2 * spreadAround(sums, 3, mu1) + (n / s0) ** 2 * spreadAround(sums, 10, mu0);
       attgt.push({ group: g, time: t, e, basePeriod: periods[base], estimate: att, se: Math.sqrt(ss) / n, nTreated: s1, nControl: s0 });
 
       addCell(eventT, groupShare[gi], att, gi, eventNeedsInf);
@@ -375,7 +393,13 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       }
       usedTreated.fill(1, tr0, tr1);
       for (let r = 0; r < nRanges; r++) usedAsControl.fill(1, controlRanges[2 * r], controlRanges[2 * r + 1]);
-      if (needsInf && cellTargets.length > 0) {
+      if (needsInf && dr) {
+        for (let k = 0; k < cellTargets.length; k++) {
+          const dst = cellTargets[k].inf;
+          const c = cellCoefs[k];
+          for (let i = 0; i < dr.idx.length; i++) dst[dr.idx[i]] += c * dr.inf[i];
+        }
+      } else if (needsInf && cellTargets.length > 0) {
         // IF_k = n·w(dy − mu1)/s1 on the treated, −n·w(dy − mu0)/s0 on the controls, 0 elsewhere; added straight into each target.
         const m = cellTargets.length;
         for (let k = 0; k < m; k++) {
@@ -563,6 +587,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     control,
     anticipation,
     basePeriod,
+    covariates: covariates ? (input.covariates ?? []).map((c) => c.name) : [],
     cells: attgt.length,
     standardErrors: bootstrapNote ?? 'influence function (analytic)',
     warnings,
@@ -604,6 +629,188 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
 }
 
 // The hot loops live in small top-level functions over typed arrays, which V8 optimises far better than closures inside one large function.
+
+/** Time-invariant covariates per unit (in the cohort order), from each unit's first row; a value that changes is an error. */
+function unitCovariates(input: PanelInput, rowUnit: Int32Array, nUnits: number, order: Int32Array, fn: string): Float64Array[] {
+  return (input.covariates ?? []).map(({ name, values }) => {
+    if (!(values instanceof Float64Array) || values.length !== rowUnit.length) {
+      throw new RangeError(`${fn}: covariate \`${name}\` must be a Float64Array with one value per row (${rowUnit.length})`);
+    }
+    const byUnit = new Float64Array(nUnits).fill(NaN);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const where = input.source ? `${input.source} row ${(input.sourceRows ? input.sourceRows[i] : i) + 2}` : `row ${i + 1}`;
+      if (!Number.isFinite(v)) throw new DataError(`${fn}: ${where}: covariate \`${name}\` is missing or not finite (${v})`, { file: input.source, column: name });
+      const u = rowUnit[i];
+      if (Number.isNaN(byUnit[u])) byUnit[u] = v;
+      else if (byUnit[u] !== v) {
+        throw new DataError(`${fn}: ${where}: covariate \`${name}\` changes within a unit (${byUnit[u]} then ${v}); covariates must be time-invariant (measure them before treatment)`, {
+          file: input.source,
+          column: name,
+        });
+      }
+    }
+    return Float64Array.from(order, (u) => byUnit[u]);
+  });
+}
+
+/** A doubly robust cell: its ATT, the influence (× n / m) on the m units used, their positions, and weighted counts. */
+interface DrCell {
+  att: number;
+  inf: Float64Array;
+  idx: Int32Array;
+  ss: number;
+  s1: number;
+  s0: number;
+  n1: number;
+  n0: number;
+}
+
+/**
+ * ATT(g, t) by the doubly robust DiD of Sant'Anna & Zhao (2020) for panel
+ * data (DRDID's `drdid_panel`, did's default with covariates): a logit of
+ * "in cohort g" on the covariates, a weighted linear model of the change
+ * among the controls, and the influence function with both estimation
+ * effects. Propensity scores are capped below 1 and controls with a score
+ * of 0.995 or more are left out (DRDID's trimming).
+ */
+function drCell(
+  Y: Float64Array,
+  yCur: number,
+  yBase: number,
+  w: Float64Array,
+  tr0: number,
+  tr1: number,
+  controlRanges: Int32Array,
+  nRanges: number,
+  cov: Float64Array[],
+  n: number,
+  label: string,
+): DrCell {
+  const idxList: number[] = [];
+  let n1 = 0;
+  const take = (from: number, to: number) => {
+    for (let u = from; u < to; u++) if (Y[yCur + u] - Y[yBase + u] === Y[yCur + u] - Y[yBase + u]) idxList.push(u);
+  };
+  take(tr0, tr1);
+  n1 = idxList.length;
+  for (let r = 0; r < nRanges; r++) take(controlRanges[2 * r], controlRanges[2 * r + 1]);
+  const m = idxList.length;
+  const n0 = m - n1;
+  const idx = Int32Array.from(idxList);
+  const p = cov.length + 1;
+  if (n1 === 0 || n0 === 0) return { att: NaN, inf: new Float64Array(0), idx, ss: 0, s1: 0, s0: 0, n1, n0 };
+  const D = new Float64Array(m);
+  const dy = new Float64Array(m);
+  const iw = new Float64Array(m);
+  const x = new Float64Array(m * p);
+  let s1 = 0;
+  let s0 = 0;
+  let wMean = 0;
+  for (let i = 0; i < m; i++) {
+    const u = idx[i];
+    D[i] = i < n1 ? 1 : 0;
+    dy[i] = Y[yCur + u] - Y[yBase + u];
+    iw[i] = w[u];
+    if (i < n1) s1 += w[u];
+    else s0 += w[u];
+    wMean += w[u] / m;
+    x[i] = 1;
+    for (let j = 1; j < p; j++) x[j * m + i] = cov[j - 1][u];
+  }
+  for (let i = 0; i < m; i++) iw[i] /= wMean;
+  const names = ['(Intercept)', ...cov.map((_, j) => `x${j + 1}`)];
+  let ps: Float64Array;
+  try {
+    ps = fitLogit({ n: m, p, names, x }, D, { weights: iw }).fitted;
+  } catch (e) {
+    throw new EstimationError(`didStaggered: the propensity score of ${label} cannot be fitted: ${(e as Error).message}`);
+  }
+  // Outcome model: weighted least squares of the change on the covariates, controls only.
+  const xc = new Float64Array(n0 * p);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n0; i++) xc[j * n0 + i] = x[j * m + n1 + i];
+  let ols;
+  try {
+    ols = fitOls({ n: n0, p, names, x: xc }, dy.subarray(n1), { weights: iw.subarray(n1) });
+  } catch (e) {
+    throw new EstimationError(`didStaggered: the outcome model of ${label} cannot be fitted: ${(e as Error).message}`);
+  }
+  const beta = ols.coef;
+  const out = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let v = 0;
+    for (let j = 0; j < p; j++) v += x[j * m + i] * beta[j];
+    out[i] = v;
+  }
+  const wT = new Float64Array(m);
+  const wC = new Float64Array(m);
+  let mwT = 0;
+  let mwC = 0;
+  let etaT = 0;
+  let etaC = 0;
+  for (let i = 0; i < m; i++) {
+    const pi = Math.min(ps[i], 1 - 1e-6);
+    ps[i] = pi;
+    const keep = D[i] === 1 || pi < 0.995 ? 1 : 0;
+    wT[i] = keep * iw[i] * D[i];
+    wC[i] = (keep * iw[i] * pi * (1 - D[i])) / (1 - pi);
+    mwT += wT[i] / m;
+    mwC += wC[i] / m;
+    etaT += (wT[i] * (dy[i] - out[i])) / m;
+    etaC += (wC[i] * (dy[i] - out[i])) / m;
+  }
+  etaT /= mwT;
+  etaC /= mwC;
+  const att = etaT - etaC;
+  // Estimation effects: (XᵀWX/m)⁻¹ of the outcome model is m × its bread; the logit's Hessian from the capped scores.
+  const xpxInv = ols.bread.map((v) => v * m);
+  const xtwx = new Float64Array(p * p);
+  for (let i = 0; i < m; i++) {
+    const wi = ps[i] * (1 - ps[i]) * iw[i];
+    for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) xtwx[a * p + b] += wi * x[a * m + i] * x[b * m + i];
+  }
+  for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) xtwx[b * p + a] = xtwx[a * p + b];
+  const chol = choleskyScaled(xtwx, p);
+  if (!('L' in chol)) throw new EstimationError(`didStaggered: the propensity score design of ${label} is singular (covariate ${chol.dependent})`);
+  const hessian = choleskyInverse(chol, p).map((v) => v * m);
+  const M1 = new Float64Array(p);
+  const M2 = new Float64Array(p);
+  const M3 = new Float64Array(p);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < p; j++) {
+      const xij = x[j * m + i];
+      M1[j] += (wT[i] * xij) / m;
+      M2[j] += (wC[i] * (dy[i] - out[i] - etaC) * xij) / m;
+      M3[j] += (wC[i] * xij) / m;
+    }
+  }
+  const matVec = (A: Float64Array, v: Float64Array) => Float64Array.from({ length: p }, (_, a) => A.slice(a * p, a * p + p).reduce((s2, aij, b) => s2 + aij * v[b], 0));
+  const a1 = matVec(xpxInv, M1);
+  const a3 = matVec(xpxInv, M3);
+  const a2 = matVec(hessian, M2);
+  const inf = new Float64Array(m);
+  const scale = n / m;
+  let ss = 0;
+  for (let i = 0; i < m; i++) {
+    let x1 = 0;
+    let x2 = 0;
+    let x3 = 0;
+    for (let j = 0; j < p; j++) {
+      const xij = x[j * m + i];
+      x1 += xij * a1[j];
+      x2 += xij * a2[j];
+      x3 += xij * a3[j];
+    }
+    const olsResid = iw[i] * (1 - D[i]) * (dy[i] - out[i]);
+    const psScore = iw[i] * (D[i] - ps[i]);
+    const infTreat = (wT[i] * (dy[i] - out[i]) - wT[i] * etaT - olsResid * x1) / mwT;
+    const infCont = (wC[i] * (dy[i] - out[i]) - wC[i] * etaC + psScore * x2 - olsResid * x3) / mwC;
+    const v = scale * (infTreat - infCont);
+    inf[i] = v;
+    ss += v * v;
+  }
+  return { att, inf, idx, ss, s1, s0, n1, n0 };
+}
 
 /**
  * Adds one range of units to a cell's sums at acc[at..at+6]: [Σw, Σw·dy, count, shift, Σw², Σw²(dy−shift),

@@ -66,7 +66,7 @@ function periodColumn(table: FlatTable, name: string, allowEmpty: boolean): { va
  */
 export async function readPanelFile(
   file: string,
-  cols: { id: string; time: string; group: string; outcome: string },
+  cols: { id: string; time: string; group: string; outcome: string; covariates?: string[] },
 ): Promise<{ input: PanelInput; droppedRows: number; months: boolean }> {
   const table = await loadFlatTable(file);
   const idCol = table.columns[cols.id];
@@ -77,6 +77,7 @@ export async function readPanelFile(
   if (time.months !== group.months && table.columns[cols.group] instanceof Float64Array === false) {
     throw new DataError(`${file}: \`${cols.time}\` and \`${cols.group}\` must both be integers or both be months YYYY-MM`, { file });
   }
+  const covariates = (cols.covariates ?? []).map((name) => ({ name, values: numericColumn(table, name) }));
   const codes = new Map<string, number>();
   const keep: number[] = [];
   for (let i = 0; i < table.nRows; i++) if (Number.isFinite(y[i])) keep.push(i);
@@ -101,6 +102,7 @@ export async function readPanelFile(
       source: file,
       unitNames: [...codes.keys()],
       sourceRows: rows,
+      ...(covariates.length > 0 ? { covariates: covariates.map((c) => ({ name: c.name, values: Float64Array.from(rows, (i) => c.values[i]) })) } : {}),
     },
     droppedRows: table.nRows - keep.length,
     months: time.months,
@@ -116,7 +118,10 @@ function fmt(v: number, width = 10): string {
 
 function printReport(r: StaggeredResult, twfe: TwfeResult, label: (t: number) => string, window: [number, number], control: string, droppedRows: number): void {
   const out: string[] = [];
-  out.push(`did_staggered: group-time ATT (Callaway & Sant'Anna), controls: ${control === 'never' ? 'never treated' : 'not yet treated'}, ${r.aggregates.simple.diagnostics.standardErrors}`);
+  const adjusted = r.aggregates.simple.diagnostics.covariates as string[] | undefined;
+  out.push(
+    `did_staggered: group-time ATT (Callaway & Sant'Anna${adjusted && adjusted.length ? `, doubly robust on ${adjusted.join(', ')}` : ', unconditional'}), controls: ${control === 'never' ? 'never treated' : 'not yet treated'}, ${r.aggregates.simple.diagnostics.standardErrors}`,
+  );
   out.push('', 'ATT(g, t)', `${'group'.padStart(8)} ${'time'.padStart(8)} ${'e'.padStart(4)} ${'estimate'.padStart(10)} ${'se'.padStart(10)}   95% interval`);
   for (const c of r.attgt) {
     out.push(`${label(c.group).padStart(8)} ${label(c.time).padStart(8)} ${String(c.e).padStart(4)} ${fmt(c.estimate)} ${fmt(c.se)}   [${fmt(c.estimate - 1.959964 * c.se, 0)}, ${fmt(c.estimate + 1.959964 * c.se, 0)}]`);
@@ -177,7 +182,7 @@ export function registerDid(program: Command): void {
         const window = windowOption(o.window);
         const covariates = listOption(o.covariates);
         const seed = o.seed === undefined ? undefined : intOption('seed', o.seed, 0);
-        const { input, droppedRows, months } = await readPanelFile(file, o);
+        const { input, droppedRows, months } = await readPanelFile(file, { ...o, covariates });
         const staggered = didStaggered(input, {
           control: o.control,
           anticipation,

@@ -43,6 +43,16 @@ describe('trainlift did', () => {
     expect(out.join('\n')).toMatch(/ATT\(g, t\)/);
     expect(out.join('\n')).toMatch(/Goodman-Bacon: 5\.4%/);
   });
+  it('--covariates: the doubly robust version reproduces the published lpop-adjusted group ATT (-0.0323)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-did-'));
+    const json = join(dir, 'dr.json');
+    capture();
+    const code = await main(['node', 'trainlift', 'did', 'data/mpdta/mpdta.csv', '--id', 'countyreal', '--time', 'year', '--group', 'first.treat', '--outcome', 'lemp', '--covariates', 'lpop', '--json', json]);
+    expect(code).toBe(0);
+    const r = JSON.parse(readFileSync(json, 'utf8'));
+    expect(Math.abs(r.aggregates.group.estimate - -0.0323)).toBeLessThan(5e-5);
+    expect(Math.abs(r.aggregates.simple.estimate - -0.0413516293)).toBeLessThan(1e-6);
+  });
   it('same seed, same bytes with the bootstrap', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-did-'));
     capture();
