@@ -18,7 +18,12 @@ export interface BalanceRow {
   ecdfMaxAfter: number;
 }
 
-/** Thresholds under which balance is called adequate (common rules of thumb: |SMD| < 0.1, variance ratio in [0.5, 2]). */
+/**
+ * Thresholds under which balance is called adequate (common rules of thumb: |SMD| < 0.1, variance ratio in [0.5, 2]).
+ *
+ * @example
+ * Math.abs(row.smdAfter) < BALANCE_THRESHOLDS.smd; // => balanced on this covariate
+ */
 export const BALANCE_THRESHOLDS = { smd: 0.1, varianceRatioLow: 0.5, varianceRatioHigh: 2 } as const;
 
 interface Stats {

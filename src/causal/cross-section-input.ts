@@ -132,7 +132,12 @@ export function chooseVcov(cluster: Int32Array | undefined, vcov: CommonOptions[
   return vcov ?? 'HC1';
 }
 
-/** Plain label of a variance choice, for diagnostics. */
+/**
+ * Plain label of a variance choice, for diagnostics.
+ *
+ * @example
+ * vcovLabel({ cluster: ids }); // => 'cluster (HC1 factor)'
+ */
 export function vcovLabel(v: VcovType): string {
   if (typeof v === 'string') return v;
   return 'cluster' in v ? 'cluster (HC1 factor)' : 'two-way cluster';
@@ -175,7 +180,12 @@ export function effectiveSampleSize(w: Float64Array, select?: (i: number) => boo
   return s2 > 0 ? (s * s) / s2 : 0;
 }
 
-/** Counts of treated and control rows with positive weight. */
+/**
+ * Counts of treated and control rows with positive weight.
+ *
+ * @example
+ * groupSizes(Float64Array.from([1, 0, 0])); // => { nTreated: 1, nControl: 2 }
+ */
 export function groupSizes(treat: Float64Array, weights?: Float64Array): { nTreated: number; nControl: number } {
   let nTreated = 0;
   let nControl = 0;

@@ -6,13 +6,20 @@ import { naiveDifference } from './naive';
 import { regressionAdjustment } from './regression';
 import { ipw } from './weighting';
 
+// The input and option types, re-exported so callers need only this module.
 export type { CrossSectionInput, CommonOptions } from './cross-section-input';
 
 /** Options any cross-sectional method accepts; each method reads the ones it knows. */
 export type CrossSectionOptions = PsmOptions & { interactions?: boolean };
 
-/** The names of the cross-sectional methods, in table order. */
+/**
+ * The names of the cross-sectional methods, in table order.
+ *
+ * @example
+ * CROSS_SECTION_METHOD_NAMES.includes('ipw'); // => true
+ */
 export const CROSS_SECTION_METHOD_NAMES = ['naive_difference', 'regression_adjustment', 'psm_nearest', 'ipw', 'aipw'] as const;
+/** One of {@link CROSS_SECTION_METHOD_NAMES}. */
 export type CrossSectionMethod = (typeof CROSS_SECTION_METHOD_NAMES)[number];
 
 /**

@@ -361,6 +361,9 @@ export function psmNearest(input: CrossSectionInput, opts: PsmOptions = {}): Est
   const balance = balanceTable(data.covariates, data.treat, { before: data.weights, after: w.length === data.y.length ? w : expandWeights(keep, w, data.y.length) });
   const overlap = scoreOverlap(ps.score, data.treat);
   const warnings = [...overlap.warnings, ...balanceWarnings(balance)];
+  if (opts.vcov && !opts.replace && !data.cluster) {
+    warnings.push(`\`vcov: ${opts.vcov}\` was ignored: without replacement the errors cluster by matched set, as MatchIt's guide does`);
+  }
   if (match.unmatchedTreated > 0) {
     warnings.unshift(
       `${match.unmatchedTreated} treated units found no control ${Number.isFinite(match.caliperWidth) ? 'within the caliper' : 'left'} and are left out: the estimate is for the ${match.nMatchedTreated} matched treated units only`,

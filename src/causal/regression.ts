@@ -48,7 +48,12 @@ export function treatmentCoefficient(
   return { estimate: fit.coef[j], se: Math.sqrt(V[j * fit.p + j]), dfResidual: fit.dfResidual, fit, design };
 }
 
-/** The covariates' design without the intercept (text columns → indicators). */
+/**
+ * The covariates' design without the intercept (text columns → indicators), or null when there are none.
+ *
+ * @example
+ * covariateDesign(input)?.names; // => ['age', 'educ', 'racehispan', 'racewhite', ...]
+ */
 export function covariateDesign(input: CrossSectionInput): Design | null {
   if (input.covariates.length === 0) return null;
   return designMatrix(input.covariates, { intercept: false });

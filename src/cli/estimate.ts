@@ -42,6 +42,7 @@ export async function estimateInputs(file: string, o: EstimateCliOptions): Promi
   const table = await loadFlatTable(file);
   const treat = numericColumn(table, o.treatment);
   for (let i = 0; i < treat.length; i++) {
+    if (Number.isNaN(treat[i]) && o.dropMissing) continue;
     if (treat[i] !== 0 && treat[i] !== 1) {
       throw new DataError(`${file} row ${i + 2}, column \`${o.treatment}\`: the treatment must be 0 or 1, got ${Number.isNaN(treat[i]) ? 'an empty cell' : treat[i]}`, {
         file,

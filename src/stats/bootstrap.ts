@@ -42,7 +42,12 @@ export function progressBar(label: string, total: number, show: boolean | undefi
   };
 }
 
-/** Percentile of sorted values, type 7 (R's default quantile). */
+/**
+ * Percentile of sorted values, type 7 (R's default quantile).
+ *
+ * @example
+ * quantileSorted(Float64Array.from([1, 2, 3, 4]), 0.25); // => 1.75
+ */
 export function quantileSorted(sorted: Float64Array, q: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;

@@ -31,7 +31,13 @@ export function factorLevels(values: readonly (string | null)[]): string[] {
   return [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Throws a DataError naming the column and how many rows are missing, if any are. */
+/**
+ * Throws a DataError naming the column and how many rows are missing, if any are.
+ *
+ * @example
+ * checkNoMissing('fitOls', { name: 'tenure', values: Float64Array.from([1, NaN]) });
+ * // throws: fitOls: column `tenure` has 1 missing or non-finite value (first at row index 1); ...
+ */
 export function checkNoMissing(where: string, column: NamedColumn): void {
   const v = column.values;
   let missing = 0;
