@@ -25,6 +25,14 @@ export interface RenderReportOptions {
   title?: string;
   /** Groups of fewer employees than this are not shown (default 5). */
   minGroupSize?: number;
+  /**
+   * Identifiers to withhold wherever they appear in free text (problem
+   * messages, cleaning notes, warnings, reasons), e.g. `panel.employees` plus
+   * any orphan ids: a validation message such as `unknown employee "E0042"`
+   * then reads `unknown employee "[id withheld]"`. Matched as whole tokens,
+   * case-insensitively.
+   */
+  redactIds?: readonly string[];
 }
 
 /** A row of the truth comparison: what the report reads from `StudyResult.comparison`. */
@@ -429,6 +437,23 @@ ${prints.length ? `<table><thead><tr><th>Input file</th><th>Fingerprint</th></tr
 </footer>`;
 }
 
+/** A copy of the result whose free text has every listed id replaced. */
+function redactResult(result: StudyResult, ids: readonly string[]): StudyResult {
+  const known = new Set(ids.map((id) => id.trim().toUpperCase()).filter((id) => id.length > 0));
+  if (known.size === 0) return result;
+  const redact = (text: string) => text.replace(/[A-Za-z0-9][\w.-]*/g, (token) => (known.has(token.toUpperCase()) ? '[id withheld]' : token));
+  const redactList = (list: unknown) => (Array.isArray(list) ? list.map((x) => (typeof x === 'string' ? redact(x) : x)) : list);
+  return {
+    ...result,
+    data: { ...result.data, warnings: (result.data.warnings ?? []).map(redact) },
+    estimates: result.estimates.map((e) => ({ ...e, diagnostics: { ...e.diagnostics, warnings: redactList(e.diagnostics?.warnings) } })),
+    verdicts: result.verdicts?.map((v) => ({ ...v, reason: redact(v.reason) })),
+    problems: result.problems?.map((p) => ({ ...p, message: redact(p.message) })),
+    cleaning: result.cleaning?.map((c) => ({ ...c, note: redact(c.note) })),
+    notes: result.notes?.map(redact),
+  };
+}
+
 /**
  * Renders a study as one self-contained HTML page: verdict cards per course,
  * the estimates table (with truth, bias and coverage on synthetic data), the
@@ -436,16 +461,22 @@ ${prints.length ? `<table><thead><tr><th>Input file</th><th>Fingerprint</th></tr
  * reproducibility footer. plotly.js is embedded once, so the file opens
  * offline; every string from the data is escaped; only aggregates appear, and
  * any course, estimate, ROI row or chart whose group has fewer than
- * `minGroupSize` employees is withheld. Same input, same bytes.
+ * `minGroupSize` employees is withheld, and ids listed in `redactIds` are
+ * withheld from every message. Same input, same bytes.
  *
  * @example
  * const html = renderReport(result, {
  *   charts: [{ section: 'forest plot', title: 'All methods, C01', spec: forestPlot(result.estimates) }],
+ *   redactIds: panel.employees,
  * });
  * writeFileSync('reports/study.html', html);
  */
-export function renderReport(result: StudyResult, opts: RenderReportOptions): string {
-  const min = checkInput(result, opts);
+export function renderReport(studyResult: StudyResult, opts: RenderReportOptions): string {
+  const min = checkInput(studyResult, opts);
+  if (opts.redactIds !== undefined && !Array.isArray(opts.redactIds)) {
+    throw new TypeError('renderReport: `redactIds` must be an array of identifiers');
+  }
+  const result = redactResult(studyResult, opts.redactIds ?? []);
   const title = opts.title ?? `Training impact on ${result.outcome}`;
   const courses = courseList(result);
   const trained = trainedCounts(result);

@@ -43,6 +43,20 @@ describe('renderReport privacy', () => {
     expect(html).toContain('12 controls with weights above 10 were trimmed');
   });
 
+  it('withholds listed ids from problem messages, cleaning notes and warnings, as whole tokens', () => {
+    const study = studyFixture();
+    study.problems!.push({ severity: 'error', file: 'outcomes.csv', row: 40, column: 'employee_id', message: 'unknown employee "e00342" (not in employees.csv)' });
+    study.cleaning!.push({ step: 'drop unknown employees', changed: 2, note: 'dropped rows of E00342, E01999' });
+    study.estimates[0].diagnostics.warnings = ['E01999 has weight 40; E019990 is another token'];
+    const page = renderReport(study, { charts: [], redactIds: EMPLOYEE_IDS });
+    for (const id of EMPLOYEE_IDS) expect(page).not.toMatch(new RegExp(`\\b${id}\\b`, 'i'));
+    expect(page).toContain('unknown employee &quot;[id withheld]&quot; (not in employees.csv)');
+    expect(page).toContain('dropped rows of [id withheld], [id withheld]');
+    expect(page).toContain('[id withheld] has weight 40; E019990 is another token');
+    // Without the list the same text is shown as it came.
+    expect(renderReport(study, { charts: [] })).toContain('dropped rows of E00342, E01999');
+  });
+
   it('withholds a course, its estimates, ROI, attribution and charts when fewer than 5 employees completed it', () => {
     const card = between(html, 'Pilot: Executive Coaching</h3>', '</article>');
     expect(card).toContain('not shown');
