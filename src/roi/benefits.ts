@@ -33,7 +33,7 @@ function checkFinite(fn: string, name: string, v: number, lo: number, hi = Infin
  *
  * @example
  * discountFactor(12, 0);    // => 1
- * discountFactor(12, 0.1);  // => 0.9563… (mean of 1.1^(−1/12) … 1.1^(−1))
+ * discountFactor(12, 0.1);  // => 0.95004… (mean of 1.1^(−1/12) … 1.1^(−12/12))
  */
 export function discountFactor(months: number, discountRate: number): number {
   checkFinite('discountFactor', 'months', months, 0, Infinity, true);

@@ -20,3 +20,10 @@ describe('benefits', () => {
     expect(isDetectable({ ci: [NaN, NaN] })).toBe(false);
   });
 });
+
+describe('discountFactor worked example', () => {
+  it('matches the documented value', () => {
+    // mean over m = 1..12 of 1.1^(−m/12), computed independently in Python: 0.950040652444224.
+    expect(discountFactor(12, 0.1)).toBeCloseTo(0.950040652444224, 12);
+  });
+});
