@@ -79,6 +79,7 @@ describe('ipw', () => {
   });
   it('attWeights: 1 for treated, e/(1−e) for controls', () => {
     expect(Array.from(attWeights(Float64Array.from([0.5, 0.2]), Float64Array.from([1, 0])))).toEqual([1, 0.25]);
+    expect(() => attWeights(Float64Array.from([0.5, 1]), Float64Array.from([1, 0]))).toThrow(/row index 1 has a propensity score of 1/);
     expect(effectiveSampleSize(Float64Array.from([1, 1, 2]))).toBeCloseTo(16 / 6, 12);
   });
 });
