@@ -159,3 +159,21 @@ describe('refuteCourse', () => {
     expect(out[2].passed).toBe(true);
   });
 });
+
+describe('refuters on the sample company, against its known traps', () => {
+  it('flag the self-selected course C01 and clear the regionally rolled-out C04', async () => {
+    const { loadStudy } = await import('../../src/data/load');
+    const { buildPanel } = await import('../../src/data/panel');
+    const { regressionAdjustment } = await import('../../src/causal/regression');
+    const panel = buildPanel(await loadStudy('data/sample'));
+    const verdicts = (course: string) => {
+      const s = stackCourse(panel, course, 'revenue');
+      const original = regressionAdjustment(stackedInput(s));
+      return refuteCourse(panel, s, (x) => regressionAdjustment(x), { original, subsets: 4 }).map((r) => r.passed);
+    };
+    // C01: the able and those with a good last quarter enrol (data/sample/README.md): trained sellers were pulling away before training.
+    expect(verdicts('C01')).toEqual([false, false, true, true]);
+    // C04: rolled out region by region in waves, not chosen on performance.
+    expect(verdicts('C04')).toEqual([true, true, true, true]);
+  });
+});
