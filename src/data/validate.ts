@@ -35,7 +35,22 @@ class ProblemList {
         this.problems.push({ severity: c.severity, file: c.file, row: null, column: c.column, message: `${c.n - ROWS_PER_RULE} more rows: ${c.rule}` });
       }
     }
-    return this.problems;
+    // Readable order: file by file as the contract lists them, errors before warnings, then by line.
+    const fileRank = (f: string) => {
+      const base = f.replace(/^.*[\\/]/, '').replace(/\.(csv|parquet)$/i, '');
+      const k = (STUDY_FILES as readonly string[]).indexOf(base);
+      return k < 0 ? STUDY_FILES.length : k;
+    };
+    return this.problems
+      .map((p, i) => ({ p, i }))
+      .sort(
+        (a, b) =>
+          fileRank(a.p.file) - fileRank(b.p.file) ||
+          (a.p.severity === b.p.severity ? 0 : a.p.severity === 'error' ? -1 : 1) ||
+          (a.p.row ?? Infinity) - (b.p.row ?? Infinity) ||
+          a.i - b.i,
+      )
+      .map((x) => x.p);
   }
 }
 
