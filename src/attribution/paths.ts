@@ -353,6 +353,11 @@ export function poolSmallPaths(counts: PathCounts, minJourneys = 5): { counts: P
 
 /** Total conversions and value over all paths, with a clear error when there is nothing to attribute. */
 export function pathTotals(counts: PathCounts, caller: string): { conversions: number; value: number; journeys: number } {
+  if (!counts || !Array.isArray(counts.paths)) throw new TypeError(`${caller}: \`counts\` must be a PathCounts { paths, conversions, value, nulls }`);
+  // Counts built in code skip readPathFile's checks: check them here, once per model call.
+  let longest = DEFAULT_MAX_PATH_LENGTH;
+  for (const p of counts.paths) if (p.length > longest) longest = p.length;
+  checkPathCounts(counts, `${caller}: paths`, longest);
   let conversions = 0;
   let value = 0;
   let journeys = 0;

@@ -81,3 +81,14 @@ describe('rule-based attribution, hand-worked', () => {
     expect(() => ruleAttribution(c, 'linear', { courses: ['A'] })).toThrow(/course "B" is not in the course list/);
   });
 });
+
+describe('rule-based attribution, bad counts built in code', () => {
+  it('names the row and column of a negative or missing count, and an empty input', () => {
+    const bad = counts([['A'], ['B']], [1, -3], [1, 1], [0, 0]);
+    expect(() => ruleAttribution(bad, 'linear')).toThrow(/linear: paths row 3, column `conversions`: expected a finite number >= 0, got -3/);
+    const nan = counts([['A']], [1], [1], [NaN]);
+    expect(() => ruleAttribution(nan, 'first_touch')).toThrow(/column `nulls`: expected a finite number >= 0, got NaN/);
+    expect(() => ruleAttribution(counts([], [], [], []), 'linear')).toThrow(/there are no paths to attribute/);
+    expect(() => ruleAttribution(counts([['A', '']], [1], [1], [1]), 'linear')).toThrow(/a course id is empty/);
+  });
+});
