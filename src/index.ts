@@ -68,6 +68,7 @@ export * from './attribution/causal-credit';
 export * from './compare/compare-models';
 export * from './compare/simulation';
 export * from './compare/simulation-task';
+export * from './compare/replication';
 export * from './causal/refute';
 export * from './causal/placebo';
 export * from './causal/sensitivity';
