@@ -191,10 +191,12 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     }
   }
   if (leftAlwaysTreated.size > 0) {
-    warnings.push(`cohorts ${[...leftAlwaysTreated].sort((a, b) => a - b).join(', ')} are treated from the first period (${firstT}) and have no untreated period: left out`);
+    const list = [...leftAlwaysTreated].sort((a, b) => a - b);
+    warnings.push(`${list.length > 1 ? 'cohorts' : 'cohort'} ${list.join(', ')} ${list.length > 1 ? 'are' : 'is'} treated from the first period (${firstT}) and ${list.length > 1 ? 'have' : 'has'} no untreated period: left out`);
   }
   if (laterThanData.size > 0) {
-    warnings.push(`cohorts ${[...laterThanData].sort((a, b) => a - b).join(', ')} are first treated after the last period (${lastT}): counted as not treated`);
+    const list = [...laterThanData].sort((a, b) => a - b);
+    warnings.push(`${list.length > 1 ? 'cohorts' : 'cohort'} ${list.join(', ')} ${list.length > 1 ? 'are' : 'is'} first treated after the last period (${lastT}): counted as not treated`);
   }
   // Units whose own first observation is already treated (hired and trained at once) cannot be compared with themselves.
   let noUntreatedPeriod = 0;
@@ -541,7 +543,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   if (windowLacking.length === window[1] - window[0] + 1) {
     warnings.push(`no cohort is observed at event times ${window[0]}..${window[1]} (the window): the window ATT cannot be estimated yet (too early to judge)`);
   } else if (windowLacking.length > 0) {
-    warnings.push(`the window ${window[0]}..${window[1]} reaches beyond the data: event times ${rangeText(windowLacking)} are not observed for any cohort`);
+    warnings.push(`the window ${window[0]}..${window[1]} reaches beyond the data: event time${windowLacking.length > 1 ? 's' : ''} ${rangeText(windowLacking)} ${windowLacking.length > 1 ? 'are' : 'is'} not observed for any cohort`);
   }
 
   interface Column {

@@ -31,7 +31,7 @@ describe('didStaggered on a hand-worked panel', () => {
   it('anticipation moves the base period one step earlier', () => {
     const r = didStaggered({ unit, time, group, y }, { control: 'never', anticipation: 1, window: [0, 1] });
     // cohort 2 now has no untreated period: dropped with a warning; cohort 3 compares with period 1
-    expect(r.warnings.join(' ')).toMatch(/cohorts 2 are treated from the first period/);
+    expect(r.warnings.join(' ')).toMatch(/cohort 2 is treated from the first period/);
     expect(cell(r, 3, 3)).toBeCloseTo(6 - 0 - (2 - 0), 12);
   });
 });
