@@ -101,12 +101,13 @@ export function beforeAfter(input: PanelInput, opts: BeforeAfterOptions): Estima
   if (noWindow > 0) warnings.push(`${noWindow} treated units have no period of the window observed yet and are left out`);
   return {
     method: 'before_after',
-    estimand: 'ATT (before-after: window mean minus baseline mean, no control group)',
+    // Targets the study's window ATT (CONTRACT §4), but identifies it only if nothing else changed.
+    estimand: 'ATT',
     estimate,
     se,
     ci: [estimate - z * se, estimate + z * se],
     nTreated: k,
     nControl: 0,
-    diagnostics: { window, baseline, treatedUnits, caveat: BEFORE_AFTER_CAVEAT, warnings },
+    diagnostics: { window, baseline, treatedUnits, caveat: BEFORE_AFTER_CAVEAT, note: 'window mean minus baseline mean of the trained, no control group', warnings },
   };
 }

@@ -1,6 +1,11 @@
-import { densePanel, type PanelInput } from './panel-input';
-import type { StaggeredResult } from './staggered';
-import type { TwfeResult } from './twfe';
+import type { Estimate } from '../core/estimate';
+import { isUserError } from '../core/errors';
+import type { EventStudyEntry } from '../core/study-result';
+import { beforeAfter } from './before-after';
+import { toEventStudyEntry } from './event-study';
+import { coursePanelInput, densePanel, type PanelInput } from './panel-input';
+import { didStaggered, type StaggeredResult } from './staggered';
+import { didTwfe, type TwfeResult } from './twfe';
 
 /** How much of the trained group's window the data already covers. */
 export interface WindowCoverage {
@@ -148,4 +153,75 @@ export function panelVerdicts(
   opts: PanelVerdictOptions = {},
 ): PanelVerdict[] {
   return courses.map((c) => panelVerdict(c.course, c, opts));
+}
+
+/** Everything the panel methods say about one course and metric, ready for the study JSON. */
+export interface CoursePanelResult {
+  /** before_after, did_twfe and did_staggered (window ATT), each with `course` set; a method that cannot run is left out and said in `warnings`. */
+  estimates: Estimate[];
+  eventStudy: EventStudyEntry | null;
+  verdict: PanelVerdict;
+  staggered: StaggeredResult | null;
+  twfe: TwfeResult | null;
+  warnings: string[];
+}
+
+/**
+ * Runs the panel estimators on one course and metric of the employee-month
+ * panel: before-after, TWFE (with its Bacon decomposition) and the staggered
+ * DiD over the window (not-yet-treated controls by default), the event-study
+ * path −6 .. window end, and the plain-words verdict. An estimator that
+ * cannot proceed (e.g. no window observed yet) is reported in `warnings`
+ * instead of failing the course.
+ *
+ * @example
+ * const r = coursePanelStudy(panel, 'C04', 'revenue', { window: [1, 12], seed: 7 });
+ * r.estimates.map((e) => e.method); // => ['before_after', 'did_twfe', 'did_staggered']
+ * r.verdict.flags.map((f) => f.kind); // => ['TWFE unreliable here']
+ */
+export function coursePanelStudy(
+  panel: Parameters<typeof coursePanelInput>[0],
+  course: string,
+  metric: string,
+  opts: { window?: [number, number]; control?: 'notyet' | 'never'; seed?: number; draws?: number; truthPath?: Record<string, number>; verdict?: PanelVerdictOptions } = {},
+): CoursePanelResult {
+  const window = opts.window ?? [1, 12];
+  const input = coursePanelInput(panel, course, metric);
+  const warnings: string[] = [];
+  const attempt = <T>(method: string, run: () => T): T | null => {
+    try {
+      return run();
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      warnings.push(`${method}: ${(e as Error).message}`);
+      return null;
+    }
+  };
+  const before = attempt('before_after', () => beforeAfter(input, { window }));
+  const twfe = attempt('did_twfe', () => didTwfe(input));
+  const staggered = attempt('did_staggered', () =>
+    didStaggered(input, {
+      window,
+      control: opts.control ?? 'notyet',
+      ...(opts.seed !== undefined ? { bootstrap: { draws: opts.draws ?? 999, seed: opts.seed } } : {}),
+    }),
+  );
+  const estimates: Estimate[] = [];
+  if (before) estimates.push({ ...before, course });
+  if (twfe) {
+    const { bacon: decomposition, ...plain } = twfe;
+    estimates.push({ ...plain, course, diagnostics: { ...plain.diagnostics, bacon: decomposition } });
+  }
+  if (staggered && Number.isFinite(staggered.aggregates.window.estimate)) estimates.push({ ...staggered.aggregates.window, course });
+  const verdict = staggered
+    ? panelVerdict(course, { input, staggered, twfe: twfe ?? undefined, window }, opts.verdict)
+    : { course, flags: [{ kind: 'too early to judge' as const, reason: warnings.join('; ') }], summary: `${course}: the staggered DiD cannot be estimated: ${warnings.join('; ')}` };
+  return {
+    estimates,
+    eventStudy: staggered ? toEventStudyEntry(course, staggered, opts.truthPath) : null,
+    verdict,
+    staggered,
+    twfe,
+    warnings: [...warnings, ...(staggered?.warnings ?? [])],
+  };
 }

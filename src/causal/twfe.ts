@@ -85,13 +85,15 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   const decomposition = opts.decompose === false ? null : bacon(input);
   return {
     method: 'did_twfe',
-    estimand: 'ATT (TWFE: variance-weighted average of 2x2 comparisons)',
+    // Meant as the study's ATT; with staggered timing it is a variance-weighted average of 2x2 comparisons instead.
+    estimand: 'ATT',
     estimate,
     se,
     ci: [estimate - z * se, estimate + z * se],
     nTreated,
     nControl: d.nUnits - nTreated,
     diagnostics: {
+      note: 'a variance-weighted average of all 2x2 comparisons, including already-treated controls (see bacon)',
       clusters: d.nUnits,
       rows: n,
       smallSample,

@@ -60,3 +60,23 @@ describe('panel estimators on the synthetic company', () => {
     expect(kinds('C03')).toEqual([]);
   });
 });
+
+describe('coursePanelStudy on the synthetic company', () => {
+  it('returns the three panel estimates with the course, the event study with truth, and the verdict', async () => {
+    const { coursePanelStudy } = await import('../../src/causal/panel-verdicts');
+    const dir = mkdtempSync(join(tmpdir(), 'tl-panel-'));
+    const truth = await writeSynth(dir, { seed: 7 });
+    const panel = buildPanel(await loadStudy(dir));
+    const r = coursePanelStudy(panel, 'C04', 'revenue', { window: [1, 12], seed: 3, draws: 199, truthPath: truth.effects.C04.revenue.path });
+    expect(r.estimates.map((e) => [e.method, e.course, e.estimand])).toEqual([
+      ['before_after', 'C04', 'ATT'],
+      ['did_twfe', 'C04', 'ATT'],
+      ['did_staggered', 'C04', 'ATT'],
+    ]);
+    expect(r.eventStudy!.path[0].e).toBe(-6);
+    expect(r.eventStudy!.path.find((p) => p.e === 6)!.truth).toBeCloseTo(truth.effects.C04.revenue.path['6'], 6);
+    expect(r.verdict.flags.map((f) => f.kind)).toEqual(['TWFE unreliable here']);
+    const early = coursePanelStudy(panel, 'C06', 'revenue', { window: [1, 12] });
+    expect(early.verdict.flags.map((f) => f.kind)).toContain('too early to judge');
+  });
+});
