@@ -3,11 +3,28 @@ import { DataError } from '../core/errors';
 import type { NumberColumn, RawStudy, RawTable, TextColumn } from './load';
 import { formatMonth, monthOfDay, normaliseId, parseIsoDay, parseMonth, STUDY_SCHEMA } from './schema';
 
-/** `termPeriod` of an employee still employed at the data end. */
+/**
+ * `termPeriod` of an employee still employed at the data end.
+ *
+ * @example
+ * panel.termPeriod[e] === STILL_EMPLOYED; // => true while employed
+ */
 export const STILL_EMPLOYED = 2147483647;
-/** `firstCompletion` of an employee who never completed the course. */
+/**
+ * `firstCompletion` of an employee who never completed the course.
+ *
+ * @example
+ * panel.firstCompletion[k][e] === NEVER_COMPLETED; // => a candidate control
+ */
 export const NEVER_COMPLETED = -1;
-/** `firstCompletion` of an employee whose first completion came before the first period of the data. */
+/**
+ * `firstCompletion` of an employee whose first completion came before the
+ * first period of the data: treated, but with no baseline to compare, and
+ * never a control.
+ *
+ * @example
+ * panel.firstCompletion[k][e] === COMPLETED_BEFORE_DATA; // => already trained when the data start
+ */
 export const COMPLETED_BEFORE_DATA = -2;
 
 /**

@@ -4,7 +4,12 @@
  * is, so that validation, cleaning and the panel never disagree.
  */
 
-/** The files of a study folder, in the order they are loaded and reported. */
+/**
+ * The files of a study folder, in the order they are loaded and reported.
+ *
+ * @example
+ * STUDY_FILES[0]; // => 'employees'
+ */
 export const STUDY_FILES = ['employees', 'courses', 'training', 'outcomes', 'context'] as const;
 /** One of the study folder's files, by its base name without extension. */
 export type StudyFile = (typeof STUDY_FILES)[number];
@@ -86,7 +91,12 @@ export const STUDY_SCHEMA: Record<StudyFile, FileSpec> = {
   },
 };
 
-/** Training statuses the contract allows; only `completed` is treatment. */
+/**
+ * Training statuses the contract allows; only `completed` is treatment.
+ *
+ * @example
+ * TRAINING_STATUSES.includes('dropped'); // => true
+ */
 export const TRAINING_STATUSES = ['completed', 'dropped', 'in_progress'] as const;
 
 /** A problem found in a study folder. `row` is the line a text editor shows: header = 1, first data row = 2. */
@@ -137,7 +147,13 @@ export function parseIsoDay(text: string): number {
   return calendarDay(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
-/** Days since 1970-01-01 of a calendar date, NaN when it does not exist (e.g. Feb 30). */
+/**
+ * Days since 1970-01-01 of a calendar date, NaN when it does not exist (e.g. Feb 30).
+ *
+ * @example
+ * calendarDay(2024, 3, 15); // => 19797
+ * calendarDay(2023, 2, 29); // => NaN
+ */
 export function calendarDay(year: number, month: number, day: number): number {
   if (month < 1 || month > 12 || day < 1 || day > 31) return NaN;
   const ms = Date.UTC(year, month - 1, day);
@@ -216,7 +232,13 @@ export function metricMayBeNegative(name: string): boolean {
   return /(change|delta|diff|margin|balance|net|growth|profit|variance|score_gap|_z$|^z_)/.test(name);
 }
 
-/** Upper bound a metric's name implies: rates lie in [0, 1], percentages in [0, 100], others are unbounded. */
+/**
+ * Upper bound a metric's name implies: rates lie in [0, 1], percentages in [0, 100], others are unbounded.
+ *
+ * @example
+ * metricUpperBound('close_rate'); // => 1
+ * metricUpperBound('revenue'); // => Infinity
+ */
 export function metricUpperBound(name: string): number {
   if (metricMayBeNegative(name)) return Infinity;
   if (/(pct|percent)/.test(name)) return 100;
