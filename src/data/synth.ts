@@ -71,7 +71,7 @@ export interface SynthCompany {
  */
 export const SCENARIOS: Record<string, string> = {
   default: 'six courses, each with its trap: self-selection, regression to the mean, seasonal bunching, regional waves with a learning curve, a fading effect, a recent launch',
-  null: 'the default company with every course effect set to zero: every estimate should cover 0 (placebo runs)',
+  null: 'the default company with every course effect set to zero (placebo runs): whatever a method finds is its bias',
   randomized: 'the default effects, but enrolment does not depend on ability, past results or season: naive comparisons are nearly unbiased',
 };
 

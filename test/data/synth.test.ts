@@ -251,3 +251,26 @@ describe('synthesizeCompany', () => {
     expect(messyPanel.nRows).toBeLessThan(cleanPanel.nRows);
   });
 });
+
+describe('the randomized scenario', () => {
+  it('removes selection and seasonal timing but keeps the effects', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-rand-'));
+    const truth = await writeSynth(dir, { scenario: 'randomized', seed: 7 });
+    const panel = buildPanel(await loadStudy(dir));
+    const s = stackCourse(panel, 'C01', 'revenue');
+    const base: Record<string, number> = { AE: 40000, SDR: 12000, AM: 30000, Support: 6000 };
+    const acc = [0, 0, 0, 0];
+    for (let r = 0; r < s.n; r++) {
+      const i = s.treated[r] === 1 ? 0 : 2;
+      acc[i] += (s.yPre[r] / base[(s.covariates.columns.role as string[])[r]]) * s.weight[r];
+      acc[i + 1] += s.weight[r];
+    }
+    expect(Math.abs(acc[0] / acc[1] / (acc[2] / acc[3]) - 1)).toBeLessThan(0.05);
+    const k = panel.courses.indexOf('C03');
+    const autumn = Array.from(panel.firstCompletion[k]).filter((g) => g >= 0 && ['09', '10'].includes(panel.periods[g].slice(5))).length;
+    const all = Array.from(panel.firstCompletion[k]).filter((g) => g >= 0).length;
+    expect(autumn / all).toBeLessThan(0.3);
+    expect(truth.effects.C01.revenue.att).toBeGreaterThan(1000);
+    expect(truth.effects.C03.revenue.att).toBe(0);
+  });
+});
