@@ -61,6 +61,34 @@ function sqlIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
 }
 
+/**
+ * The fields of one CSV line (RFC 4180 quoting: `"a, b"` is one field, `""` a quote).
+ *
+ * @example
+ * splitCsvLine('id,"title, long",cost'); // => ['id', 'title, long', 'cost']
+ */
+export function splitCsvLine(text: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(field);
+      field = '';
+    } else field += ch;
+  }
+  out.push(field);
+  return out;
+}
+
 /** The header line, and the number of rows the file probably has (from the first 64 KB), to size arrays once. */
 function peekFile(path: string): { header: string; rowsGuess: number } {
   const fd = openSync(path, 'r');
@@ -154,6 +182,7 @@ async function streamTable(
   name: StudyFile,
   source: (columnTypes: string) => string,
   header: string[],
+  kept: Set<string>,
   numbersAsText: boolean,
   estimate: number,
 ): Promise<{ nRows: number; columns: Record<string, RawColumn> }> {
@@ -164,6 +193,10 @@ async function streamTable(
     const key = normaliseColumnName(raw);
     const q = sqlIdent(raw);
     const kind = declaredKind(name, key);
+    if (!kept.has(raw)) {
+      types.push(`${sqlString(raw)}: 'VARCHAR'`);
+      continue;
+    }
     if (kind === 'number') {
       types.push(`${sqlString(raw)}: '${numbersAsText ? 'VARCHAR' : 'DOUBLE'}'`);
       if (numbersAsText) {
@@ -199,7 +232,7 @@ async function streamTable(
           for (let i = 0; i < n; i++) {
             const text = bad.getItem(i) as string | null;
             if (text === null) continue;
-            if (r.invalid.length < MAX_INVALID) r.invalid.push({ row: at + i + 2, text });
+            if (r.invalid.length < MAX_INVALID) r.invalid.push({ row: at + i, text });
             r.invalidCount++;
           }
         } else {
@@ -207,7 +240,7 @@ async function streamTable(
           for (let i = at; i < at + n; i++) {
             const v = r.values[i];
             if (v === Infinity || v === -Infinity) {
-              if (r.invalid.length < MAX_INVALID) r.invalid.push({ row: i + 2, text: String(v) });
+              if (r.invalid.length < MAX_INVALID) r.invalid.push({ row: i, text: String(v) });
               r.invalidCount++;
               r.values[i] = NaN;
             }
@@ -255,6 +288,7 @@ async function loadTable(
   const fileLabel = path;
   const isParquet = path.toLowerCase().endsWith('.parquet');
   let rowsGuess = 1024;
+  let headerLine = '';
   if (!isParquet) {
     if (statSync(path).size === 0) {
       problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: 'the file is empty (no header, no rows)' });
@@ -262,6 +296,7 @@ async function loadTable(
     }
     const peek = peekFile(path);
     const first = peek.header;
+    headerLine = first;
     rowsGuess = peek.rowsGuess;
     if (!first.includes(',') && /[;\t|]/.test(first)) {
       const sep = first.includes(';') ? 'semicolons' : first.includes('\t') ? 'tabs' : 'pipes';
@@ -277,23 +312,30 @@ async function loadTable(
   }
   const csvOptions = `header = true, delim = ',', quote = '"', escape = '"', nullstr = ['', 'NA']`;
   // Column types are given, not guessed: ids like 007 stay text, and no sample decides a type.
+  let rejects = '';
   const source = (columnTypes: string) =>
     isParquet
       ? `read_parquet(${sqlString(path)})`
-      : `read_csv(${sqlString(path)}, ${csvOptions}, auto_detect = false, columns = {${columnTypes}})`;
+      : `read_csv(${sqlString(path)}, ${csvOptions}, auto_detect = false, columns = {${columnTypes}}${rejects})`;
   let header: string[];
-  try {
-    const described = await conn.runAndReadAll(
-      `DESCRIBE SELECT * FROM ${isParquet ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, ${csvOptions}, all_varchar = true)`}`,
-    );
-    header = (described.getRowObjectsJS() as { column_name: string }[]).map((d) => d.column_name);
-  } catch (e) {
-    const why = (e as Error).message.split('\n')[0];
-    problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: `could not be read as a comma-separated table: ${why}` });
-    return undefined;
+  if (isParquet) {
+    try {
+      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
+      header = (described.getRowObjectsJS() as { column_name: string }[]).map((d) => d.column_name);
+    } catch (e) {
+      problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: `could not be read as Parquet: ${(e as Error).message.split('\n')[0]}` });
+      return undefined;
+    }
+  } else {
+    header = splitCsvLine(headerLine);
+    const exact = header.find((h, j) => header.indexOf(h) !== j);
+    if (exact !== undefined) {
+      problems.push({ severity: 'error', file: fileLabel, row: 1, column: exact, message: `the header names column "${exact}" twice` });
+      return undefined;
+    }
   }
   const seen = new Map<string, string>();
-  const kept: string[] = [];
+  const kept = new Set<string>();
   for (const raw of header) {
     const key = normaliseColumnName(raw);
     if (seen.has(key)) {
@@ -307,27 +349,54 @@ async function loadTable(
       continue;
     }
     seen.set(key, raw);
-    kept.push(raw);
+    kept.add(raw);
   }
-  let read: { nRows: number; columns: Record<string, RawColumn> };
-  try {
-    // Numbers as DOUBLE first (fast); a cell that is not a number makes DuckDB refuse, and the
-    // file is read again with numbers as text so that every bad cell can be named.
-    read = await streamTable(conn, name, source, kept, false, rowsGuess);
-  } catch {
-    try {
-      read = await streamTable(conn, name, source, kept, true, rowsGuess);
-    } catch (e) {
-      const why = (e as Error).message.split('\n')[0];
-      problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: `could not be read as a comma-separated table: ${why}` });
-      return undefined;
+  // Numbers as DOUBLE first (fast). A cell that is not a number makes DuckDB refuse: read again
+  // with numbers as text so that every bad cell can be named. A row with too many or too few
+  // fields makes it refuse again: read once more setting such rows aside, each reported by line.
+  let read: { nRows: number; columns: Record<string, RawColumn> } | undefined;
+  let rejectedLines: number[] = [];
+  let lastError = '';
+  for (const attempt of ['typed', 'text', 'rejects'] as const) {
+    if (attempt === 'rejects') {
+      if (isParquet) break;
+      rejects = `, ignore_errors = true, store_rejects = true, rejects_table = 'rejects_${name}', rejects_scan = 'rejects_scan_${name}'`;
     }
+    try {
+      read = await streamTable(conn, name, source, header, kept, attempt !== 'typed', rowsGuess);
+    } catch (e) {
+      lastError = (e as Error).message.split('\n')[0];
+      continue;
+    }
+    if (attempt === 'rejects') {
+      const rej = await conn.runAndReadAll(`SELECT line::INTEGER AS line, first(error_message) AS message FROM rejects_${name} GROUP BY line ORDER BY line`);
+      for (const r of rej.getRowObjectsJS() as { line: number; message: string }[]) {
+        rejectedLines.push(r.line);
+        problems.push({ severity: 'error', file: fileLabel, row: r.line, column: null, message: `row skipped, it does not fit the header: ${r.message}` });
+      }
+      await conn.run(`DROP TABLE IF EXISTS rejects_${name}; DROP TABLE IF EXISTS rejects_scan_${name}`);
+    }
+    break;
+  }
+  if (!read) {
+    problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: `could not be read as a comma-separated table: ${lastError}` });
+    return undefined;
   }
   if (read.nRows === 0) {
     problems.push({ severity: 'error', file: fileLabel, row: null, column: null, message: 'the file has a header but no rows' });
   }
+  // File line of each kept row: data starts on line 2, and set-aside lines are skipped.
+  rejectedLines = [...new Set(rejectedLines)].sort((a, b) => a - b);
   const line = new Int32Array(read.nRows);
-  for (let i = 0; i < read.nRows; i++) line[i] = i + 2;
+  for (let i = 0, r = 0; i < read.nRows; i++) {
+    let at = i + 2 + r;
+    while (r < rejectedLines.length && rejectedLines[r] <= at) {
+      r++;
+      at = i + 2 + r;
+    }
+    line[i] = at;
+  }
+  for (const col of Object.values(read.columns)) if (col.kind === 'number') for (const bad of col.invalid) bad.row = line[bad.row];
   return { name, file: fileLabel, nRows: read.nRows, header, columns: read.columns, line };
 }
 

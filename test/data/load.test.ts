@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { loadStudy, textAt, type NumberColumn, type TextColumn } from '../../src/data/load';
+import { loadStudy, splitCsvLine, textAt, type NumberColumn, type TextColumn } from '../../src/data/load';
 import { buildPanel } from '../../src/data/panel';
 import { DataError } from '../../src/core/errors';
 import { copyStudy, rewrite } from './helpers';
@@ -59,6 +59,29 @@ describe('loadStudy', () => {
     expect(Array.from(panel.metrics.revenue)).toEqual(Array.from(csvPanel.metrics.revenue));
   });
 
+  it('sets aside rows that do not fit the header, naming their lines, and keeps later lines right', async () => {
+    const dir = copyStudy(TINY);
+    rewrite(dir, 'outcomes.csv', (s) => s.replace('A1,2024-02,200,2', 'A1,2024-02,200,2,extra').replace('A1,2024-04,400,', 'A1,2024-04,oops,'));
+    const raw = await loadStudy(dir);
+    expect(raw.problems).toEqual([
+      { severity: 'error', file: join(dir, 'outcomes.csv'), row: 7, column: null, message: 'row skipped, it does not fit the header: Expected Number of Columns: 4 Found: 5' },
+    ]);
+    const out = raw.tables.outcomes!;
+    expect(out.nRows).toBe(66);
+    expect(Array.from(out.line.slice(3, 7))).toEqual([5, 6, 8, 9]);
+    expect((out.columns.revenue as NumberColumn).invalid).toEqual([{ row: 16, text: 'oops' }]);
+  });
+
+  it('reads a byte-order mark, CRLF line ends and quoted commas', async () => {
+    const dir = copyStudy(TINY);
+    rewrite(dir, 'employees.csv', (s) => '\uFEFF' + s.replace(/\n/g, '\r\n'));
+    rewrite(dir, 'courses.csv', (s) => s.replace('Consultative Selling', '"Selling, ""Consultatively"""'));
+    const panel = buildPanel(await loadStudy(dir));
+    expect(panel.employees).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']);
+    expect(panel.courseInfo[0].title).toBe('Selling, "Consultatively"');
+    expect(Array.from(panel.hirePeriod)).toEqual([-24, -10, 4, -31, -47, -52]);
+  });
+
   it('refuses a folder that does not exist', async () => {
     await expect(loadStudy('no/such/folder')).rejects.toThrow(DataError);
     await expect(loadStudy('no/such/folder')).rejects.toThrow(/no such folder/);
@@ -68,5 +91,12 @@ describe('loadStudy', () => {
     const dir = copyStudy(TINY);
     const raw = await loadStudy(dir, { database: join(dir, 'study.duckdb') });
     expect(raw.tables.outcomes!.nRows).toBe(67);
+  });
+});
+
+describe('splitCsvLine', () => {
+  it('splits on commas outside quotes', () => {
+    expect(splitCsvLine('id,"title, long",cost')).toEqual(['id', 'title, long', 'cost']);
+    expect(splitCsvLine('a,"say ""hi""",')).toEqual(['a', 'say "hi"', '']);
   });
 });
