@@ -3,6 +3,8 @@ import { loadStudy } from '../../src/data/load';
 import { buildPanel, panelTable, STILL_EMPLOYED, NEVER_COMPLETED, type Panel } from '../../src/data/panel';
 import { DataError } from '../../src/core/errors';
 import { copyStudy, rewrite } from './helpers';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const TINY = 'test/fixtures/tiny-study';
 
@@ -78,5 +80,25 @@ describe('buildPanel stops on what makes a panel impossible', () => {
     const dir = copyStudy(TINY);
     rewrite(dir, 'employees.csv', (s) => s.replace('2023-03-01', '03/01/2023'));
     await expect(async () => buildPanel(await loadStudy(dir))).rejects.toThrow(/employees\.csv row 3, column `hire_date`: expected a date YYYY-MM-DD, got "03\/01\/2023"/);
+  });
+});
+
+describe('buildPanel with optional files missing or simpler', () => {
+  it('takes the courses from training when there is no catalogue', async () => {
+    const dir = copyStudy(TINY);
+    rmSync(join(dir, 'courses.csv'));
+    const p = buildPanel(await loadStudy(dir));
+    expect(p.courses).toEqual(['C01', 'C02']);
+    expect(p.courseInfo[0].title).toBe('C01');
+    expect(p.courseInfo[0].costPerLearner).toBeNaN();
+  });
+  it('joins a context without region by period alone, and works without context', async () => {
+    const dir = copyStudy(TINY);
+    rewrite(dir, 'context.csv', () => 'period,price_change\n' + Array.from({ length: 12 }, (_, m) => `2024-${String(m + 1).padStart(2, '0')},${m / 100}`).join('\n') + '\n');
+    const p = buildPanel(await loadStudy(dir));
+    expect(p.contextNames).toEqual(['price_change']);
+    expect(p.context.price_change[11]).toBeCloseTo(0.11, 12); // A1, December
+    rmSync(join(dir, 'context.csv'));
+    expect(buildPanel(await loadStudy(dir)).contextNames).toEqual([]);
   });
 });
