@@ -331,14 +331,13 @@ export function buildPanel(raw: RawStudy): Panel {
   }
   const metricNames: string[] = [];
   const metrics: Record<string, Float64Array> = {};
-  for (const [name, col] of Object.entries(out.columns)) {
+  for (const name of Object.keys(out.columns)) {
     if (name === 'employee_id' || name === 'period') continue;
     const values = numberColumn(out, name)!.values;
     const aligned = new Float64Array(nRows);
     for (let j = 0; j < nRows; j++) aligned[j] = values[source[j]];
     metricNames.push(name);
     metrics[name] = aligned;
-    void col;
   }
 
   // Context factors, joined by period (and region).
