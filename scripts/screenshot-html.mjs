@@ -4,7 +4,8 @@
 //   node scripts/screenshot-html.mjs reports/demo.html /tmp/demo   # → /tmp/demo-0.png, -1.png, …
 //   PDF=1 node scripts/screenshot-html.mjs reports/demo.html /tmp/demo   # also /tmp/demo.pdf (print CSS)
 //   PRINT=1 …   # screenshots with the print stylesheet applied
-// Console errors in the page are printed and make the exit code 1.
+// Console errors in the page, and charts that drew nothing, are printed and
+// make the exit code 1.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -28,6 +29,14 @@ try {
   if (process.env.PRINT) await page.emulateMedia({ media: 'print' });
   await page.goto(pathToFileURL(resolve(file)).href, { waitUntil: 'load' });
   await page.waitForTimeout(1500);
+  const charts = await page.evaluate(() => {
+    const divs = [...document.querySelectorAll('div.trainlift-plot')];
+    // What a drawn trace leaves in the SVG: most types a g.trace; Sankey and heat maps their own groups.
+    const drawn = 'svg.main-svg g.trace, svg.main-svg g.sankey-node, svg.main-svg g.hm, svg.main-svg g.slice';
+    return { total: divs.length, drawn: divs.filter((d) => d.querySelector(drawn)).length };
+  });
+  if (charts.drawn < charts.total) errors.push(`${charts.total - charts.drawn} of ${charts.total} charts drew no trace`);
+  console.log(`charts: ${charts.drawn} of ${charts.total} drawn`);
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   const shots = [];
   for (let y = 0, i = 0; y < height; y += pageHeight, i++) {

@@ -98,5 +98,21 @@ export function chartsFixture(): ReportChart[] {
     { section: 'attribution', title: 'Credit by model', spec: bar('Credit', ['C01', 'C02'], [0.5, 0.3]) },
     { section: 'roi', title: 'ROI with intervals', spec: bar('ROI', ['C01', 'C02'], [287, -100]) },
     { section: 'roi', title: 'Pilot cohort breakdown', spec: bar('Pilot', ['C04'], [9e4]), groupSize: 3 },
+    {
+      section: 'attribution',
+      title: 'Journeys between courses',
+      spec: {
+        data: [{ type: 'sankey', node: { label: ['C01', 'C02', 'C03'] }, link: { source: [0, 0], target: [1, 2], value: [40, 25] } }],
+        layout: {},
+      },
+    },
+    {
+      section: 'attribution',
+      title: 'Transition probabilities',
+      spec: {
+        data: [{ type: 'heatmap', x: ['C01', 'C02'], y: ['C01', 'C02'], z: [[0, 0.4], [0.2, 0]], colorscale: 'Blues' }],
+        layout: { xaxis: { title: { text: 'to' } }, yaxis: { title: { text: 'from' } } },
+      },
+    },
   ];
 }

@@ -52,9 +52,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !required)('renderReport in headless Ch
     const divs = page.locator('div.trainlift-plot');
     await expect.poll(() => divs.count()).toBe(drawn);
     for (let i = 0; i < drawn; i++) {
-      // Plotly draws each trace as a <g class="trace"> inside its <svg class="main-svg">.
+      // Plotly draws most traces as a <g class="trace"> inside its <svg class="main-svg">;
+      // a Sankey as its nodes, a heat map as a <g class="hm">.
       await divs.nth(i).locator('svg.main-svg').first().waitFor({ state: 'attached', timeout: 15_000 });
-      const traces = await divs.nth(i).locator('svg.main-svg g.trace').count();
+      const traces = await divs.nth(i).locator('svg.main-svg g.trace, svg.main-svg g.sankey-node, svg.main-svg g.hm').count();
       expect(traces, `chart ${i + 1} has no trace drawn`).toBeGreaterThan(0);
     }
 
