@@ -11,6 +11,7 @@ import { buildPanel, type Panel } from '../data/panel';
 import type { Problem } from '../data/schema';
 import { compareModels } from '../compare/compare-models';
 import { computeRoi, courseRoiInput } from '../roi/roi';
+import { fullyLoadedCost } from '../roi/costs';
 import { estimateCourse, type CourseEstimation } from './estimate-course';
 import { courseVerdict } from './verdict';
 import { studyAttribution } from './attribution';
@@ -103,25 +104,30 @@ function trainedCount(panel: Panel, course: string): number {
   return n;
 }
 
+/** A validated, cleaned study folder and its panel, ready for one or several outcomes. */
+export interface PreparedStudy {
+  dir: string;
+  panel: Panel;
+  /** Problems validation found in the files as given. */
+  problems: Problem[];
+  /** Cleaning steps applied and what each changed. */
+  cleaning: { step: string; changed: number; note: string }[];
+}
+
 /**
- * The whole study on a folder (CONTRACT §2 `study`): validate → clean → panel
- * → every estimator per course → verdicts → event studies → attribution →
- * ROI → comparison with the truth when a truth file is given. Bad input is a
- * DataError naming file, row and column. Same data and seed, same numbers.
+ * Loads a study folder, validates it, cleans it (ids, duplicates, dates,
+ * unknown employees) and builds the employee-month panel. Problems that
+ * cleaning cannot fix stop here with a DataError naming file, row and column.
  *
  * @example
- * const { result } = await runStudy('data/sample', { outcome: 'revenue' });
- * result.verdicts?.map((v) => `${v.course}: ${v.verdict}`); // => ['C01: effective', ..., 'C06: too early to judge']
+ * const prepared = await prepareStudy('data/sample');
+ * prepared.panel.metricNames; // => ['revenue', 'deals_won', 'close_rate']
  */
-export async function runStudy(dir: string, opts: StudyOptions): Promise<StudyRun> {
+export async function prepareStudy(dir: string, opts: { progress?: boolean } = {}): Promise<PreparedStudy> {
   if (!existsSync(dir)) throw new DataError(`${dir}: study folder not found`, { file: dir });
-  const window = opts.window ?? [1, 12];
-  const seed = opts.seed ?? 1;
-  const minGroupSize = opts.minGroupSize ?? 5;
   const say = (msg: string) => {
     if (opts.progress) process.stderr.write(`${msg}\n`);
   };
-
   say('validating…');
   const raw = await loadStudy(dir);
   const found = validateStudy(raw);
@@ -137,6 +143,30 @@ export async function runStudy(dir: string, opts: StudyOptions): Promise<StudyRu
   }
   say('building the panel…');
   const panel = buildPanel(study);
+  return { dir, panel, problems: found, cleaning: steps.map((s) => ({ step: s.step, changed: s.changed, note: s.note })) };
+}
+
+/**
+ * The whole study on a folder (CONTRACT §2 `study`): validate → clean → panel
+ * → every estimator per course → verdicts → event studies → attribution →
+ * ROI → comparison with the truth when a truth file is given. Bad input is a
+ * DataError naming file, row and column. Same data and seed, same numbers.
+ * Pass a {@link PreparedStudy} instead of a folder to study several outcomes
+ * of one folder without loading it again.
+ *
+ * @example
+ * const { result } = await runStudy('data/sample', { outcome: 'revenue' });
+ * result.verdicts?.map((v) => `${v.course}: ${v.verdict}`); // => ['C01: effective', ..., 'C06: too early to judge']
+ */
+export async function runStudy(source: string | PreparedStudy, opts: StudyOptions): Promise<StudyRun> {
+  const prepared = typeof source === 'string' ? await prepareStudy(source, { progress: opts.progress }) : source;
+  const { dir, panel } = prepared;
+  const window = opts.window ?? [1, 12];
+  const seed = opts.seed ?? 1;
+  const minGroupSize = opts.minGroupSize ?? 5;
+  const say = (msg: string) => {
+    if (opts.progress) process.stderr.write(`${msg}\n`);
+  };
   if (!panel.metricNames.includes(opts.outcome)) {
     throw new DataError(`outcomes.csv: no metric column \`${opts.outcome}\`; the metrics are ${panel.metricNames.join(', ')}`, {
       file: 'outcomes.csv',
@@ -181,13 +211,14 @@ export async function runStudy(dir: string, opts: StudyOptions): Promise<StudyRu
       });
     }
     if (verdict.recommended) {
-      const entry = computeRoi(courseRoiInput(panel, course, verdict.recommended, { hourlyCost: opts.hourlyCost, fixedCost: opts.fixedCost }), {
-        months: opts.benefitMonths,
-        margin: opts.margin,
-        seed,
-      });
-      if (verdict.verdict === 'too early to judge') entry.notes.push('too early to judge: the benefit rests on the first months only');
-      roi.push(entry);
+      const roiInput = courseRoiInput(panel, course, verdict.recommended, { hourlyCost: opts.hourlyCost, fixedCost: opts.fixedCost });
+      if (fullyLoadedCost(roiInput).total > 0) {
+        const entry = computeRoi(roiInput, { months: opts.benefitMonths, margin: opts.margin, seed });
+        if (verdict.verdict === 'too early to judge') entry.notes.push('too early to judge: the benefit rests on the first months only');
+        roi.push(entry);
+      } else {
+        warnings.push(`${course}: ROI not computed: no costs are known (courses.csv has no cost_per_learner or hours for it, and no --hourly-cost or --fixed-cost was given)`);
+      }
     }
     if (truth && truth.att[course] !== undefined) {
       const cmp = compareModels(ce.estimates, { truth: truth.att[course] });
@@ -217,8 +248,8 @@ export async function runStudy(dir: string, opts: StudyOptions): Promise<StudyRu
     roi,
     verdicts,
     courseTitles: Object.fromEntries(panel.courseInfo.map((c) => [c.id, c.title || c.id])),
-    problems: found.map((p) => ({ severity: p.severity, file: p.file, row: p.row, column: p.column, message: p.message })),
-    cleaning: steps.map((s) => ({ step: s.step, changed: s.changed, note: s.note })),
+    problems: prepared.problems.map((p) => ({ severity: p.severity, file: p.file, row: p.row, column: p.column, message: p.message })),
+    cleaning: prepared.cleaning,
     notes: [
       'Courses are judged by the selection-robust estimates (staggered DiD, doubly robust AIPW, regression adjustment); the naive difference and before-after comparison are shown as the baselines today\'s reports use.',
       'The staggered DiD is set aside for a course when its pre-period test fails; TWFE is shown for comparison only.',

@@ -10,6 +10,17 @@ import type { PanelVerdict } from '../causal/panel-verdicts';
  */
 const ROBUST_ORDER = ['did_staggered', 'aipw', 'regression_adjustment'] as const;
 
+/**
+ * AIPW leans on the outcome model when the propensity weights are extreme,
+ * but its variance then explodes and its standard error understates it: when
+ * the weighted controls are worth fewer than max(30, 20% of the trained)
+ * employees, it is set aside in favour of regression adjustment.
+ */
+function weightsTooExtreme(e: Estimate): boolean {
+  const ess = e.diagnostics.effectiveControls;
+  return typeof ess === 'number' && ess < Math.max(30, 0.2 * e.nTreated);
+}
+
 function excludesZero(e: Estimate): boolean {
   return e.ci[0] > 0 || e.ci[1] < 0;
 }
@@ -33,8 +44,8 @@ function describe(e: Estimate, unit: string): string {
  * - *effective* (or *harmful*) when every remaining robust estimate excludes
  *   zero on the same side, *no detectable effect* when none does, and
  *   *methods disagree* otherwise, naming which says what.
- * The recommended estimate is did_staggered when trusted, else aipw, else
- * regression_adjustment.
+ * The recommended estimate is did_staggered when trusted, else aipw (unless
+ * its weights are extreme), else regression_adjustment.
  *
  * @example
  * courseVerdict('C03', estimates, panelVerdict).verdict; // => 'no detectable effect'
@@ -47,7 +58,8 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
   const candidates = ROBUST_ORDER.map((m) => estimates.find((e) => e.method === m)).filter(
     (e): e is Estimate => e !== undefined && Number.isFinite(e.estimate) && Number.isFinite(e.se),
   );
-  const trusted = candidates.filter((e) => !(preTrend && e.method === 'did_staggered'));
+  const fragile = candidates.find((e) => e.method === 'aipw' && weightsTooExtreme(e));
+  const trusted = candidates.filter((e) => !(preTrend && e.method === 'did_staggered') && e !== fragile);
   const recommended = trusted[0] ?? candidates[0];
   if (tooEarly) {
     return {
@@ -65,7 +77,11 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
       recommended,
     };
   }
-  const setAside = preTrend ? ` The staggered DiD was set aside: ${preTrend.reason}.` : '';
+  const setAside =
+    (preTrend ? ` The staggered DiD was set aside: ${preTrend.reason}.` : '') +
+    (fragile
+      ? ` The doubly robust estimate was set aside: its weighted controls are worth only ${Math.round(fragile.diagnostics.effectiveControls as number)} employees, so a handful of people would decide it.`
+      : '');
   const positive = trusted.filter((e) => e.ci[0] > 0);
   const negative = trusted.filter((e) => e.ci[1] < 0);
   const best = trusted[0];
