@@ -1,6 +1,6 @@
 import { EstimationError } from '../core/errors';
 import type { Design } from './design';
-import { choleskyInverse, choleskyScaled, choleskySolve, linearPredictor, weightedGram } from './linalg';
+import { choleskyInverse, choleskyScaled, choleskySolve, crossprodVector, linearPredictor, weightedGram } from './linalg';
 
 /** A logistic regression fit. */
 export interface LogitFit {
@@ -131,13 +131,7 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
       resid[i] = wi * (y[i] - mu[i]);
     }
     info = weightedGram(X, omega, scratch);
-    const grad = new Float64Array(p);
-    for (let j = 0; j < p; j++) {
-      const off = j * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += X.x[off + i] * resid[i];
-      grad[j] = s;
-    }
+    const grad = crossprodVector(X, resid);
     const chol = choleskyScaled(info, p);
     if ('dependent' in chol) {
       const sep = separatingColumn(X, y, w);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choleskyInverse, choleskyScaled, choleskySolve, linearPredictor, sandwichProduct, weightedGram } from '../../src/stats/linalg';
+import { choleskyInverse, choleskyScaled, choleskySolve, crossprodVector, linearPredictor, sandwichProduct, weightedGram } from '../../src/stats/linalg';
 import { bindColumns, columnDesign, designMatrix, factorLevels, subsetRows } from '../../src/stats/design';
 
 describe('linalg kernels (hand-worked)', () => {
@@ -20,6 +20,9 @@ describe('linalg kernels (hand-worked)', () => {
     const X = designMatrix([{ name: 'x', values: Float64Array.from([1, 2, 3]) }]);
     expect(Array.from(weightedGram(X, Float64Array.from([1, 1, 2])))).toEqual([4, 9, 9, 23]);
     expect(Array.from(linearPredictor(X, Float64Array.from([1, 2])))).toEqual([3, 5, 7]);
+    const X5 = designMatrix(["a", "b", "c", "d", "e"].map((name, j) => ({ name, values: Float64Array.from([j, 1, 2]) })), { intercept: false });
+    expect(Array.from(linearPredictor(X5, Float64Array.from([1, 1, 1, 1, 1])))).toEqual([10, 5, 10]);
+    expect(Array.from(crossprodVector(X5, Float64Array.from([1, 0, 1])))).toEqual([2, 3, 4, 5, 6]);
     expect(Array.from(sandwichProduct(Float64Array.from([2, 0, 0, 1]), Float64Array.from([1, 1, 1, 1]), 2, 0.5))).toEqual([2, 1, 1, 0.5]);
   });
 });
