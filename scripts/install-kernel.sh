@@ -36,7 +36,10 @@ if [[ ! -f "$spec" ]]; then
 fi
 
 # Confirm Jupyter itself can see the kernel under this JUPYTER_PATH.
-if ! JUPYTER_PATH="$root/.jupyter/share/jupyter" /usr/bin/jupyter kernelspec list 2>/dev/null | grep -q '^ *tslab '; then
+# (Read the whole listing first: `grep -q` closing the pipe early would make
+# jupyter die of SIGPIPE, which pipefail reports as a failure.)
+listing="$(JUPYTER_PATH="$root/.jupyter/share/jupyter" /usr/bin/jupyter kernelspec list 2>/dev/null || true)"
+if ! grep -q '^ *tslab ' <<<"$listing"; then
   echo "notebooks:install: Jupyter does not list the tslab kernel from $root/.jupyter" >&2
   exit 1
 fi

@@ -437,8 +437,16 @@ ${prints.length ? `<table><thead><tr><th>Input file</th><th>Fingerprint</th></tr
 </footer>`;
 }
 
-/** A copy of the result whose free text has every listed id replaced. */
-function redactResult(result: StudyResult, ids: readonly string[]): StudyResult {
+/**
+ * A copy of the result whose free text (warnings, verdict reasons, problems,
+ * cleaning notes, notes) has every listed identifier replaced by
+ * `[id withheld]`, matching case-insensitively after trimming: reports never
+ * name individual employees.
+ *
+ * @example
+ * redactStudyResult(result, ['E00008']).problems?.[0].message; // => 'employee "[id withheld]" already has a row for 2024-03'
+ */
+export function redactStudyResult(result: StudyResult, ids: readonly string[]): StudyResult {
   const known = new Set(ids.map((id) => id.trim().toUpperCase()).filter((id) => id.length > 0));
   if (known.size === 0) return result;
   const redact = (text: string) => text.replace(/[A-Za-z0-9][\w.-]*/g, (token) => (known.has(token.toUpperCase()) ? '[id withheld]' : token));
@@ -476,7 +484,7 @@ export function renderReport(studyResult: StudyResult, opts: RenderReportOptions
   if (opts.redactIds !== undefined && !Array.isArray(opts.redactIds)) {
     throw new TypeError('renderReport: `redactIds` must be an array of identifiers');
   }
-  const result = redactResult(studyResult, opts.redactIds ?? []);
+  const result = redactStudyResult(studyResult, opts.redactIds ?? []);
   const title = opts.title ?? `Training impact on ${result.outcome}`;
   const courses = courseList(result);
   const trained = trainedCounts(result);

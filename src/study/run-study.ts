@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { Estimate } from '../core/estimate';
 import { DataError } from '../core/errors';
 import type { AttributionEntry, CourseVerdict, EventStudyEntry, RoiEntry, StudyResult } from '../core/study-result';
-import { loadStudy } from '../data/load';
+import { loadStudy, type RawStudy } from '../data/load';
+import { normaliseId } from '../data/schema';
+import { redactStudyResult } from '../report/render-report';
 import { validateStudy, hasErrors } from '../data/validate';
 import { cleanStudy } from '../data/clean';
 import { buildPanel, type Panel } from '../data/panel';
@@ -112,6 +114,21 @@ export interface PreparedStudy {
   problems: Problem[];
   /** Cleaning steps applied and what each changed. */
   cleaning: { step: string; changed: number; note: string }[];
+  /** Every employee id seen in any file (raw and normalised), so that free text naming one can be redacted. */
+  identifiers: string[];
+}
+
+function employeeIdentifiers(raw: RawStudy): string[] {
+  const ids = new Set<string>();
+  for (const table of Object.values(raw.tables)) {
+    const col = table?.columns.employee_id;
+    if (col?.kind !== 'text') continue;
+    for (const level of col.levels) {
+      ids.add(level);
+      ids.add(normaliseId(level));
+    }
+  }
+  return [...ids].filter((id) => id.trim().length > 0).sort();
 }
 
 /**
@@ -143,7 +160,13 @@ export async function prepareStudy(dir: string, opts: { progress?: boolean } = {
   }
   say('building the panel…');
   const panel = buildPanel(study);
-  return { dir, panel, problems: found, cleaning: steps.map((s) => ({ step: s.step, changed: s.changed, note: s.note })) };
+  return {
+    dir,
+    panel,
+    problems: found,
+    cleaning: steps.map((s) => ({ step: s.step, changed: s.changed, note: s.note })),
+    identifiers: employeeIdentifiers(raw),
+  };
 }
 
 /**
@@ -151,7 +174,8 @@ export async function prepareStudy(dir: string, opts: { progress?: boolean } = {
  * → every estimator per course → verdicts → event studies → attribution →
  * ROI → comparison with the truth when a truth file is given. Bad input is a
  * DataError naming file, row and column. Same data and seed, same numbers.
- * Pass a {@link PreparedStudy} instead of a folder to study several outcomes
+ * Free text that would name an employee (data problems, cleaning notes) has
+ * the id withheld. Pass a {@link PreparedStudy} instead of a folder to study several outcomes
  * of one folder without loading it again.
  *
  * @example
@@ -259,6 +283,7 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
   };
   if (truth) result.comparison = { truth: truth.att, rows: comparisonRows, reading: readings };
   for (const c of courses) if (trainedCount(panel, c) < minGroupSize) warnings.push(`${c}: fewer than ${minGroupSize} trained employees; its results are withheld from reports`);
-  const charts = studyCharts(result, perCourse, truth?.path);
-  return { result, charts, courses: perCourse, panel };
+  const safe = redactStudyResult(result, prepared.identifiers);
+  const charts = studyCharts(safe, perCourse, truth?.path);
+  return { result: safe, charts, courses: perCourse, panel };
 }

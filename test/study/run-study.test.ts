@@ -79,7 +79,7 @@ describe('runStudy on the sample company', () => {
 
   it('never names an employee in the JSON', () => {
     const text = JSON.stringify(run.result);
-    expect(text).not.toMatch(/E\d{5}/);
+    expect(text).not.toMatch(/\bE\d{5}\b/i);
   });
 });
 
@@ -91,6 +91,14 @@ describe('runStudy: determinism and bad input', () => {
     const a = await runStudy(dir, opts);
     const b = await runStudy(dir, opts);
     expect(JSON.stringify(b.result)).toBe(JSON.stringify(a.result));
+  }, 300_000);
+
+  it('withholds employee ids from the free text of a messy study (problems, cleaning notes)', async () => {
+    const run = await runStudy('data/sample-messy', { outcome: 'revenue', bootstrapDraws: 0, attribution: false, methods: ['naive_difference'] });
+    const text = JSON.stringify(run.result);
+    expect(run.result.problems!.length).toBeGreaterThan(0);
+    expect(text).not.toMatch(/\bE\d{5}\b/i);
+    expect(text).toMatch(/\[id withheld\]/);
   }, 300_000);
 
   it('names the file and column of an unknown outcome', async () => {
