@@ -32,6 +32,19 @@ export interface StudyResult {
   /** Plain-words method notes shown in the report. */
   notes?: string[];
   reproducibility?: { version: string; seed: number; generatedBy: string; fingerprints: Record<string, string> };
+  /** Refutation tests and sensitivity to an unobserved confounder, per course. */
+  robustness?: CourseRobustness[];
+  /** Which Kirkpatrick levels (1 reaction … 5 ROI) the data supports. */
+  kirkpatrick?: { level: number; name: string; supported: boolean; evidence: string }[];
+}
+
+/** Refuters and sensitivity for one course's estimate, each answered in words. */
+export interface CourseRobustness {
+  course: string;
+  /** The estimate the checks were run on. */
+  method: string;
+  refutations: { refuter: string; passed: boolean | null; reading: string }[];
+  sensitivity?: { eValue: number; eValueCi: number; robustnessValue: number; reading: string[] };
 }
 
 export interface EventStudyEntry {

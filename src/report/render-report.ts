@@ -191,7 +191,7 @@ function headerSection(result: StudyResult, title: string, sections: { id: strin
     ['Months of outcomes', `${escapeHtml(d.periods[0])} – ${escapeHtml(d.periods[1])}`],
   ];
   const warnings = (d.warnings ?? []).length
-    ? `<ul class="notes small">${d.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
+    ? `<details class="data-warnings"><summary>Notes on the data and the estimation (${d.warnings.length})</summary><ul class="notes small">${d.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></details>`
     : '';
   return `<header class="report-header">
 <p class="eyebrow">TrainLift study report</p>
@@ -296,7 +296,7 @@ function estimatesSection(result: StudyResult, suppressedCourses: Set<string>, m
 ${truthNote}<div class="table-wrap"><table>
 <thead><tr>${hasCourse ? '<th>Course</th>' : ''}<th>Method</th><th class="num">Estimate</th><th class="num">SE</th><th class="num">95 % interval</th><th class="num">Trained</th><th class="num">Controls</th>${truthHead}</tr></thead>
 <tbody>${body || `<tr><td colspan="${colCount}">No estimates.</td></tr>`}</tbody></table></div>
-${warnings.length ? `<h3>Method warnings</h3><ul class="notes small">${warnings.join('')}</ul>` : ''}</section>`;
+${warnings.length ? `<details class="method-warnings"><summary>Method warnings (${warnings.length})</summary><ul class="notes small">${warnings.join('')}</ul></details>` : ''}</section>`;
 }
 
 function preTrendTable(result: StudyResult, suppressedCourses: Set<string>): string {
@@ -389,6 +389,43 @@ function chartFigure(chart: ReportChart, index: number, min: number): { html: st
   };
 }
 
+function robustnessSection(result: StudyResult, suppressedCourses: Set<string>): string {
+  const rows = (result.robustness ?? []).filter((r) => !suppressedCourses.has(r.course));
+  if (rows.length === 0) return '';
+  const label = (p: boolean | null) => (p === true ? '<span class="yes">passed</span>' : p === false ? '<span class="no">failed</span>' : '<span class="muted">not run</span>');
+  const names: Record<string, string> = {
+    placebo_dates: 'Placebo dates',
+    placebo_outcome: 'Placebo outcome',
+    random_common_cause: 'Random common cause',
+    data_subset: 'Data subsets',
+  };
+  const body = rows
+    .map((r) => {
+      const tests = r.refutations
+        .map((t) => `<tr><td>${escapeHtml(names[t.refuter] ?? t.refuter)}</td><td>${label(t.passed)}</td><td class="small">${escapeHtml(t.reading)}</td></tr>`)
+        .join('');
+      const sens = r.sensitivity
+        ? `<p class="small"><strong>Unobserved confounder.</strong> E-value ${escapeHtml(r.sensitivity.eValue.toFixed(2))} (interval limit ${escapeHtml(r.sensitivity.eValueCi.toFixed(2))}), robustness value ${escapeHtml(formatPercent(r.sensitivity.robustnessValue))}. ${r.sensitivity.reading.map(escapeHtml).join(' ')}</p>`
+        : '';
+      return `<h3>${courseLabel(result, r.course)} <span class="muted small">checks on ${escapeHtml(r.method)}</span></h3>
+<div class="table-wrap"><table><thead><tr><th>Check</th><th>Result</th><th>What it says</th></tr></thead><tbody>${tests}</tbody></table></div>${sens}`;
+    })
+    .join('\n');
+  return `<section id="robustness"><h2>Robustness checks</h2>
+<p class="small">Refuters try to break each estimate: a placebo should find nothing, an irrelevant covariate or a random subset should not move it. A failed placebo means the trained and untrained differed before training in ways the estimate does not remove.</p>
+${body}</section>`;
+}
+
+function kirkpatrickSection(result: StudyResult): string {
+  const levels = result.kirkpatrick ?? [];
+  if (levels.length === 0) return '';
+  const rows = levels
+    .map((l) => `<tr><td>${escapeHtml(l.level)}</td><td>${escapeHtml(l.name)}</td><td>${l.supported ? '<span class="yes">yes</span>' : '<span class="no">no</span>'}</td><td class="small">${escapeHtml(l.evidence)}</td></tr>`)
+    .join('');
+  return `<section id="kirkpatrick"><h2>Evaluation levels (Kirkpatrick)</h2>
+<div class="table-wrap"><table><thead><tr><th>Level</th><th>Name</th><th>In the data</th><th>Evidence</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
+
 function problemsSection(result: StudyResult): string {
   const problems = result.problems ?? [];
   const cleaning = result.cleaning ?? [];
@@ -459,6 +496,7 @@ export function redactStudyResult(result: StudyResult, ids: readonly string[]): 
     problems: result.problems?.map((p) => ({ ...p, message: redact(p.message) })),
     cleaning: result.cleaning?.map((c) => ({ ...c, note: redact(c.note) })),
     notes: result.notes?.map(redact),
+    robustness: result.robustness?.map((r) => ({ ...r, refutations: r.refutations.map((t) => ({ ...t, reading: redact(t.reading) })) })),
   };
 }
 
@@ -516,6 +554,8 @@ export function renderReport(studyResult: StudyResult, opts: RenderReportOptions
     { id: 'verdicts', label: 'Verdicts' },
     { id: 'estimates', label: 'Estimates' },
     ...chartSections.map((s) => ({ id: s.id, label: s.heading })),
+    ...(result.robustness?.length ? [{ id: 'robustness', label: 'Robustness' }] : []),
+    ...(result.kirkpatrick?.length ? [{ id: 'kirkpatrick', label: 'Evaluation levels' }] : []),
     { id: 'data-quality', label: 'Data quality' },
     { id: 'method-notes', label: 'Method notes' },
   ];
@@ -536,6 +576,8 @@ ${headerSection(result, title, toc)}
 ${verdictSection(result, courses, suppressedCourses, min)}
 ${estimatesSection(result, suppressedCourses, min)}
 ${chartSections.map((s) => `<section id="${s.id}"><h2>${escapeHtml(s.heading)}</h2>\n${s.html}</section>`).join('\n')}
+${robustnessSection(result, suppressedCourses)}
+${kirkpatrickSection(result)}
 ${problemsSection(result)}
 ${notesSection(result)}
 ${footer(result, min)}

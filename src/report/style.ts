@@ -61,6 +61,8 @@ tr.group-start td { border-top: 2px solid var(--rule); }
 tr.recommended td { background: #f3f8fe; }
 td.suppressed { color: var(--muted); font-style: italic; }
 .yes { color: var(--good); font-weight: 600; } .no { color: var(--bad); font-weight: 600; }
+details > summary { cursor: pointer; font-weight: 600; margin: 0.6em 0; }
+@media print { details { display: block; } details > summary { list-style: none; } }
 .sev-error { color: var(--bad); font-weight: 650; } .sev-warning { color: var(--early); font-weight: 650; }
 figure.chart { margin: 12px 0 22px; border: 1px solid var(--rule); border-radius: 8px; padding: 8px 8px 4px; }
 figure.chart figcaption { font-size: 13px; color: var(--muted); padding: 4px 8px 6px; }

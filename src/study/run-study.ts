@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Estimate } from '../core/estimate';
 import { DataError } from '../core/errors';
-import type { AttributionEntry, CourseVerdict, EventStudyEntry, RoiEntry, StudyResult } from '../core/study-result';
+import type { AttributionEntry, CourseRobustness, CourseVerdict, EventStudyEntry, RoiEntry, StudyResult } from '../core/study-result';
 import { loadStudy, type RawStudy } from '../data/load';
 import { normaliseId } from '../data/schema';
 import { redactStudyResult } from '../report/render-report';
@@ -14,6 +14,8 @@ import type { Problem } from '../data/schema';
 import { compareModels } from '../compare/compare-models';
 import { computeRoi, courseRoiInput } from '../roi/roi';
 import { fullyLoadedCost } from '../roi/costs';
+import { kirkpatrickInputFromPanel, kirkpatrickLevels } from '../roi/kirkpatrick';
+import { courseRobustness } from './robustness';
 import { estimateCourse, type CourseEstimation } from './estimate-course';
 import { courseVerdict } from './verdict';
 import { studyAttribution } from './attribution';
@@ -47,6 +49,8 @@ export interface StudyOptions {
   truthFile?: string;
   /** Breakdowns of fewer employees are suppressed (default 5). */
   minGroupSize?: number;
+  /** Run the refuters and the sensitivity analysis (default true). */
+  robustness?: boolean;
   /** Progress on stderr. */
   progress?: boolean;
 }
@@ -209,6 +213,7 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
   const verdicts: CourseVerdict[] = [];
   const roi: RoiEntry[] = [];
   const warnings: string[] = [];
+  const robustness: CourseRobustness[] = [];
   const comparisonRows: unknown[] = [];
   const readings: Record<string, string[]> = {};
   for (const course of courses) {
@@ -243,6 +248,10 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
       } else {
         warnings.push(`${course}: ROI not computed: no costs are known (courses.csv has no cost_per_learner or hours for it, and no --hourly-cost or --fixed-cost was given)`);
       }
+    }
+    if ((opts.robustness ?? true) && verdict.verdict !== 'too early to judge') {
+      const r = courseRobustness(panel, ce, { seed });
+      if (r) robustness.push(r);
     }
     if (truth && truth.att[course] !== undefined) {
       const cmp = compareModels(ce.estimates, { truth: truth.att[course] });
@@ -282,6 +291,10 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
     reproducibility: { version: VERSION, seed, generatedBy: `trainlift study ${dir} --outcome ${opts.outcome}`, fingerprints: fingerprints(dir) },
   };
   if (truth) result.comparison = { truth: truth.att, rows: comparisonRows, reading: readings };
+  if (robustness.length > 0) result.robustness = robustness;
+  result.kirkpatrick = kirkpatrickLevels(
+    kirkpatrickInputFromPanel(panel, { hasEffectEstimate: estimates.length > 0, hasCosts: roi.length > 0 }),
+  );
   for (const c of courses) if (trainedCount(panel, c) < minGroupSize) warnings.push(`${c}: fewer than ${minGroupSize} trained employees; its results are withheld from reports`);
   const safe = redactStudyResult(result, prepared.identifiers);
   const charts = studyCharts(safe, perCourse, truth?.path);

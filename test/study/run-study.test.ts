@@ -6,6 +6,7 @@ import { runStudy, type StudyRun } from '../../src/study/run-study';
 import { writeSynth } from '../../src/data/synth';
 import { DataError } from '../../src/core/errors';
 import { main } from '../../src/cli/main';
+import { renderReport } from '../../src/report/render-report';
 
 // The sample company's traps (data/sample/README.md) and what a careful
 // analyst should conclude about each course from data whose truth is known.
@@ -75,6 +76,23 @@ describe('runStudy on the sample company', () => {
       expect(total).toBeCloseTo(1, 9);
     }
     expect(r.roi.map((x) => x.course)).toEqual(['C01', 'C02', 'C03', 'C04', 'C05', 'C06']);
+  });
+
+  it('runs the refuters: the placebos catch the self-selected course and clear the wave-rolled one', () => {
+    const rob = (c: string) => run.result.robustness!.find((r) => r.course === c)!;
+    const passed = (c: string, refuter: string) => rob(c).refutations.find((r) => r.refuter === refuter)!.passed;
+    expect(passed('C01', 'placebo_dates')).toBe(false);
+    expect(passed('C04', 'placebo_dates')).toBe(true);
+    expect(passed('C04', 'placebo_outcome')).toBe(true);
+    expect(rob('C04').sensitivity!.eValue).toBeGreaterThan(1);
+    expect(run.result.robustness!.map((r) => r.course)).not.toContain('C06'); // too early: nothing to refute yet
+    expect(run.result.kirkpatrick!.map((k) => k.supported)).toEqual([true, true, false, true, true]);
+  });
+
+  it('renders a report with every section, the robustness checks and the Kirkpatrick levels', () => {
+    const html = renderReport(run.result, { charts: run.charts });
+    for (const id of ['verdicts', 'estimates', 'robustness', 'kirkpatrick', 'data-quality', 'method-notes']) expect(html).toContain(`id="${id}"`);
+    expect(run.charts.map((c) => c.section)).toEqual(expect.arrayContaining(['forest plot', 'event study', 'balance', 'attribution', 'roi']));
   });
 
   it('never names an employee in the JSON', () => {
