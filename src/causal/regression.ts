@@ -91,22 +91,36 @@ export function regressionAdjustment(
   });
 }
 
-/** [X | treat × (X − treated mean of X)]: the interaction terms whose centring makes the treat coefficient the ATT. */
+/**
+ * [X | treat × (X − treated mean of X)]: the interaction terms whose centring makes the treat coefficient the ATT.
+ * A column constant among the treated (e.g. a level no treated unit has) gives an all-zero interaction and is left out.
+ */
 function withCentredInteractions(X: Design, treat: Float64Array, weights: Float64Array | undefined): Design {
   const { n, p } = X;
   const inter = new Float64Array(n * p);
+  const names: string[] = [];
+  let q = 0;
   for (let j = 0; j < p; j++) {
-    const off = j * n;
+    const src = j * n;
+    const off = q * n;
     let s = 0;
     let sw = 0;
     for (let i = 0; i < n; i++) {
       if (treat[i] !== 1) continue;
       const w = weights ? weights[i] : 1;
-      s += w * X.x[off + i];
+      s += w * X.x[src + i];
       sw += w;
     }
     const m = s / sw;
-    for (let i = 0; i < n; i++) inter[off + i] = treat[i] * (X.x[off + i] - m);
+    let nonZero = false;
+    for (let i = 0; i < n; i++) {
+      const v = treat[i] * (X.x[src + i] - m);
+      inter[off + i] = v;
+      if (v !== 0) nonZero = true;
+    }
+    if (!nonZero) continue;
+    names.push(`treat:${X.names[j]}`);
+    q++;
   }
-  return bindColumns(X, { n, p, names: X.names.map((nm) => `treat:${nm}`), x: inter });
+  return bindColumns(X, { n, p: q, names, x: inter.subarray(0, q * n) });
 }

@@ -176,3 +176,15 @@ describe('input helpers', () => {
     expect(() => crossSectionFromTable(psid as never, spec)).toThrow();
   });
 });
+
+describe('regression with interactions and a level no treated unit has', () => {
+  it('leaves out the all-zero interaction instead of failing', () => {
+    const n = 60;
+    const role = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'AE' : i % 3 === 1 ? 'SDR' : 'Support'));
+    const treat = Float64Array.from({ length: n }, (_, i) => (role[i] !== 'Support' && i % 2 === 0 ? 1 : 0));
+    const x = Float64Array.from({ length: n }, (_, i) => (i * 7) % 13);
+    const y = Float64Array.from({ length: n }, (_, i) => x[i] + (role[i] === 'AE' ? 5 : 0) + 2 * treat[i]);
+    const e = regressionAdjustment({ y, treat, covariates: [{ name: 'role', values: role }, { name: 'x', values: x }] }, { interactions: true });
+    expect(e.estimate).toBeCloseTo(2, 9);
+  });
+});
