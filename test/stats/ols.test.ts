@@ -74,6 +74,12 @@ describe('fitOls on LaLonde (R lm + sandwich fixtures, 1e-6 relative)', () => {
     const V0 = vcovOls(fit, X, { cluster: Array.from(educ), type: 'HC0' });
     expectAll(fit, (j) => Math.sqrt(V0[j * fit.p + j]), 'ols.se_cluster_educ_HC0');
   });
+  it('reproduces two-way vcovCL clustered by educ and nodegree', async () => {
+    const t = await lalonde();
+    const fit = fitOls(X, y);
+    const V = vcovOls(fit, X, { cluster2: [Array.from(educ), Array.from(t.columns.nodegree as Float64Array)] });
+    expectAll(fit, (j) => Math.sqrt(V[j * fit.p + j]), 'ols.se_cluster2_educ_nodegree');
+  });
   it('two-way clustering on (g, unit) collapses to one-way on g, since the intersection is the unit', () => {
     const fit = fitOls(X, y);
     const unit = Array.from({ length: X.n }, (_, i) => i);
