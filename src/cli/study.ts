@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { renderReport } from '../report/render-report';
-import { runStudy } from '../study/run-study';
+import { renderReports } from '../report/render-report';
+import { prepareStudy, runStudy } from '../study/run-study';
 import { formatStudySummary } from '../study/summary';
 import { intOption, listOption, runAction, windowOption } from './action';
 
@@ -24,7 +24,7 @@ export function registerStudy(program: Command): void {
     .command('study')
     .description('validate, clean, build the panel, run every estimator, attribution and ROI on a study folder; print a summary, write JSON / HTML')
     .argument('<dir>', 'study folder (employees.csv, training.csv, outcomes.csv, optional courses.csv and context.csv)')
-    .requiredOption('--outcome <metric>', 'metric column of outcomes.csv, e.g. revenue')
+    .requiredOption('--outcome <metrics>', 'metric column(s) of outcomes.csv, e.g. revenue or revenue,deals_won (one report for all)')
     .option('--course <ids>', 'only these courses (comma-separated)')
     .option('--window <a:b>', 'months since completion in the window', '1:12')
     .option('--json <file>', 'write the study JSON (CONTRACT §3)')
@@ -41,27 +41,38 @@ export function registerStudy(program: Command): void {
     .action(
       runAction('study', async (dir: string, o: Record<string, string | boolean | undefined>) => {
         const seed = intOption('seed', o.seed as string, 1);
-        const run = await runStudy(dir, {
-          outcome: o.outcome as string,
-          courses: listOption(o.course as string | undefined),
-          window: windowOption(o.window as string),
-          seed,
-          truthFile: o.truth as string | undefined,
-          bootstrapDraws: intOption('bootstrap', o.bootstrap as string, 999),
-          hourlyCost: numberOption('hourly-cost', o.hourlyCost as string | undefined),
-          fixedCost: numberOption('fixed-cost', o.fixedCost as string | undefined),
-          margin: numberOption('margin', o.margin as string | undefined),
-          attribution: o.attribution !== false,
-          minGroupSize: intOption('min-group-size', o.minGroupSize as string, 5),
-          progress: !o.quiet && process.stderr.isTTY === true,
-        });
-        if (!o.quiet) console.log(formatStudySummary(run.result, run.panel));
+        const minGroupSize = intOption('min-group-size', o.minGroupSize as string, 5);
+        const outcomes = listOption(o.outcome as string);
+        if (outcomes.length === 0) throw new RangeError('`--outcome` needs at least one metric name, e.g. --outcome revenue');
+        const progress = !o.quiet && process.stderr.isTTY === true;
+        const prepared = await prepareStudy(dir, { progress });
+        const runs = [];
+        for (const outcome of outcomes) {
+          const run = await runStudy(prepared, {
+            outcome,
+            courses: listOption(o.course as string | undefined),
+            window: windowOption(o.window as string),
+            seed,
+            truthFile: o.truth as string | undefined,
+            bootstrapDraws: intOption('bootstrap', o.bootstrap as string, 999),
+            hourlyCost: numberOption('hourly-cost', o.hourlyCost as string | undefined),
+            fixedCost: numberOption('fixed-cost', o.fixedCost as string | undefined),
+            margin: numberOption('margin', o.margin as string | undefined),
+            attribution: o.attribution !== false,
+            minGroupSize,
+            progress,
+          });
+          if (!o.quiet) console.log((runs.length > 0 ? '\n' : '') + formatStudySummary(run.result, run.panel));
+          runs.push(run);
+        }
         if (typeof o.json === 'string') {
-          writeOut(o.json, JSON.stringify(run.result, null, 2) + '\n');
+          // One outcome: CONTRACT §3 as it stands; several: one such object per outcome.
+          const json = runs.length === 1 ? runs[0].result : { outcomes: runs.map((r) => r.result) };
+          writeOut(o.json, JSON.stringify(json, null, 2) + '\n');
           if (!o.quiet) console.log(`\nwrote ${o.json}`);
         }
         if (typeof o.html === 'string') {
-          writeOut(o.html, renderReport(run.result, { charts: run.charts, minGroupSize: intOption('min-group-size', o.minGroupSize as string, 5) }));
+          writeOut(o.html, renderReports(runs.map((r) => ({ result: r.result, charts: r.charts })), { minGroupSize }));
           if (!o.quiet) console.log(`wrote ${o.html}`);
         }
         return 0;

@@ -372,7 +372,7 @@ function groupCharts(charts: ReportChart[]): ChartGroup[] {
   return [...known, ...other];
 }
 
-function chartFigure(chart: ReportChart, index: number, min: number): { html: string; drawn: boolean } {
+function chartFigure(chart: ReportChart, index: number, min: number, prefix = ''): { html: string; drawn: boolean } {
   if (tooSmall(chart.groupSize, min)) {
     return {
       html: `<p class="notice">${escapeHtml(chart.title)}: not shown, it breaks down a group of fewer than ${min} employees.</p>`,
@@ -384,7 +384,7 @@ function chartFigure(chart: ReportChart, index: number, min: number): { html: st
   const spec: PlotSpec = { ...chart.spec, layout };
   const caption = chart.caption ? `<figcaption>${escapeHtml(chart.caption)}</figcaption>` : '';
   return {
-    html: `<figure class="chart" aria-label="${escapeHtml(chart.title)}">${plotDivHtml(spec, `chart-${index + 1}`)}${caption}</figure>`,
+    html: `<figure class="chart" aria-label="${escapeHtml(chart.title)}">${plotDivHtml(spec, `${prefix}chart-${index + 1}`)}${caption}</figure>`,
     drawn: true,
   };
 }
@@ -518,22 +518,27 @@ export function redactStudyResult(result: StudyResult, ids: readonly string[]): 
  * writeFileSync('reports/study.html', html);
  */
 export function renderReport(studyResult: StudyResult, opts: RenderReportOptions): string {
-  const min = checkInput(studyResult, opts);
-  if (opts.redactIds !== undefined && !Array.isArray(opts.redactIds)) {
-    throw new TypeError('renderReport: `redactIds` must be an array of identifiers');
-  }
-  const result = redactStudyResult(studyResult, opts.redactIds ?? []);
-  const title = opts.title ?? `Training impact on ${result.outcome}`;
+  return renderReports([{ result: studyResult, charts: opts.charts }], opts);
+}
+
+/** The report of one outcome: every section but the page wrapper and footer. */
+function outcomeBody(
+  studyResult: StudyResult,
+  charts: ReportChart[],
+  opts: { title: string; min: number; redactIds: readonly string[]; prefix: string },
+): { html: string; drawn: number; result: StudyResult } {
+  const { min, prefix } = opts;
+  const result = redactStudyResult(studyResult, opts.redactIds);
   const courses = courseList(result);
   const trained = trainedCounts(result);
   const suppressedCourses = new Set(courses.filter((c) => tooSmall(trained.get(c), min)));
 
-  const groups = groupCharts(opts.charts);
+  const groups = groupCharts(charts);
   let drawn = 0;
   const chartSections = groups
     .map((g) => {
       const figures = g.charts.map(({ chart, index }) => {
-        const f = chartFigure(chart, index, min);
+        const f = chartFigure(chart, index, min, prefix);
         if (f.drawn) drawn++;
         return f.html;
       });
@@ -559,6 +564,53 @@ export function renderReport(studyResult: StudyResult, opts: RenderReportOptions
     { id: 'data-quality', label: 'Data quality' },
     { id: 'method-notes', label: 'Method notes' },
   ];
+  let html = `${headerSection(result, opts.title, toc)}
+${verdictSection(result, courses, suppressedCourses, min)}
+${estimatesSection(result, suppressedCourses, min)}
+${chartSections.map((s) => `<section id="${s.id}"><h2>${escapeHtml(s.heading)}</h2>\n${s.html}</section>`).join('\n')}
+${robustnessSection(result, suppressedCourses)}
+${kirkpatrickSection(result)}
+${problemsSection(result)}
+${notesSection(result)}`;
+  // Several outcomes share one page: their anchors must not collide. Every
+  // id and in-page link comes from this template (data is escaped, so it
+  // cannot produce `id="`), which makes the rewrite safe.
+  if (prefix) html = html.replace(new RegExp(` id="(?!${prefix})`, 'g'), ` id="${prefix}`).replace(/href="#/g, `href="#${prefix}`);
+  return { html, drawn, result };
+}
+
+/**
+ * Several outcomes of one study folder (e.g. revenue and deals won) as one
+ * self-contained page: a section per outcome, each with its verdicts,
+ * estimates, charts and checks, plotly.js embedded once, one footer.
+ *
+ * @example
+ * renderReports([{ result: revenue.result, charts: revenue.charts }, { result: deals.result, charts: deals.charts }], {});
+ */
+export function renderReports(parts: { result: StudyResult; charts: ReportChart[] }[], opts: Omit<RenderReportOptions, 'charts'>): string {
+  if (!Array.isArray(parts) || parts.length === 0) throw new RangeError('renderReports: `parts` must be a non-empty array of { result, charts }');
+  if (opts.redactIds !== undefined && !Array.isArray(opts.redactIds)) {
+    throw new TypeError('renderReport: `redactIds` must be an array of identifiers');
+  }
+  let min = 5;
+  for (const p of parts) min = checkInput(p.result, { ...opts, charts: p.charts });
+  const several = parts.length > 1;
+  const outcomes = parts.map((p) => p.result.outcome);
+  const title = opts.title ?? `Training impact on ${outcomes.join(', ')}`;
+  const bodies = parts.map((p, i) =>
+    outcomeBody(p.result, p.charts, {
+      title: several ? `Outcome: ${p.result.outcome}` : title,
+      min,
+      redactIds: opts.redactIds ?? [],
+      prefix: several ? `o${i + 1}-` : '',
+    }),
+  );
+  const drawn = bodies.reduce((n, b) => n + b.drawn, 0);
+  const main = several
+    ? `<header class="report-header"><p class="eyebrow">TrainLift study report</p><h1>${escapeHtml(title)}</h1>
+<nav class="toc">${bodies.map((b, i) => `<a href="#o${i + 1}">${escapeHtml(b.result.outcome)}</a>`).join(' ')}</nav></header>
+${bodies.map((b, i) => `<section class="outcome" id="o${i + 1}">${b.html}</section>`).join('\n')}`
+    : bodies[0].html;
 
   return `<!DOCTYPE html>
 <html lang="en">
@@ -572,15 +624,8 @@ ${drawn > 0 ? plotlyLibraryScript() : ''}
 </head>
 <body>
 <main>
-${headerSection(result, title, toc)}
-${verdictSection(result, courses, suppressedCourses, min)}
-${estimatesSection(result, suppressedCourses, min)}
-${chartSections.map((s) => `<section id="${s.id}"><h2>${escapeHtml(s.heading)}</h2>\n${s.html}</section>`).join('\n')}
-${robustnessSection(result, suppressedCourses)}
-${kirkpatrickSection(result)}
-${problemsSection(result)}
-${notesSection(result)}
-${footer(result, min)}
+${main}
+${footer(bodies[0].result, min)}
 </main>
 </body>
 </html>
