@@ -61,26 +61,37 @@ function weightedStats(x: Float64Array, treat: Float64Array, group: number, w: F
  * ecdfMaxDistance(Float64Array.from([1, 2, 3, 4]), Float64Array.from([1, 1, 0, 0])); // => 1
  */
 export function ecdfMaxDistance(x: Float64Array, treat: Float64Array, w?: Float64Array): number {
-  const idx: number[] = [];
+  return ecdfMaxSorted(x, treat, w, sortedOrder(x));
+}
+
+/** Row indices ordered by x (one sort per covariate, shared by the before and after distances). */
+function sortedOrder(x: Float64Array): Uint32Array {
+  const idx = new Uint32Array(x.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  return idx.sort((a, b) => x[a] - x[b]);
+}
+
+function ecdfMaxSorted(x: Float64Array, treat: Float64Array, w: Float64Array | undefined, order: Uint32Array): number {
   let wt = 0, wc = 0;
   for (let i = 0; i < x.length; i++) {
     const wi = w ? w[i] : 1;
     if (wi <= 0) continue;
-    idx.push(i);
     if (treat[i] === 1) wt += wi;
     else wc += wi;
   }
-  idx.sort((a, b) => x[a] - x[b]);
   let ft = 0, fc = 0, best = 0;
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k];
+  let last = -1;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
     const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    // Close the step of the previous distinct value before adding this one.
+    if (last >= 0 && x[i] !== x[last]) best = Math.max(best, Math.abs(ft - fc));
     if (treat[i] === 1) ft += wi / wt;
     else fc += wi / wc;
-    if (k + 1 < idx.length && x[idx[k + 1]] === x[i]) continue;
-    best = Math.max(best, Math.abs(ft - fc));
+    last = i;
   }
-  return best;
+  return Math.max(best, Math.abs(ft - fc));
 }
 
 function isBinary(x: Float64Array): boolean {
@@ -94,7 +105,14 @@ function expand(covariates: NamedColumn[]): { name: string; values: Float64Array
     if (c.values instanceof Float64Array) out.push({ name: c.name, values: c.values });
     else {
       const v = c.values;
-      for (const level of factorLevels(v)) out.push({ name: c.name + level, values: Float64Array.from(v, (s) => (s === level ? 1 : 0)) });
+      const levels = factorLevels(v);
+      const code = new Map(levels.map((level, j) => [level, j]));
+      const columns = levels.map(() => new Float64Array(v.length));
+      for (let i = 0; i < v.length; i++) {
+        const j = v[i] === null ? undefined : code.get(v[i] as string);
+        if (j !== undefined) columns[j][i] = 1;
+      }
+      levels.forEach((level, j) => out.push({ name: c.name + level, values: columns[j] }));
     }
   }
   return out;
@@ -119,6 +137,7 @@ export function balanceTable(
 ): BalanceRow[] {
   return expand(covariates).map(({ name, values }) => {
     const binary = isBinary(values);
+    let order: Uint32Array | undefined;
     const t0 = weightedStats(values, treat, 1, opts.before);
     const c0 = weightedStats(values, treat, 0, opts.before);
     const after = opts.after ?? opts.before;
@@ -136,8 +155,9 @@ export function balanceTable(
       smdAfter: smd(t1.mean, c1.mean),
       varianceRatioBefore: binary ? NaN : t0.variance / c0.variance,
       varianceRatioAfter: binary ? NaN : t1.variance / c1.variance,
-      ecdfMaxBefore: ecdfMaxDistance(values, treat, opts.before),
-      ecdfMaxAfter: ecdfMaxDistance(values, treat, after),
+      // For a 0/1 covariate the eCDFs differ only at 0, by the difference in shares.
+      ecdfMaxBefore: binary ? Math.abs(t0.mean - c0.mean) : ecdfMaxSorted(values, treat, opts.before, order ?? (order = sortedOrder(values))),
+      ecdfMaxAfter: binary ? Math.abs(t1.mean - c1.mean) : ecdfMaxSorted(values, treat, after, order ?? (order = sortedOrder(values))),
     };
   });
 }

@@ -22,9 +22,22 @@ export interface PropensityScore {
  */
 export function fitPropensity(treat: Float64Array, covariates: NamedColumn[], opts: { weights?: Float64Array } = {}): PropensityScore {
   if (covariates.length === 0) throw new RangeError('fitPropensity: `covariates` is empty; a propensity score needs at least one covariate');
+  // Matching, IPW and AIPW on one input need the same score: fit it once.
+  // The cache is keyed on the very arrays passed (typed arrays are not
+  // copied by the estimators), so a changed input is a different key.
+  const cached = FITTED.get(treat);
+  if (cached && cached.covariates === covariates && cached.weights === opts.weights && sameColumns(cached.columns, covariates)) return cached.score;
   const design = designMatrix(covariates);
   const fit = fitLogit(design, treat, { weights: opts.weights });
-  return { score: fit.fitted, logit: fit.linear, fit, design };
+  const score = { score: fit.fitted, logit: fit.linear, fit, design };
+  FITTED.set(treat, { covariates, columns: covariates.map((c) => c.values), weights: opts.weights, score });
+  return score;
+}
+
+const FITTED = new WeakMap<Float64Array, { covariates: NamedColumn[]; columns: NamedColumn['values'][]; weights: Float64Array | undefined; score: PropensityScore }>();
+
+function sameColumns(columns: NamedColumn['values'][], covariates: NamedColumn[]): boolean {
+  return columns.length === covariates.length && covariates.every((c, j) => c.values === columns[j]);
 }
 
 /** How well treated and control scores overlap. */
