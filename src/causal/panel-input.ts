@@ -250,16 +250,32 @@ export function groupFromTreatment(unit: Int32Array, time: Int32Array, treated: 
  * number of the first completion (0 = never completed). Employees whose first
  * completion came before the data are marked as treated from month 1, so the
  * estimators leave them out (they have no untreated month). Months without
- * the metric are dropped.
+ * the metric are dropped. `opts.covariates` adds time-invariant employee
+ * covariates (`role`, `region`, `level`, numeric employees.csv columns) for
+ * `didStaggered`'s `covariates` option.
  *
  * @example
  * const input = coursePanelInput(panel, 'C04', 'revenue');
  * didStaggered(input, { window: [1, 12] }).aggregates.window.estimate; // => the window ATT of C04 on revenue
  */
 export function coursePanelInput(
-  panel: { courses: string[]; firstCompletion: Int32Array[]; nRows: number; rowEmployee: Int32Array; rowPeriod: Int32Array; metrics: Record<string, Float64Array> },
+  panel: {
+    courses: string[];
+    firstCompletion: Int32Array[];
+    nRows: number;
+    rowEmployee: Int32Array;
+    rowPeriod: Int32Array;
+    metrics: Record<string, Float64Array>;
+    role?: Int32Array;
+    roleLevels?: string[];
+    region?: Int32Array;
+    regionLevels?: string[];
+    level?: Float64Array;
+    extraCovariates?: Record<string, Float64Array>;
+  },
   course: string,
   metric: string,
+  opts: { covariates?: string[] } = {},
 ): PanelInput {
   const k = panel.courses.indexOf(course);
   if (k < 0) throw new RangeError(`coursePanelInput: unknown course "${course}"; the courses are ${panel.courses.join(', ')}`);
@@ -284,7 +300,44 @@ export function coursePanelInput(
     y[j] = values[i];
     j++;
   }
-  return { unit, time, group, y };
+  const input: PanelInput = { unit, time, group, y };
+  if (opts.covariates && opts.covariates.length > 0) input.covariates = employeeCovariates(panel, unit, opts.covariates);
+  return input;
+}
+
+/**
+ * Time-invariant employee covariates per row: `role` and `region` become 0/1
+ * indicators (the first level is the reference), `level` and the numeric
+ * employees.csv columns (e.g. `manager_rating`) are taken as they are. A
+ * column identical to one already taken (department when it follows role) is
+ * skipped, since it would make every adjusted comparison singular.
+ */
+function employeeCovariates(
+  panel: { role?: Int32Array; roleLevels?: string[]; region?: Int32Array; regionLevels?: string[]; level?: Float64Array; extraCovariates?: Record<string, Float64Array> },
+  unit: Int32Array,
+  names: string[],
+): { name: string; values: Float64Array }[] {
+  const out: { name: string; values: Float64Array }[] = [];
+  const add = (name: string, values: Float64Array) => {
+    const same = out.some((c) => c.values.every((v, i) => v === values[i]));
+    if (!same) out.push({ name, values });
+  };
+  for (const name of names) {
+    const categorical = name === 'role' ? [panel.role, panel.roleLevels] : name === 'region' ? [panel.region, panel.regionLevels] : null;
+    if (categorical) {
+      const [codes, levels] = categorical as [Int32Array | undefined, string[] | undefined];
+      if (!codes || !levels) throw new RangeError(`coursePanelInput: covariate "${name}" is not in the panel`);
+      for (let k = 1; k < levels.length; k++) add(`${name}=${levels[k]}`, Float64Array.from(unit, (e) => (codes[e] === k ? 1 : 0)));
+      continue;
+    }
+    const byEmployee = name === 'level' ? panel.level : panel.extraCovariates?.[name];
+    if (!byEmployee) {
+      const known = ['role', 'region', 'level', ...Object.keys(panel.extraCovariates ?? {})];
+      throw new RangeError(`coursePanelInput: unknown covariate "${name}"; the covariates are ${known.join(', ')}`);
+    }
+    add(name, Float64Array.from(unit, (e) => byEmployee[e]));
+  }
+  return out;
 }
 
 /**

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadStudy } from '../../src/data/load';
+import { buildPanel, type Panel } from '../../src/data/panel';
+import { coursePanelInput } from '../../src/causal/panel-input';
+import { didStaggered, type PanelInput } from '../../src/causal/staggered';
+
+// Controls revert to the mean exactly: Δy = 10 − 0.5·y(2). Treated units dipped (low y(2)) and gain 3 on top of their
+// own reversion. Regression on the lagged outcome among controls gives ATT = 3 by hand; the plain DiD credits the
+// bounce-back to the course.
+function meanReversionPanel(treatedY2: number[], controlY1 = [3, 1, 4, 2]): PanelInput {
+  const unit: number[] = [];
+  const time: number[] = [];
+  const y: number[] = [];
+  const group: number[] = [];
+  const add = (id: number, y1: number, y2: number, gain: number, g: number) => {
+    const y3 = y2 + 10 - 0.5 * y2 + gain;
+    [y1, y2, y3].forEach((v, k) => {
+      unit.push(id);
+      time.push(k + 1);
+      y.push(v);
+      group.push(g);
+    });
+  };
+  [0, 10, 20, 30].forEach((y2, i) => add(i + 1, controlY1[i], y2, 0, 0));
+  treatedY2.forEach((y2, i) => add(100 + i, 5 + i, y2, 3, 3));
+  return { unit: Int32Array.from(unit), time: Int32Array.from(time), y: Float64Array.from(y), group: Int32Array.from(group) };
+}
+
+describe('didStaggered conditioning on lagged outcomes: a hand-checkable case', () => {
+  it('regression on y(2) among controls recovers the gain of 3; the plain DiD reports the bounce-back too', () => {
+    const input = meanReversionPanel([0, 4]);
+    // by hand: treated Δy = 13 and 11, predicted 10 and 8 → ATT 3; plain DiD: mean(13, 11) − mean(10, 5, 0, −5) = 12 − 2.5 = 9.5
+    const plain = didStaggered(input, { control: 'never', window: [0, 0] });
+    expect(plain.aggregates.window.estimate).toBeCloseTo(9.5, 10);
+    const lagged = didStaggered(input, { control: 'never', window: [0, 0], laggedOutcomes: 1 });
+    expect(lagged.aggregates.window.estimate).toBeCloseTo(3, 10);
+    expect(lagged.aggregates.window.diagnostics.laggedOutcomes).toEqual([1]);
+    const dr = didStaggered(input, { control: 'never', window: [0, 0], laggedOutcomes: 1, laggedAdjustment: 'doubly-robust' });
+    expect(dr.aggregates.window.estimate).toBeCloseTo(3, 8); // outcome model exact: DR agrees whatever the score
+  });
+  it('separation (every treated unit below every control) falls back to regression adjustment with a warning', () => {
+    const input = meanReversionPanel([-5, -3]);
+    const r = didStaggered(input, { control: 'never', window: [0, 0], laggedOutcomes: 1, laggedAdjustment: 'doubly-robust' });
+    expect(r.warnings.join('\n')).toMatch(/propensity score cannot be fitted .*regression adjustment used/);
+    expect(r.aggregates.window.estimate).toBeCloseTo(3, 8);
+  });
+  it('a baseline block before the data is dropped for that cell, with a note', () => {
+    const r = didStaggered(meanReversionPanel([0, 4]), { control: 'never', window: [0, 0], laggedOutcomes: [1, 5] });
+    expect(r.warnings.join('\n')).toMatch(/baseline block 2 \(5 periods\) has no observed value/);
+    expect(r.aggregates.window.estimate).toBeCloseTo(3, 10);
+  });
+  it('a cell whose outcome model is singular (4 controls, y(1) and y(2) collinear) is left out with a warning, not an error', () => {
+    const r = didStaggered(meanReversionPanel([0, 4], [1, 2, 3, 4]), { control: 'never', window: [0, 0], laggedOutcomes: [1, 5] });
+    expect(r.warnings.join('\n')).toMatch(/outcome model cannot be fitted .*cells left out: 1 cell \(g, t\) \(3, 3\)/);
+    expect(r.aggregates.window.estimate).toBeNaN();
+  });
+  it('bad arguments are refused by name', () => {
+    const input = meanReversionPanel([0, 4]);
+    expect(() => didStaggered(input, { laggedOutcomes: 0 })).toThrow(/`laggedOutcomes` must be an integer >= 1/);
+    expect(() => didStaggered(input, { laggedOutcomes: [] })).toThrow(/`laggedOutcomes`/);
+    expect(() => didStaggered(input, { laggedOutcomes: 1, laggedAdjustment: 'ipw' as never })).toThrow(/`laggedAdjustment` must be/);
+  });
+});
+
+// The sample company (data/sample, seed 7): C01 self-selects on ability and recent results, C02 is assigned after a
+// bad quarter (regression to the mean). Option as recommended for the study: last 3 months and the 9 before them,
+// with role, level and manager_rating alongside.
+describe('didStaggered with lagged outcomes on the sample company (revenue, window 1..12)', () => {
+  let panel: Panel;
+  const truth = JSON.parse(readFileSync('data/sample/truth.json', 'utf8')) as { effects: Record<string, { revenue: { att: number } }> };
+  beforeAll(async () => {
+    panel = buildPanel(await loadStudy('data/sample'));
+  });
+  const windowAtt = (course: string, lagged: boolean) => {
+    const input = coursePanelInput(panel, course, 'revenue', lagged ? { covariates: ['role', 'level', 'manager_rating'] } : {});
+    return didStaggered(input, lagged ? { laggedOutcomes: [3, 9], covariates: true } : {}).aggregates.window;
+  };
+  for (const course of ['C02', 'C03', 'C04', 'C05']) {
+    it(`${course}: the interval covers the true ATT`, () => {
+      const w = windowAtt(course, true);
+      const att = truth.effects[course].revenue.att;
+      expect(w.ci[0]).toBeLessThan(att);
+      expect(w.ci[1]).toBeGreaterThan(att);
+    });
+  }
+  it('C02: without the option the interval misses the truth (203) by far; with it the estimate moves onto it', () => {
+    const att = truth.effects.C02.revenue.att;
+    expect(windowAtt('C02', false).ci[0]).toBeGreaterThan(att + 1000);
+    expect(Math.abs(windowAtt('C02', true).estimate - att)).toBeLessThan(400);
+  });
+  // Known miss, kept failing on purpose rather than loosened: C01's takers have ability-linked growth that three and
+  // nine months of history do not pin down (estimate ≈ 2,740 [2,310, 3,170] against 1,944; see the report).
+  it.fails('C01: the interval covers the true ATT (known miss)', () => {
+    const w = windowAtt('C01', true);
+    const att = truth.effects.C01.revenue.att;
+    expect(w.ci[0]).toBeLessThan(att);
+    expect(w.ci[1]).toBeGreaterThan(att);
+  });
+});
