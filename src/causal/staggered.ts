@@ -182,6 +182,10 @@ function rangeText(values: number[]): string {
  * const r = didStaggered({ unit: Int32Array.of(1,1,1, 2,2,2, 3,3,3), time: Int32Array.of(1,2,3, 1,2,3, 1,2,3),
  *   y: Float64Array.of(0,2,2, 0,0,2, 0,0,0), group: Int32Array.of(2,2,2, 3,3,3, 0,0,0) }, { control: 'never', window: [0, 1] });
  * r.aggregates.simple.estimate; // => 2
+ *
+ * // selection on a dip: condition each comparison on the outcome just before g (see `laggedOutcomes`)
+ * // controls revert as Δy = 10 − 0.5·y(2); two treated units with y(2) = 0 and 4 gain 3 on top of that
+ * didStaggered(meanReversion, { control: 'never', window: [0, 0], laggedOutcomes: 1 }).aggregates.window.estimate; // => 3 (plain DiD: 9.5)
  */
 export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): StaggeredResult {
   const fn = 'didStaggered';
