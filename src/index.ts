@@ -79,6 +79,15 @@ export * from './roi/kirkpatrick';
 export * from './plot/roi';
 export * from './plot/comparison';
 
+// study: the whole pipeline on a study folder
+export * from './study/estimate-course';
+export * from './study/verdict';
+export * from './study/robustness';
+export * from './study/attribution';
+export { studyCharts } from './study/charts';
+export * from './study/summary';
+export * from './study/run-study';
+
 // plot and report
 export * from './plot/display';
 export * from './plot/attribution';

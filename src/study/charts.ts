@@ -6,14 +6,11 @@ import { eventStudyPlot } from '../plot/event-study';
 import { forestPlot } from '../plot/forest';
 import { roiPlot } from '../plot/roi';
 import type { CourseEstimation } from './estimate-course';
+import type { ReportChart } from '../report/render-report';
 
-/** A chart of the report, in its section. */
-export interface ReportChart {
-  section: string;
-  title: string;
-  spec: PlotSpec;
-  caption?: string;
-}
+export type { ReportChart };
+
+
 
 /** Shares by course, one bar group per model: the attribution chart of the report. */
 function attributionChart(result: StudyResult): PlotSpec {
