@@ -3,12 +3,20 @@ import type { CourseVerdict } from '../core/study-result';
 import type { PanelVerdict } from '../causal/panel-verdicts';
 
 /**
- * Methods that can stand for a course's effect: they correct for who chose
- * the course (covariates and the baseline outcome: aipw, regression) or for
- * fixed differences and common shocks (did_staggered). The naive baselines
- * and TWFE are never recommended.
+ * Methods that can stand for a course's effect, in the order they are
+ * recommended: regression adjustment on the stacked data (each cohort against
+ * colleagues not yet trained over the same calendar months, conditioning on
+ * their own baseline results, role, region, level, tenure, earlier courses
+ * and market conditions); the staggered DiD (fixed differences and common
+ * shocks); the doubly robust AIPW. The order comes from the simulation study
+ * (bench/README.md): over synthetic companies with every trap, regression
+ * adjustment covered the truth most often, the DiD missed when a regional
+ * shock coincided with a rollout wave, and AIPW was unstable when enrolment
+ * was nearly deterministic. All three must agree for a verdict of
+ * *effective* or *harmful*. The naive baselines and TWFE are never
+ * recommended.
  */
-const ROBUST_ORDER = ['did_staggered', 'aipw', 'regression_adjustment'] as const;
+const ROBUST_ORDER = ['regression_adjustment', 'did_staggered', 'aipw'] as const;
 
 /**
  * AIPW leans on the outcome model when the propensity weights are extreme,
@@ -44,8 +52,8 @@ function describe(e: Estimate, unit: string): string {
  * - *effective* (or *harmful*) when every remaining robust estimate excludes
  *   zero on the same side, *no detectable effect* when none does, and
  *   *methods disagree* otherwise, naming which says what.
- * The recommended estimate is did_staggered when trusted, else aipw (unless
- * its weights are extreme), else regression_adjustment.
+ * The recommended estimate is regression_adjustment, else did_staggered when
+ * trusted, else aipw (unless its weights are extreme).
  *
  * @example
  * courseVerdict('C03', estimates, panelVerdict).verdict; // => 'no detectable effect'
