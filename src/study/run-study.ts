@@ -51,6 +51,12 @@ export interface StudyOptions {
   minGroupSize?: number;
   /** Run the refuters and the sensitivity analysis (default true). */
   robustness?: boolean;
+  /**
+   * Keep each course's stacked data in the returned `courses` (default
+   * false: it is released once the course is done, which keeps a large
+   * study's memory to one course's stack at a time).
+   */
+  keepStacked?: boolean;
   /** Progress on stderr. */
   progress?: boolean;
 }
@@ -258,6 +264,7 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
       for (const row of cmp.rows) comparisonRows.push({ ...row, course });
       readings[course] = cmp.reading;
     }
+    if (!opts.keepStacked) ce.stacked = null;
   }
 
   let attribution: AttributionEntry[] = [];
