@@ -1,7 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import { fitOls } from '../stats/ols';
 import { linearPredictor } from '../stats/linalg';
-import { designMatrix } from '../stats/design';
+import { designMatrix, factorLevels, subsetRows, type Design, type NamedColumn } from '../stats/design';
 import { clusterCodes } from '../stats/vcov';
 import {
   checkCrossSectionInput,
@@ -32,15 +32,13 @@ export function aipw(input: CrossSectionInput, opts: Pick<CommonOptions, 'dropMi
   if (data.covariates.length === 0) throw new RangeError('aipw: needs covariates for the propensity score and the outcome model');
   const n = data.y.length;
   const ps = fitPropensity(data.treat, data.covariates, { weights: data.weights });
-  const X = designMatrix(data.covariates);
+  // The propensity model already encoded the covariates: the outcome model
+  // takes the control rows of that design rather than encoding them again.
+  const X = ps.design;
   const controlRows = Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => data.treat[i] === 0));
-  const controls = subsetInput(data, controlRows);
-  const Xc = designMatrix(controls.covariates);
-  // The control subset can lose a level of a text covariate; the design names must agree to predict.
-  if (Xc.names.join('|') !== X.names.join('|')) {
-    throw new RangeError(`aipw: the controls do not have every level of the text covariates (${X.names.filter((nm) => !Xc.names.includes(nm)).join(', ')}); the outcome model cannot predict for those treated units`);
-  }
-  const m0fit = fitOls(Xc, controls.y, { weights: controls.weights });
+  const m0fit = controlsKeepEveryLevel(data.covariates, controlRows)
+    ? fitOls(subsetRows(X, controlRows), pickRows(data.y, controlRows), { weights: data.weights ? pickRows(data.weights, controlRows) : undefined })
+    : fitOnEncodedControls(data, controlRows, X);
   const m0 = linearPredictor(X, m0fit.coef);
   const s = data.weights;
   const wC = attWeights(ps.score, data.treat, s);
@@ -85,4 +83,36 @@ export function aipw(input: CrossSectionInput, opts: Pick<CommonOptions, 'dropMi
     droppedMissing: dropped,
     warnings,
   });
+}
+
+function pickRows(v: Float64Array, rows: Int32Array): Float64Array {
+  return Float64Array.from(rows, (i) => v[i]);
+}
+
+// Whether every level of every text covariate occurs among the controls:
+// then the control rows of the full design equal the controls' own design.
+function controlsKeepEveryLevel(covariates: NamedColumn[], controlRows: Int32Array): boolean {
+  for (const c of covariates) {
+    const v = c.values;
+    if (v instanceof Float64Array) continue;
+    const all = factorLevels(v).length;
+    const seen = new Set<string | null>();
+    for (let r = 0; r < controlRows.length && seen.size < all; r++) {
+      const level = v[controlRows[r]];
+      if (level !== null) seen.add(level);
+    }
+    if (seen.size < all) return false;
+  }
+  return true;
+}
+
+// The controls lack a level: encode them on their own, which throws the
+// error saying which level (or that a column has one level left).
+function fitOnEncodedControls(data: CrossSectionInput, controlRows: Int32Array, X: Design): ReturnType<typeof fitOls> {
+  const controls = subsetInput(data, controlRows);
+  const Xc = designMatrix(controls.covariates);
+  if (Xc.names.join('|') !== X.names.join('|')) {
+    throw new RangeError(`aipw: the controls do not have every level of the text covariates (${X.names.filter((nm) => !Xc.names.includes(nm)).join(', ')}); the outcome model cannot predict for those treated units`);
+  }
+  return fitOls(Xc, controls.y, { weights: controls.weights });
 }

@@ -119,6 +119,55 @@ describe('aipw', () => {
     const e = aipw({ y, treat, covariates: [{ name: 'x', values: x }, { name: 'z', values: z }] });
     expect(e.estimate).toBeCloseTo(3, 8);
   });
+  it('reuses the propensity design for its outcome model: same numbers as encoding the controls on their own', () => {
+    const n = 300;
+    const x = Float64Array.from({ length: n }, (_, i) => ((i * 37) % 101) / 10);
+    const g = Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][(i * 7) % 3]);
+    const treat = Float64Array.from({ length: n }, (_, i) => (x[i] + ((i * 11) % 5) > 7 ? 1 : 0));
+    const y = Float64Array.from({ length: n }, (_, i) => 2 + x[i] * 1.5 + (g[i] === 'b' ? 4 : 0) + 2 * treat[i] + (((i * 29) % 17) - 8) / 4);
+    const weights = Float64Array.from({ length: n }, (_, i) => 0.5 + ((i * 3) % 7) / 7);
+    const covariates = [{ name: 'x', values: x }, { name: 'g', values: g }];
+    const e = aipw({ y, treat, covariates, weights });
+    // Independent: the outcome model fitted by normal equations on the controls only (x, g dummies).
+    const rows = Array.from({ length: n }, (_, i) => i).filter((i) => treat[i] === 0);
+    const feats = (i: number) => [1, x[i], g[i] === 'b' ? 1 : 0, g[i] === 'c' ? 1 : 0];
+    const xtx = Array.from({ length: 4 }, () => new Array(4).fill(0));
+    const xty = new Array(4).fill(0);
+    for (const i of rows) {
+      const f = feats(i);
+      for (let a = 0; a < 4; a++) {
+        xty[a] += weights[i] * f[a] * y[i];
+        for (let b = 0; b < 4; b++) xtx[a][b] += weights[i] * f[a] * f[b];
+      }
+    }
+    for (let c = 0; c < 4; c++) for (let r = c + 1; r < 4; r++) {
+      const m = xtx[r][c] / xtx[c][c];
+      for (let k = c; k < 4; k++) xtx[r][k] -= m * xtx[c][k];
+      xty[r] -= m * xty[c];
+    }
+    const beta = new Array(4).fill(0);
+    for (let r = 3; r >= 0; r--) {
+      let t = xty[r];
+      for (let k = r + 1; k < 4; k++) t -= xtx[r][k] * beta[k];
+      beta[r] = t / xtx[r][r];
+    }
+    const ps = fitPropensity(treat, covariates, { weights }).score;
+    let sT = 0, aT = 0, sC = 0, aC = 0;
+    for (let i = 0; i < n; i++) {
+      const res = y[i] - feats(i).reduce((s, f, k) => s + f * beta[k], 0);
+      if (treat[i] === 1) { sT += weights[i]; aT += weights[i] * res; }
+      else { const w = weights[i] * ps[i] / (1 - ps[i]); sC += w; aC += w * res; }
+    }
+    expect(relErr(e.estimate, aT / sT - aC / sC)).toBeLessThan(1e-9);
+  });
+  it('names the level when a text covariate level occurs only among the treated', () => {
+    const n = 60;
+    const x = Float64Array.from({ length: n }, (_, i) => (i * 17) % 23);
+    const treat = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const g = Array.from({ length: n }, (_, i) => (i % 6 === 0 ? 'z' : i % 2 === 0 ? 'a' : 'b'));
+    const y = Float64Array.from({ length: n }, (_, i) => x[i] + treat[i]);
+    expect(() => aipw({ y, treat, covariates: [{ name: 'x', values: x }, { name: 'g', values: g }] })).toThrow(/`gz`/);
+  });
 });
 
 describe('the registry and bad input', () => {
