@@ -1,5 +1,6 @@
 import type { Estimate } from '../core/estimate';
-import { bindColumns, designMatrix, type Design } from '../stats/design';
+import { bindColumns, type Design } from '../stats/design';
+import { encodeCovariates } from './covariate-encoding';
 import { coefIndex, fitOls, type OlsFit } from '../stats/ols';
 import { vcovOls, type VcovType } from '../stats/vcov';
 import {
@@ -56,7 +57,8 @@ export function treatmentCoefficient(
  */
 export function covariateDesign(input: CrossSectionInput): Design | null {
   if (input.covariates.length === 0) return null;
-  return designMatrix(input.covariates, { intercept: false });
+  // The refuters refit on the same covariates many times: reuse their encoding.
+  return encodeCovariates(input.covariates);
 }
 
 /**

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { encodeCovariates } from '../../src/causal/covariate-encoding';
+import { subsetInput, type CrossSectionInput } from '../../src/causal/cross-section-input';
+import { designMatrix } from '../../src/stats/design';
+
+const n = 40;
+const input: CrossSectionInput = {
+  y: Float64Array.from({ length: n }, (_, i) => i),
+  treat: Float64Array.from({ length: n }, (_, i) => i % 2),
+  covariates: [
+    { name: 'age', values: Float64Array.from({ length: n }, (_, i) => 20 + ((i * 7) % 31)) },
+    { name: 'role', values: Array.from({ length: n }, (_, i) => ['eng', 'ops', 'sales'][(i * 5) % 3]) },
+    { name: 'region', values: Array.from({ length: n }, (_, i) => (i < 4 ? 'north' : i % 2 ? 'east' : 'west')) },
+  ],
+};
+const reference = (c: CrossSectionInput['covariates']) => designMatrix(c, { intercept: false });
+
+describe('encodeCovariates', () => {
+  it('builds what designMatrix builds without an intercept, the first time and when the encoding is reused', () => {
+    const first = encodeCovariates(input.covariates);
+    expect(first).toEqual(reference(input.covariates));
+    expect(first.names).toEqual(['age', 'roleops', 'rolesales', 'regionnorth', 'regionwest']);
+    const noise = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    const withNoise = [...input.covariates, { name: 'noise', values: noise }];
+    expect(encodeCovariates(withNoise)).toEqual(reference(withNoise));
+  });
+  it('takes a row subset from its parent when every level is kept, and encodes it afresh when a level is lost', () => {
+    encodeCovariates(input.covariates);
+    const keepAll = subsetInput(input, Int32Array.from([0, 1, 2, 5, 6, 7, 9, 12, 20, 33]));
+    expect(encodeCovariates(keepAll.covariates)).toEqual(reference(keepAll.covariates));
+    // Rows 4.. lose 'north' (an indicator): the design has one column fewer, as designMatrix says.
+    const noNorth = subsetInput(input, Int32Array.from({ length: n - 4 }, (_, i) => i + 4));
+    expect(encodeCovariates(noNorth.covariates)).toEqual(reference(noNorth.covariates));
+    expect(encodeCovariates(noNorth.covariates).names).toEqual(['age', 'roleops', 'rolesales', 'regionwest']);
+    // Rows without 'east' (the reference level): the reference changes.
+    const rows = Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => i < 4 || i % 2 === 0));
+    const noEast = subsetInput(input, rows);
+    expect(encodeCovariates(noEast.covariates)).toEqual(reference(noEast.covariates));
+    expect(encodeCovariates(noEast.covariates).names).toEqual(['age', 'roleops', 'rolesales', 'regionwest']);
+  });
+  it('still names a missing value like designMatrix', () => {
+    const role = ['eng', null, 'ops', 'ops'];
+    expect(() => encodeCovariates([{ name: 'role', values: role }])).toThrow(/column `role` has 1 missing/);
+  });
+});
