@@ -1,4 +1,4 @@
-import { checkNoMissing, designMatrix, subsetRows, type Design, type NamedColumn } from '../stats/design';
+import { bindColumns, checkNoMissing, designMatrix, subsetRows, type Design, type NamedColumn } from '../stats/design';
 
 // The refuters refit one estimator many times on the same covariates (with a
 // random column added) or on row subsets of them. Encoding a text column
@@ -79,12 +79,5 @@ export function encodeCovariates(covariates: NamedColumn[]): Design {
     } else if (Array.isArray(c.values)) blocks.push(encodeText(c.name, c.values));
     else return designMatrix(covariates, { intercept: false });
   }
-  const p = blocks.reduce((s, b) => s + b.p, 0);
-  const x = new Float64Array(n * p);
-  let off = 0;
-  for (const b of blocks) {
-    x.set(b.x, off);
-    off += b.x.length;
-  }
-  return { n, p, names: blocks.flatMap((b) => b.names), x };
+  return bindColumns(...blocks);
 }
