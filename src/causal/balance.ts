@@ -135,12 +135,11 @@ export function balanceTable(
   treat: Float64Array,
   opts: { before?: Float64Array; after?: Float64Array } = {},
 ): BalanceRow[] {
-  return expand(covariates).map(({ name, values }) => {
-    const binary = isBinary(values);
-    let order: Uint32Array | undefined;
-    const t0 = weightedStats(values, treat, 1, opts.before);
-    const c0 = weightedStats(values, treat, 0, opts.before);
-    const after = opts.after ?? opts.before;
+  const before = beforeSide(covariates, treat, opts.before);
+  const after = opts.after ?? opts.before;
+  // The text levels' indicator columns are rebuilt (one pass) rather than kept: on a large input they weigh more than the sorts.
+  return expand(covariates).map(({ name, values }, k) => {
+    const { binary, t0, c0, ecdfMaxBefore, order } = before[k];
     const t1 = weightedStats(values, treat, 1, after);
     const c1 = weightedStats(values, treat, 0, after);
     const sd = binary ? Math.sqrt(t0.mean * (1 - t0.mean)) : Math.sqrt(t0.variance);
@@ -155,11 +154,48 @@ export function balanceTable(
       smdAfter: smd(t1.mean, c1.mean),
       varianceRatioBefore: binary ? NaN : t0.variance / c0.variance,
       varianceRatioAfter: binary ? NaN : t1.variance / c1.variance,
+      ecdfMaxBefore,
       // For a 0/1 covariate the eCDFs differ only at 0, by the difference in shares.
-      ecdfMaxBefore: binary ? Math.abs(t0.mean - c0.mean) : ecdfMaxSorted(values, treat, opts.before, order ?? (order = sortedOrder(values))),
-      ecdfMaxAfter: binary ? Math.abs(t1.mean - c1.mean) : ecdfMaxSorted(values, treat, after, order ?? (order = sortedOrder(values))),
+      ecdfMaxAfter: binary ? Math.abs(t1.mean - c1.mean) : ecdfMaxSorted(values, treat, after, order!),
     };
   });
+}
+
+interface BeforeRow {
+  binary: boolean;
+  t0: Stats;
+  c0: Stats;
+  ecdfMaxBefore: number;
+  /** Row order by value (continuous covariates only), shared with the after side. */
+  order?: Uint32Array;
+}
+
+// Matching and weighting on one input share the "before" side of their
+// balance tables (and its sorts): compute it once per input. Keyed on the
+// very arrays passed, as fitPropensity's cache.
+const BEFORE = new WeakMap<Float64Array, { covariates: NamedColumn[]; columns: NamedColumn['values'][]; weights: Float64Array | undefined; rows: BeforeRow[] }>();
+
+function beforeSide(covariates: NamedColumn[], treat: Float64Array, weights: Float64Array | undefined): BeforeRow[] {
+  const cached = BEFORE.get(treat);
+  if (
+    cached &&
+    cached.covariates === covariates &&
+    cached.weights === weights &&
+    cached.columns.length === covariates.length &&
+    covariates.every((c, j) => c.values === cached.columns[j])
+  ) {
+    return cached.rows;
+  }
+  const rows = expand(covariates).map(({ values }): BeforeRow => {
+    const binary = isBinary(values);
+    const t0 = weightedStats(values, treat, 1, weights);
+    const c0 = weightedStats(values, treat, 0, weights);
+    if (binary) return { binary, t0, c0, ecdfMaxBefore: Math.abs(t0.mean - c0.mean) };
+    const order = sortedOrder(values);
+    return { binary, t0, c0, ecdfMaxBefore: ecdfMaxSorted(values, treat, weights, order), order };
+  });
+  BEFORE.set(treat, { covariates, columns: covariates.map((c) => c.values), weights, rows });
+  return rows;
 }
 
 /**

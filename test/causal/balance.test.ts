@@ -34,6 +34,21 @@ describe('balanceTable against MatchIt summary() (1:1 on the logit, MatchIt 4.5.
     }
     expect(balanceWarnings(table).some((w) => w.includes('`raceblack`'))).toBe(true);
   });
+  it('reuses the before side for a second table on the same input: same rows as on fresh copies of the data', () => {
+    const ps = fitPropensity(input.treat, input.covariates);
+    const m = matchNearest(ps.logit, input.treat, { matchitCompat: true });
+    const w = Float64Array.from(input.treat, (t, i) => (t === 1 ? 1 : (i % 3) + 0.5));
+    const copy = () => input.covariates.map((c) => ({ name: c.name, values: c.values instanceof Float64Array ? Float64Array.from(c.values) : [...c.values] }));
+    const first = balanceTable(input.covariates, input.treat, { after: m.weights });
+    const second = balanceTable(input.covariates, input.treat, { after: w });
+    expect(first).toEqual(balanceTable(copy(), Float64Array.from(input.treat), { after: m.weights }));
+    expect(second).toEqual(balanceTable(copy(), Float64Array.from(input.treat), { after: w }));
+    expect(second.map((r) => r.smdBefore)).toEqual(first.map((r) => r.smdBefore));
+    // Other sample weights are another before side.
+    const withBefore = balanceTable(input.covariates, input.treat, { before: w, after: w });
+    expect(withBefore).toEqual(balanceTable(copy(), Float64Array.from(input.treat), { before: w, after: w }));
+    expect(withBefore[0].smdBefore).not.toBe(first[0].smdBefore);
+  });
   it('eCDF distance of fully separated groups is 1, of identical groups 0', () => {
     expect(ecdfMaxDistance(Float64Array.from([1, 2, 3, 4]), Float64Array.from([1, 1, 0, 0]))).toBe(1);
     expect(ecdfMaxDistance(Float64Array.from([1, 2, 1, 2]), Float64Array.from([1, 1, 0, 0]))).toBe(0);
