@@ -13,7 +13,7 @@ import type { PlotSpec } from './display';
  * creditByModelPlot([lastTouch, shapley, causal], { truth: { C01: 0.2, C03: 0 } }).data.length; // => 4
  */
 export function creditByModelPlot(
-  results: AttributionResult[],
+  results: readonly { model: string; credit: Record<string, number> }[],
   opts: { title?: string; truth?: Record<string, number> } = {},
 ): PlotSpec {
   if (results.length === 0) throw new RangeError('creditByModelPlot: `results` is empty');

@@ -2,6 +2,7 @@ import type { StudyResult } from '../core/study-result';
 import type { BalanceRow } from '../causal/balance';
 import type { PlotSpec } from '../plot/display';
 import { lovePlot } from '../plot/balance';
+import { creditByModelPlot } from '../plot/attribution';
 import { eventStudyPlot } from '../plot/event-study';
 import { forestPlot } from '../plot/forest';
 import { roiPlot } from '../plot/roi';
@@ -11,27 +12,6 @@ import type { ReportChart } from '../report/render-report';
 export type { ReportChart };
 
 
-
-/** Shares by course, one bar group per model: the attribution chart of the report. */
-function attributionChart(result: StudyResult): PlotSpec {
-  const titles = result.courseTitles ?? {};
-  const courses = Object.keys(titles).filter((c) => result.attribution.some((a) => c in a.credit));
-  return {
-    data: result.attribution.map((a) => ({
-      type: 'bar',
-      name: a.model === 'causal' ? 'causal (share of incremental outcome)' : a.model,
-      x: courses.map((c) => `${titles[c] ?? c} (${c})`),
-      y: courses.map((c) => a.credit[c] ?? 0),
-    })),
-    layout: {
-      title: { text: 'Credit by course under each attribution model' },
-      barmode: 'group',
-      xaxis: { title: { text: 'course' } },
-      yaxis: { title: { text: 'share of credit' }, tickformat: '.0%' },
-      legend: { orientation: 'h', y: -0.3 },
-    },
-  };
-}
 
 /**
  * The report's charts from a study: per course the forest plot of every
@@ -88,7 +68,7 @@ export function studyCharts(
     charts.push({
       section: 'attribution',
       title: 'Credit by course, model by model',
-      spec: attributionChart(result),
+      spec: creditByModelPlot(result.attribution),
       caption: 'Rule-based, Markov and Shapley models split the outcome among courses; only the causal model counts what the training caused.',
     });
   }
