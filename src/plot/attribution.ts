@@ -4,6 +4,11 @@ import type { PathCounts } from '../attribution/paths';
 import type { AttributionResult } from '../attribution/result';
 import type { PlotSpec } from './display';
 
+/** The known truth per course as black diamonds over the bars. */
+function truthMarkers(courses: string[], truth: Record<string, number>, name: string): Record<string, unknown> {
+  return { type: 'scatter', mode: 'markers', name, x: courses, y: courses.map((c) => truth[c] ?? 0), marker: { symbol: 'diamond', size: 12, color: '#111' } };
+}
+
 /**
  * Credit shares by model, side by side: one bar group per course, one bar
  * per model; an optional `truth` (true shares of the incremental outcome)
@@ -25,16 +30,7 @@ export function creditByModelPlot(
     y: courses.map((c) => r.credit[c] ?? 0),
     hovertemplate: `${r.model}: %{x} %{y:.1%}<extra></extra>`,
   }));
-  if (opts.truth) {
-    data.push({
-      type: 'scatter',
-      mode: 'markers',
-      name: 'true share',
-      x: courses,
-      y: courses.map((c) => opts.truth![c] ?? 0),
-      marker: { symbol: 'diamond', size: 12, color: '#111' },
-    });
-  }
+  if (opts.truth) data.push(truthMarkers(courses, opts.truth, 'true share'));
   return {
     data,
     layout: {
@@ -75,16 +71,7 @@ export function causalCreditPlot(
       marker: { color: '#2a9d8f' },
     },
   ];
-  if (opts.truth) {
-    data.push({
-      type: 'scatter',
-      mode: 'markers',
-      name: 'truth',
-      x: courses,
-      y: courses.map((c) => opts.truth![c] ?? 0),
-      marker: { symbol: 'diamond', size: 12, color: '#111' },
-    });
-  }
+  if (opts.truth) data.push(truthMarkers(courses, opts.truth, 'truth'));
   return {
     data,
     layout: {

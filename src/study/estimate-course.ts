@@ -4,6 +4,7 @@ import type { Panel } from '../data/panel';
 import { stackCourse, type StackedData } from '../data/stack';
 import { beforeAfter } from '../causal/before-after';
 import { CROSS_SECTION_METHOD_NAMES, estimateCrossSection, type CrossSectionInput } from '../causal/cross-section';
+import { subsetInput } from '../causal/cross-section-input';
 import { coursePanelInput } from '../causal/panel-input';
 import { stackedInput } from '../causal/placebo';
 import { didStaggered, type StaggeredResult } from '../causal/staggered';
@@ -97,25 +98,6 @@ function trimBinarySupport(input: CrossSectionInput): { rows: Int32Array | null;
   return { rows, drop, notes };
 }
 
-function subsetRows(input: CrossSectionInput, rows: Int32Array, drop: Set<string>): CrossSectionInput {
-  const pickF = (a: Float64Array): Float64Array => {
-    const out = new Float64Array(rows.length);
-    for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
-    return out;
-  };
-  return {
-    y: pickF(input.y),
-    treat: pickF(input.treat),
-    covariates: input.covariates
-      .filter((c) => !drop.has(c.name))
-      .map((c) => ({
-        name: c.name,
-        values: c.values instanceof Float64Array ? pickF(c.values) : Array.from(rows, (i) => (c.values as (string | null)[])[i]),
-      })),
-    weights: input.weights ? pickF(input.weights) : undefined,
-    cluster: input.cluster ? Int32Array.from(rows, (i) => (input.cluster as Int32Array)[i]) : undefined,
-  };
-}
 
 function describeFailure(method: string, course: string, e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -168,7 +150,8 @@ export function estimateCourse(panel: Panel, course: string, metric: string, opt
       let input = stackedInput(stacked);
       const support = trimBinarySupport(input);
       if (support.drop.size > 0) {
-        input = subsetRows(input, support.rows ?? Int32Array.from({ length: input.y.length }, (_, i) => i), support.drop);
+        const kept = support.rows ? subsetInput(input, support.rows) : input;
+        input = { ...kept, covariates: kept.covariates.filter((c) => !support.drop.has(c.name)) };
         for (const note of support.notes) warnings.push(`${course}: ${note}`);
       }
       for (const m of crossMethods) {
