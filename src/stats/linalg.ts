@@ -4,8 +4,42 @@ import type { Design } from './design';
 // (p is the number of coefficients); designs are n×p and column-major.
 
 /**
+ * Where each column of a design is non-zero, for the columns worth treating
+ * as sparse: a 0/1 indicator of one level of a factor (a cohort, a region)
+ * is zero in most rows, and a product with it needs only its non-zero rows.
+ * `rows[j]` lists column j's non-zero row indices in increasing order, or is
+ * null when the column is dense (more than a quarter of rows non-zero).
+ *
+ * @example
+ * columnSupport(designMatrix([{ name: 'g', values: ['a', 'b', 'a', 'a'] }])).rows; // => [null, Int32Array [1]]
+ */
+export function columnSupport(X: Design): { rows: (Int32Array | null)[] } {
+  const { n, p } = X;
+  const x = X.x;
+  const rows: (Int32Array | null)[] = new Array(p);
+  const limit = n >> 2;
+  for (let j = 0; j < p; j++) {
+    const off = j * n;
+    let nnz = 0;
+    for (let i = 0; i < n && nnz <= limit; i++) if (x[off + i] !== 0) nnz++;
+    if (nnz > limit) {
+      rows[j] = null;
+      continue;
+    }
+    const idx = new Int32Array(nnz);
+    for (let i = 0, m = 0; i < n; i++) if (x[off + i] !== 0) idx[m++] = i;
+    rows[j] = idx;
+  }
+  return { rows };
+}
+
+/**
  * XᵀΩX = Σ_i ω_i x_i x_iᵀ (p×p row-major), column pair by column pair so that
- * each inner loop runs over contiguous memory.
+ * each inner loop runs over contiguous memory. A product with a sparse
+ * column (see {@link columnSupport}) runs over that column's non-zero rows
+ * only: the terms skipped are exact zeros, so the sums, added in the same
+ * row order, are bit for bit those of the dense loop, at a fraction of the
+ * cost when most columns are factor indicators.
  *
  * @example
  * weightedGram(X, new Float64Array(X.n).fill(1)); // => XᵀX
@@ -14,16 +48,41 @@ export function weightedGram(X: Design, omega: Float64Array, scratch: Float64Arr
   const { n, p } = X;
   const x = X.x;
   const out = new Float64Array(p * p);
+  const { rows } = columnSupport(X);
+  const dense: number[] = [];
+  for (let k = 0; k < p; k++) if (rows[k] === null) dense.push(k);
   for (let j = 0; j < p; j++) {
     const offj = j * n;
+    const idxJ = rows[j];
+    if (idxJ !== null) {
+      // Sparse column j: ω_i x_ij at its non-zero rows, then one gathered sum per later column.
+      const m = idxJ.length;
+      const t = scratch.subarray(0, m);
+      for (let r = 0; r < m; r++) t[r] = omega[idxJ[r]] * x[offj + idxJ[r]];
+      for (let k = j; k < p; k++) {
+        const o = k * n;
+        let s = 0;
+        for (let r = 0; r < m; r++) s += t[r] * x[o + idxJ[r]];
+        out[j * p + k] = s;
+      }
+      continue;
+    }
     for (let i = 0; i < n; i++) scratch[i] = omega[i] * x[offj + i];
-    // Four columns per pass: each scratch value is loaded once for four products, which doubles throughput in V8.
-    let k = j;
-    for (; k + 3 < p; k += 4) {
-      const o0 = k * n;
-      const o1 = o0 + n;
-      const o2 = o1 + n;
-      const o3 = o2 + n;
+    // Sparse later columns: gather at their own non-zero rows.
+    for (let k = j + 1; k < p; k++) {
+      const idxK = rows[k];
+      if (idxK === null) continue;
+      const o = k * n;
+      let s = 0;
+      for (let r = 0; r < idxK.length; r++) s += scratch[idxK[r]] * x[o + idxK[r]];
+      out[j * p + k] = s;
+    }
+    // Dense later columns, four per pass: each scratch value is loaded once for four products, which doubles throughput in V8.
+    let a = 0;
+    while (a < dense.length && dense[a] < j) a++;
+    for (; a + 3 < dense.length; a += 4) {
+      const k0 = dense[a], k1 = dense[a + 1], k2 = dense[a + 2], k3 = dense[a + 3];
+      const o0 = k0 * n, o1 = k1 * n, o2 = k2 * n, o3 = k3 * n;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       for (let i = 0; i < n; i++) {
         const t = scratch[i];
@@ -32,12 +91,13 @@ export function weightedGram(X: Design, omega: Float64Array, scratch: Float64Arr
         s2 += t * x[o2 + i];
         s3 += t * x[o3 + i];
       }
-      out[j * p + k] = s0;
-      out[j * p + k + 1] = s1;
-      out[j * p + k + 2] = s2;
-      out[j * p + k + 3] = s3;
+      out[j * p + k0] = s0;
+      out[j * p + k1] = s1;
+      out[j * p + k2] = s2;
+      out[j * p + k3] = s3;
     }
-    for (; k < p; k++) {
+    for (; a < dense.length; a++) {
+      const k = dense[a];
       const o = k * n;
       let s = 0;
       for (let i = 0; i < n; i++) s += scratch[i] * x[o + i];

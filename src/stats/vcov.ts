@@ -1,7 +1,7 @@
 import type { Design } from './design';
 import type { OlsFit } from './ols';
 import { criticalValue, twoSidedP } from './dists';
-import { sandwichProduct as sandwich, weightedGram } from './linalg';
+import { columnSupport, sandwichProduct as sandwich, weightedGram } from './linalg';
 
 /** Cluster labels: dense integer codes or any labels. */
 export type ClusterLabels = Int32Array | readonly (string | number)[];
@@ -75,9 +75,19 @@ function clusterMeat(fit: OlsFit, X: Design, codes: Int32Array, groups: number):
   const score = new Float64Array(groups * p);
   const we = new Float64Array(n);
   for (let i = 0; i < n; i++) we[i] = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
+  // Factor indicators add only at their non-zero rows: the same sums, in the same order.
+  const { rows } = columnSupport(X);
   for (let j = 0; j < p; j++) {
     const off = j * n;
-    for (let i = 0; i < n; i++) score[codes[i] * p + j] += we[i] * X.x[off + i];
+    const idx = rows[j];
+    if (idx === null) {
+      for (let i = 0; i < n; i++) score[codes[i] * p + j] += we[i] * X.x[off + i];
+    } else {
+      for (let r = 0; r < idx.length; r++) {
+        const i = idx[r];
+        score[codes[i] * p + j] += we[i] * X.x[off + i];
+      }
+    }
   }
   const meat = new Float64Array(p * p);
   for (let g = 0; g < groups; g++) {

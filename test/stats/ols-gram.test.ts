@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { designMatrix, type Design } from '../../src/stats/design';
+import { columnSupport, weightedGram } from '../../src/stats/linalg';
+import { fitOls } from '../../src/stats/ols';
+import { vcovOls } from '../../src/stats/vcov';
+import { createRng } from '../../src/stats/rng';
+
+// A design like a study's stacked data: revenue-scale numeric columns, a 30-level cohort factor, a role factor, 0/1 flags.
+function stackedLike(n: number, seed: number): { X: Design; y: Float64Array; w: Float64Array; cluster: Int32Array } {
+  const rng = createRng(seed);
+  const cohort: string[] = [];
+  const role: string[] = [];
+  const yPre = new Float64Array(n);
+  const tenure = new Float64Array(n);
+  const treat = new Float64Array(n);
+  const prior = new Float64Array(n);
+  const y = new Float64Array(n);
+  const w = new Float64Array(n);
+  const cluster = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = rng.int(30);
+    const r = rng.int(4);
+    cohort.push(`g${String(g).padStart(2, '0')}`);
+    role.push(['AE', 'AM', 'SDR', 'Support'][r]);
+    yPre[i] = [40000, 30000, 12000, 6000][r] * (1 + 0.15 * rng.normal());
+    tenure[i] = 6 + rng.int(120);
+    treat[i] = rng.uniform() < 0.05 ? 1 : 0;
+    prior[i] = rng.uniform() < 0.3 ? 1 : 0;
+    y[i] = 0.8 * yPre[i] + 1500 * treat[i] + 20 * tenure[i] + 300 * g + 2000 * rng.normal();
+    w[i] = 1 + rng.int(12);
+    cluster[i] = rng.int(Math.floor(n / 3));
+  }
+  const X = designMatrix([
+    { name: 'treat', values: treat },
+    { name: 'y_pre', values: yPre },
+    { name: 'tenure', values: tenure },
+    { name: 'prior', values: prior },
+    { name: 'role', values: role },
+    { name: 'cohort', values: cohort },
+  ]);
+  return { X, y, w, cluster };
+}
+
+function denseGram(X: Design, omega: Float64Array): Float64Array {
+  const { n, p, x } = X;
+  const out = new Float64Array(p * p);
+  for (let j = 0; j < p; j++)
+    for (let k = j; k < p; k++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += omega[i] * x[j * n + i] * x[k * n + i];
+      out[j * p + k] = s;
+      out[k * p + j] = s;
+    }
+  return out;
+}
+
+describe('weightedGram with factor indicators', () => {
+  it('treats a one-level indicator as sparse and a numeric column as dense', () => {
+    const { X } = stackedLike(400, 1);
+    const { rows } = columnSupport(X);
+    expect(rows[X.names.indexOf('y_pre')]).toBeNull();
+    const g05 = rows[X.names.indexOf('cohortg05')];
+    expect(g05).not.toBeNull();
+    for (const i of g05 as Int32Array) expect(X.x[X.names.indexOf('cohortg05') * X.n + i]).toBe(1);
+  });
+  it('equals the plain triple loop bit for bit (the skipped terms are exact zeros)', () => {
+    const { X, w } = stackedLike(3000, 2);
+    expect(Array.from(weightedGram(X, w))).toEqual(Array.from(denseGram(X, w)));
+  });
+});
+
+describe('fitOls on tall designs: the Gram path agrees with QR', () => {
+  const { X, y, w, cluster } = stackedLike(60000, 3);
+  const qr = fitOls(X, y, { weights: w, solver: 'qr' });
+  const auto = fitOls(X, y, { weights: w });
+  it('coefficients within 1e-10 relative, residuals and R² too', () => {
+    for (let j = 0; j < X.p; j++) expect(Math.abs(auto.coef[j] - qr.coef[j])).toBeLessThan(1e-10 * Math.max(1, Math.abs(qr.coef[j])));
+    expect(Math.abs(auto.rss - qr.rss) / qr.rss).toBeLessThan(1e-12);
+    expect(auto.r2).toBeCloseTo(qr.r2, 12);
+    expect(auto.coef[1]).toBeGreaterThan(1400); // the planted treatment effect of 1500, give or take noise
+    expect(auto.coef[1]).toBeLessThan(1600);
+  });
+  it('the same variances: classical, HC1, HC3 (through R⁻¹) and clustered', () => {
+    for (const type of ['classical', 'HC1', 'HC3', { cluster }] as const) {
+      const a = vcovOls(auto, X, type);
+      const b = vcovOls(qr, X, type);
+      for (let k = 0; k < a.length; k++) expect(Math.abs(a[k] - b[k])).toBeLessThan(1e-8 * Math.sqrt(Math.abs(b[Math.floor(k / X.p) * (X.p + 1)] * b[(k % X.p) * (X.p + 1)])) + 1e-300);
+    }
+  });
+  it('a collinear column gets QR’s error, naming it', () => {
+    const dup = { ...X, p: X.p + 1, names: [...X.names, 'y_pre_again'], x: new Float64Array(X.n * (X.p + 1)) };
+    dup.x.set(X.x);
+    dup.x.set(X.x.subarray(X.names.indexOf('y_pre') * X.n, (X.names.indexOf('y_pre') + 1) * X.n), X.p * X.n);
+    expect(() => fitOls(dup, y, { weights: w })).toThrow(/singular design: column `y_pre_again` is a linear combination/);
+    expect(() => fitOls(X, y, { solver: 'lu' as never })).toThrow(/`solver` must be/);
+  });
+});
