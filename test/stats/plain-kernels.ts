@@ -1,0 +1,34 @@
+// Reference loops for the kernel tests: the definitions, term by term, with nothing skipped.
+import type { Design } from '../../src/stats/design';
+
+// The definitions the kernels must reproduce bit for bit: every term, in increasing row order.
+export function plainGram(X: Design, omega: Float64Array): Float64Array {
+  const { n, p, x } = X;
+  const out = new Float64Array(p * p);
+  for (let j = 0; j < p; j++)
+    for (let k = j; k < p; k++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += omega[i] * x[j * n + i] * x[k * n + i];
+      out[j * p + k] = s;
+      out[k * p + j] = s;
+    }
+  return out;
+}
+
+export function plainCrossprod(X: Design, v: Float64Array): Float64Array {
+  const { n, p, x } = X;
+  const out = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v[i] * x[j * n + i];
+    out[j] = s;
+  }
+  return out;
+}
+
+// Index of the first entry that differs as a bit pattern (Object.is tells +0 from -0), or -1.
+export function firstDifference(a: Float64Array, b: Float64Array): number {
+  if (a.length !== b.length) return 0;
+  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return k;
+  return -1;
+}
