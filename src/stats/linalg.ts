@@ -147,6 +147,21 @@ export function designStructure(X: Design): DesignStructure {
   return { n, p, dense: Int32Array.from(dense), ones, groups, sparse };
 }
 
+/**
+ * For each column, the rows where it can be non-zero (increasing), or null
+ * for a dense column: the per-column view of a structure, for loops that
+ * must visit the columns in order (a sum over columns row by row).
+ *
+ * @example
+ * structureRows(designStructure(designMatrix([{ name: 'g', values: ['a', 'b', 'a'] }]))); // => [null, Int32Array [1]]
+ */
+export function structureRows(structure: DesignStructure): (Int32Array | null)[] {
+  const rows: (Int32Array | null)[] = new Array(structure.p).fill(null);
+  for (const g of structure.groups) g.columns.forEach((j, l) => (rows[j] = g.order.subarray(g.start[l], g.start[l + 1])));
+  for (const c of structure.sparse) rows[c.column] = c.rows;
+  return rows;
+}
+
 function checkStructure(where: string, X: Design, s: DesignStructure): void {
   if (s.n !== X.n || s.p !== X.p) throw new RangeError(`${where}: \`structure\` is for a ${s.n}×${s.p} design, X is ${X.n}×${X.p}`);
 }
@@ -485,21 +500,23 @@ export function linearPredictor(X: Design, beta: Float64Array, out: Float64Array
 
 /**
  * Xᵀv for a column-major design (p values), each Σ_i v_i x_ij in increasing
- * row order. Indicator columns (see {@link designStructure}) are summed over
- * their own rows only: the same value bit for bit, for finite v.
+ * row order. Given the design's structure (see {@link designStructure}),
+ * indicator columns are summed over their own rows only: the same value bit
+ * for bit, for finite v.
  *
  * @example
  * crossprodVector(X, residuals); // => the score Σ x_i r_i
  */
-export function crossprodVector(
-  X: Design,
-  v: Float64Array,
-  out: Float64Array = new Float64Array(X.p),
-  structure: DesignStructure = designStructure(X),
-): Float64Array {
-  checkStructure('crossprodVector', X, structure);
+export function crossprodVector(X: Design, v: Float64Array, out: Float64Array = new Float64Array(X.p), structure?: DesignStructure): Float64Array {
   const n = X.n;
   const x = X.x;
+  if (structure === undefined) {
+    // Every column over every row: one product per entry costs less than finding the structure.
+    const all = Int32Array.from({ length: X.p }, (_, j) => j);
+    denseDots(v, x, n, all, 0, out);
+    return out;
+  }
+  checkStructure('crossprodVector', X, structure);
   const { dense, groups, sparse } = structure;
   const sums = new Float64Array(dense.length);
   denseDots(v, x, n, dense, 0, sums);

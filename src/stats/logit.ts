@@ -1,6 +1,6 @@
 import { EstimationError } from '../core/errors';
 import type { Design } from './design';
-import { choleskyInverse, choleskyScaled, choleskySolve, crossprodVector, linearPredictor, weightedGram } from './linalg';
+import { choleskyInverse, choleskyScaled, choleskySolve, crossprodVector, designStructure, linearPredictor, weightedGram } from './linalg';
 
 /** A logistic regression fit. */
 export interface LogitFit {
@@ -114,6 +114,8 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
   const omega = new Float64Array(n);
   const resid = new Float64Array(n);
   const scratch = new Float64Array(n);
+  // Found once for every iteration: the factor indicators' rows do not change.
+  const structure = designStructure(X);
   const evaluate = (b: Float64Array): number => {
     linearPredictor(X, b, eta);
     for (let i = 0; i < n; i++) mu[i] = sigmoid(eta[i]);
@@ -130,8 +132,8 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
       omega[i] = wi * mu[i] * (1 - mu[i]);
       resid[i] = wi * (y[i] - mu[i]);
     }
-    info = weightedGram(X, omega, scratch);
-    const grad = crossprodVector(X, resid);
+    info = weightedGram(X, omega, scratch, structure);
+    const grad = crossprodVector(X, resid, undefined, structure);
     const chol = choleskyScaled(info, p);
     if ('dependent' in chol) {
       const sep = separatingColumn(X, y, w);
@@ -170,7 +172,7 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
   }
   // Information at the final coefficients.
   for (let i = 0; i < n; i++) omega[i] = (w ? w[i] : 1) * mu[i] * (1 - mu[i]);
-  info = weightedGram(X, omega, scratch);
+  info = weightedGram(X, omega, scratch, structure);
   const chol = choleskyScaled(info, p);
   if ('dependent' in chol) throw new EstimationError(`fitLogit: singular information matrix at column \`${X.names[chol.dependent]}\``);
   const vcov = choleskyInverse(chol, p);

@@ -1,6 +1,6 @@
 import { EstimationError } from '../core/errors';
 import type { Design } from './design';
-import { choleskyInverse, choleskyScaled, choleskySolve, crossprodVector, linearPredictor, weightedGram } from './linalg';
+import { choleskyInverse, choleskyScaled, choleskySolve, crossprodVector, designStructure, linearPredictor, structureRows, weightedGram, type DesignStructure } from './linalg';
 
 /**
  * A least-squares fit. `rInverse` is R⁻¹ from the QR of √W·X (p×p, row-major,
@@ -114,10 +114,11 @@ export function fitOls(X: Design, y: Float64Array, opts: { weights?: Float64Arra
     throw new EstimationError(`fitOls: ${nPositive} rows with positive weight cannot identify ${p} coefficients (${X.names.join(', ')})`);
   }
   const tall = n >= GRAM_MIN_ROWS && n >= GRAM_ROWS_PER_COLUMN * p;
-  const gram = solver === 'gram' || (solver === 'auto' && tall) ? solveByGram(X, y, weights) : null;
-  if (gram !== null) return finishFit(X, y, weights, nPositive, gram.coef, gram.rInverse, gram.bread);
+  const structure = designStructure(X);
+  const gram = solver === 'gram' || (solver === 'auto' && tall) ? solveByGram(X, y, weights, structure) : null;
+  if (gram !== null) return finishFit(X, y, weights, nPositive, gram.coef, gram.rInverse, gram.bread, structure);
   const qr = solveByQr(X, y, weights);
-  return finishFit(X, y, weights, nPositive, qr.coef, qr.rInverse, qr.bread);
+  return finishFit(X, y, weights, nPositive, qr.coef, qr.rInverse, qr.bread, structure);
 }
 
 /**
@@ -235,18 +236,23 @@ function solveByQr(X: Design, y: Float64Array, weights: Float64Array | undefined
  * pivot is small enough that only QR can say whether the design is singular,
  * and which column: the caller then takes the QR path.
  */
-function solveByGram(X: Design, y: Float64Array, weights: Float64Array | undefined): { coef: Float64Array; rInverse: Float64Array; bread: Float64Array } | null {
+function solveByGram(
+  X: Design,
+  y: Float64Array,
+  weights: Float64Array | undefined,
+  structure: DesignStructure,
+): { coef: Float64Array; rInverse: Float64Array; bread: Float64Array } | null {
   const { n, p } = X;
   const w = weights ?? new Float64Array(n).fill(1);
-  const G = weightedGram(X, w);
+  const G = weightedGram(X, w, undefined, structure);
   const f = choleskyScaled(G, p, GRAM_PIVOT_TOLERANCE);
   if (!('L' in f)) return null;
   const wy = new Float64Array(n);
   for (let i = 0; i < n; i++) wy[i] = w[i] * y[i];
-  const coef = choleskySolve(f, crossprodVector(X, wy), p);
+  const coef = choleskySolve(f, crossprodVector(X, wy, undefined, structure), p);
   const fitted = linearPredictor(X, coef);
   for (let i = 0; i < n; i++) wy[i] = w[i] * (y[i] - fitted[i]);
-  const step = choleskySolve(f, crossprodVector(X, wy), p);
+  const step = choleskySolve(f, crossprodVector(X, wy, undefined, structure), p);
   for (let j = 0; j < p; j++) coef[j] += step[j];
   // XᵀWX = D⁻¹LLᵀD⁻¹ = RᵀR with R = LᵀD⁻¹, so R⁻¹ = D·L⁻ᵀ (upper triangular).
   const { L, d } = f;
@@ -279,13 +285,19 @@ function finishFit(
   coef: Float64Array,
   rInverse: Float64Array,
   bread: Float64Array,
+  structure: DesignStructure,
 ): OlsFit {
   const { n, p } = X;
   const fitted = new Float64Array(n);
+  // Column by column, so each row adds its terms in column order; a sparse column only where it is
+  // non-zero (the terms skipped are exact zeros, so the sums are the dense loop's, bit for bit).
+  const rows = structureRows(structure);
   for (let j = 0; j < p; j++) {
     const off = j * n;
     const cj = coef[j];
-    for (let i = 0; i < n; i++) fitted[i] += X.x[off + i] * cj;
+    const idx = rows[j];
+    if (idx === null) for (let i = 0; i < n; i++) fitted[i] += X.x[off + i] * cj;
+    else for (let r = 0; r < idx.length; r++) fitted[idx[r]] += X.x[off + idx[r]] * cj;
   }
   const residuals = new Float64Array(n);
   let rss = 0;

@@ -1,7 +1,7 @@
 import type { Design } from './design';
 import type { OlsFit } from './ols';
 import { criticalValue, twoSidedP } from './dists';
-import { columnSupport, sandwichProduct as sandwich, weightedGram } from './linalg';
+import { designStructure, sandwichProduct as sandwich, weightedGram, type DesignStructure } from './linalg';
 
 /** Cluster labels: dense integer codes or any labels. */
 export type ClusterLabels = Int32Array | readonly (string | number)[];
@@ -70,43 +70,60 @@ export function hatValues(fit: OlsFit, X: Design): Float64Array {
 }
 
 // Σ_g s_g s_gᵀ with s_g = Σ_{i∈g} w_i e_i x_i.
-function clusterMeat(fit: OlsFit, X: Design, codes: Int32Array, groups: number): Float64Array {
+function clusterMeat(fit: OlsFit, X: Design, codes: Int32Array, groups: number, structure: DesignStructure): Float64Array {
   const { n, p } = X;
+  const x = X.x;
+  // Column-major (score[j·groups + g]): a pass over one column scatters into one column of scores,
+  // which stays in cache, where a row per cluster would spread every pass over groups·p entries.
   const score = new Float64Array(groups * p);
   const we = new Float64Array(n);
   for (let i = 0; i < n; i++) we[i] = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
-  // Factor indicators add only at their non-zero rows: the same sums, in the same order.
-  const { rows } = columnSupport(X);
-  for (let j = 0; j < p; j++) {
+  // Each score entry adds its rows in increasing order, as the dense loop; an indicator adds only at its
+  // own rows (w_i e_i · 1), the terms skipped being exact zeros.
+  for (const j of structure.dense) {
     const off = j * n;
-    const idx = rows[j];
-    if (idx === null) {
-      for (let i = 0; i < n; i++) score[codes[i] * p + j] += we[i] * X.x[off + i];
-    } else {
-      for (let r = 0; r < idx.length; r++) {
-        const i = idx[r];
-        score[codes[i] * p + j] += we[i] * X.x[off + i];
-      }
+    const col = j * groups;
+    for (let i = 0; i < n; i++) score[col + codes[i]] += we[i] * x[off + i];
+  }
+  for (const { columns, order, start } of structure.groups) {
+    for (let l = 0; l < columns.length; l++) {
+      const col = columns[l] * groups;
+      for (let r = start[l]; r < start[l + 1]; r++) score[col + codes[order[r]]] += we[order[r]];
     }
   }
+  for (const { column: j, rows } of structure.sparse) {
+    const off = j * n;
+    const col = j * groups;
+    for (let r = 0; r < rows.length; r++) score[col + codes[rows[r]]] += we[rows[r]] * x[off + rows[r]];
+  }
+  // Only the non-zero entries of each cluster's score: a cluster touches few levels of each factor.
   const meat = new Float64Array(p * p);
+  const nonZero = new Int32Array(p);
+  const value = new Float64Array(p);
   for (let g = 0; g < groups; g++) {
-    const o = g * p;
+    let m = 0;
     for (let j = 0; j < p; j++) {
-      const sj = score[o + j];
-      if (sj === 0) continue;
-      for (let k = j; k < p; k++) meat[j * p + k] += sj * score[o + k];
+      const v = score[j * groups + g];
+      if (v !== 0) {
+        nonZero[m] = j;
+        value[m++] = v;
+      }
+    }
+    for (let a = 0; a < m; a++) {
+      const row = nonZero[a] * p;
+      const sj = value[a];
+      for (let b = a; b < m; b++) meat[row + nonZero[b]] += sj * value[b];
     }
   }
   for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) meat[j * p + k] = meat[k * p + j];
   return meat;
 }
 
-function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1'): Float64Array {
+function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1', structure: DesignStructure): Float64Array {
   if (labels.length !== X.n) throw new RangeError(`vcovOls: \`cluster\` has ${labels.length} labels, the fit has ${X.n} rows`);
   const { codes, groups } = clusterCodes(labels);
   if (groups < 2) throw new RangeError(`vcovOls: cluster-robust variance needs at least 2 clusters, got ${groups}`);
-  const meat = clusterMeat(fit, X, codes, groups);
+  const meat = clusterMeat(fit, X, codes, groups, structure);
   // sandwich::vcovCL's default: G/(G-1), times (n-1)/(n-p) for type HC1.
   let scale = groups / (groups - 1);
   if (type === 'HC1') scale *= (X.n - 1) / (X.n - X.p);
@@ -151,18 +168,19 @@ export function vcovOls(fit: OlsFit, X: Design, type: VcovType): Float64Array {
         if (d > 1e-12) omega[i] /= type === 'HC2' ? d : d * d;
       }
     }
-    return sandwich(fit.bread, weightedGram(X, omega), p, scale);
+    return sandwich(fit.bread, weightedGram(X, omega, undefined, designStructure(X)), p, scale);
   }
-  if ('cluster' in type) return oneWayCluster(fit, X, type.cluster, type.type ?? 'HC1');
+  if ('cluster' in type) return oneWayCluster(fit, X, type.cluster, type.type ?? 'HC1', designStructure(X));
   if ('cluster2' in type) {
     const [a, b] = type.cluster2;
     const t = type.type ?? 'HC1';
     if (a.length !== n || b.length !== n) throw new RangeError('vcovOls: both `cluster2` label vectors must have one label per row');
     const both: string[] = new Array(n);
     for (let i = 0; i < n; i++) both[i] = `${a[i]}\u0000${b[i]}`;
-    const v1 = oneWayCluster(fit, X, a, t);
-    const v2 = oneWayCluster(fit, X, b, t);
-    const v12 = clusterCodes(both).groups > 1 ? oneWayCluster(fit, X, both, t) : new Float64Array(p * p);
+    const structure = designStructure(X);
+    const v1 = oneWayCluster(fit, X, a, t, structure);
+    const v2 = oneWayCluster(fit, X, b, t, structure);
+    const v12 = clusterCodes(both).groups > 1 ? oneWayCluster(fit, X, both, t, structure) : new Float64Array(p * p);
     return v1.map((v, k) => v + v2[k] - v12[k]);
   }
   throw new TypeError('vcovOls: unknown `type`');

@@ -4,7 +4,9 @@ import { columnSupport, weightedGram } from '../../src/stats/linalg';
 import { fitOls } from '../../src/stats/ols';
 import { vcovOls } from '../../src/stats/vcov';
 import { createRng } from '../../src/stats/rng';
-import { plainGram } from './plain-kernels';
+import { firstDifference, plainClusterMeat, plainFitted, plainGram } from './plain-kernels';
+import { sandwichProduct } from '../../src/stats/linalg';
+import { clusterCodes } from '../../src/stats/vcov';
 
 // A design like a study's stacked data: revenue-scale numeric columns, a 30-level cohort factor, a role factor, 0/1 flags.
 function stackedLike(n: number, seed: number): { X: Design; y: Float64Array; w: Float64Array; cluster: Int32Array } {
@@ -81,5 +83,21 @@ describe('fitOls on tall designs: the Gram path agrees with QR', () => {
     dup.x.set(X.x.subarray(X.names.indexOf('y_pre') * X.n, (X.names.indexOf('y_pre') + 1) * X.n), X.p * X.n);
     expect(() => fitOls(dup, y, { weights: w })).toThrow(/singular design: column `y_pre_again` is a linear combination/);
     expect(() => fitOls(X, y, { solver: 'lu' as never })).toThrow(/`solver` must be/);
+  });
+});
+
+describe('the sparse-aware fitted values and variances are the plain loops bit for bit', () => {
+  const { X, y, w, cluster } = stackedLike(3000, 5);
+  const fit = fitOls(X, y, { weights: w });
+  const we = Float64Array.from(fit.residuals, (e, i) => w[i] * e);
+  it('fitted values', () => {
+    expect(firstDifference(fit.fitted, plainFitted(X, fit.coef))).toBe(-1);
+  });
+  it('HC1 and one-way cluster (HC1 type)', () => {
+    const omega = we.map((v) => v * v);
+    expect(firstDifference(vcovOls(fit, X, 'HC1'), sandwichProduct(fit.bread, plainGram(X, omega), X.p, X.n / (X.n - X.p)))).toBe(-1);
+    const { codes, groups } = clusterCodes(cluster);
+    const scale = (groups / (groups - 1)) * ((X.n - 1) / (X.n - X.p));
+    expect(firstDifference(vcovOls(fit, X, { cluster }), sandwichProduct(fit.bread, plainClusterMeat(X, we, codes, groups), X.p, scale))).toBe(-1);
   });
 });

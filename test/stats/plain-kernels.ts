@@ -32,3 +32,24 @@ export function firstDifference(a: Float64Array, b: Float64Array): number {
   for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return k;
   return -1;
 }
+
+// One-way cluster meat Σ_g s_g s_gᵀ, s_g = Σ_{i∈g} w_i e_i x_i, every term in row then cluster order.
+export function plainClusterMeat(X: Design, we: Float64Array, codes: Int32Array, groups: number): Float64Array {
+  const { n, p, x } = X;
+  const score = new Float64Array(groups * p);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) score[codes[i] * p + j] += we[i] * x[j * n + i];
+  const meat = new Float64Array(p * p);
+  for (let g = 0; g < groups; g++)
+    for (let j = 0; j < p; j++)
+      for (let k = j; k < p; k++) meat[j * p + k] += score[g * p + j] * score[g * p + k];
+  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) meat[j * p + k] = meat[k * p + j];
+  return meat;
+}
+
+// Xβ column by column, each row adding its terms in column order.
+export function plainFitted(X: Design, coef: Float64Array): Float64Array {
+  const { n, p, x } = X;
+  const out = new Float64Array(n);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) out[i] += x[j * n + i] * coef[j];
+  return out;
+}
