@@ -71,10 +71,13 @@ export interface DesignStructure {
  * column that is not all ones joins the first group in which none of its
  * rows is already taken (the levels of a factor, which designMatrix lays out
  * side by side, end up together), or starts a new group. A numeric column
- * stops being read once it is known to be dense. The kernels take it as an
+ * stops being read once it is known to be dense. The structure is kept per
+ * value array (`X.x`) and checked in full before it is used again (one
+ * counting pass over the indicator and sparse columns, about half the cost
+ * of finding it), so a design changed in place is never described by a
+ * stale structure. Treat the result as read-only. The kernels take it as an
  * argument so that a caller working many times on one design (the IRLS
- * iterations of a logit) finds it once; it must be recomputed if X.x
- * changes.
+ * iterations of a logit) finds it once.
  *
  * @example
  * const s = designStructure(designMatrix([{ name: 'g', values: ['a', 'b', 'c', 'b'] }]));
@@ -83,6 +86,50 @@ export interface DesignStructure {
  * s.groups[0].code; // => Int32Array [0, 1, 2, 1]
  */
 export function designStructure(X: Design): DesignStructure {
+  const known = FOUND.get(X.x);
+  if (known !== undefined && known.n === X.n && known.p === X.p && stillDescribes(known, X)) return known;
+  const found = findStructure(X);
+  FOUND.set(X.x, found);
+  return found;
+}
+
+// A study fits one design, then computes its variance, then fits it again with other weights: keep what was found.
+const FOUND = new WeakMap<Float64Array, DesignStructure>();
+
+// Whether X still has exactly the indicator and sparse columns of `s`: each such column has as many
+// non-zero entries as recorded, and is non-zero (1 for an indicator) at every recorded row, so it is
+// zero everywhere else. Dense columns need no check: the kernels read every one of their entries.
+function stillDescribes(s: DesignStructure, X: Design): boolean {
+  const n = X.n;
+  const x = X.x;
+  if (s.ones >= 0) {
+    const off = s.dense[s.ones] * n;
+    for (let i = 0; i < n; i++) if (x[off + i] !== 1) return false;
+  }
+  const holds = (j: number, rows: Int32Array, lo: number, hi: number, indicator: boolean): boolean => {
+    const off = j * n;
+    if (countNonZero(x, off, n) !== hi - lo) return false;
+    if (indicator) {
+      for (let r = lo; r < hi; r++) if (x[off + rows[r]] !== 1) return false;
+    } else {
+      for (let r = lo; r < hi; r++) if (x[off + rows[r]] === 0) return false;
+    }
+    return true;
+  };
+  for (const g of s.groups) for (let l = 0; l < g.columns.length; l++) if (!holds(g.columns[l], g.order, g.start[l], g.start[l + 1], true)) return false;
+  for (const c of s.sparse) if (!holds(c.column, c.rows, 0, c.rows.length, false)) return false;
+  return true;
+}
+
+// Non-zero entries of x[off .. off + n). Branch-free: a test per entry would mispredict at every 1. A
+// function of its own, as V8 compiles this loop several times faster than when inlined in a nested loop.
+function countNonZero(x: Float64Array, off: number, n: number): number {
+  let count = 0;
+  for (let i = 0; i < n; i++) count += +(x[off + i] !== 0);
+  return count;
+}
+
+function findStructure(X: Design): DesignStructure {
   const { n, p } = X;
   const x = X.x;
   const limit = n >> 2;

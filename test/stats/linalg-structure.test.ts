@@ -124,3 +124,40 @@ describe('weightedGram and crossprodVector by structure equal the plain loops bi
     expect(Array.from(weightedGram(X, Float64Array.from([1, 2, 3, 4])))).toEqual([10, 6, 3, 6, 6, 0, 3, 0, 3]);
   });
 });
+
+describe('designStructure is reused only while it still describes the design', () => {
+  it('is the same object for an unchanged design, and found again after each change in place', () => {
+    const { X, omega, v } = mixedDesign(1200, 21, true);
+    const first = designStructure(X);
+    expect(designStructure(X)).toBe(first);
+    const col = (name: string) => X.names.indexOf(name) * X.n;
+    const rowOf = (name: string, value: number) => {
+      for (let i = 0; i < X.n; i++) if (X.x[col(name) + i] === value) return i;
+      throw new Error(`no ${value} in ${name}`);
+    };
+    const changes: (() => void)[] = [
+      // A second level of the cohort factor in a row (no longer exclusive).
+      () => (X.x[col('cohortg1') + rowOf('cohortg1', 0)] = 1),
+      // An indicator's 1 becomes 0.5, and another's 0 becomes 2.
+      () => (X.x[col('treat') + rowOf('treat', 1)] = 0.5),
+      () => (X.x[col('prior') + rowOf('prior', 0)] = 2),
+      // A sparse numeric column gains a non-zero row; the intercept loses a 1.
+      () => (X.x[col('treatTenure') + rowOf('treatTenure', 0)] = 3),
+      () => (X.x[col('(Intercept)') + 5] = 0.25),
+    ];
+    let previous = first;
+    for (const change of changes) {
+      change();
+      const now = designStructure(X);
+      expect(now).not.toBe(previous);
+      expect(firstDifference(weightedGram(X, omega), plainGram(X, omega))).toBe(-1);
+      expect(firstDifference(crossprodVector(X, v, undefined, now), plainCrossprod(X, v))).toBe(-1);
+      previous = now;
+    }
+    // A new value at a row already non-zero in a sparse numeric column changes no structure.
+    const i = Array.from({ length: X.n }, (_, k) => k).find((k) => X.x[col('treatTenure') + k] !== 0) as number;
+    X.x[col('treatTenure') + i] = 77;
+    expect(designStructure(X)).toBe(previous);
+    expect(firstDifference(weightedGram(X, omega), plainGram(X, omega))).toBe(-1);
+  });
+});
