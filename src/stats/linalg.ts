@@ -518,17 +518,37 @@ export function choleskyInverse(f: { L: Float64Array; d: Float64Array }, p: numb
 }
 
 /**
- * X·β for a column-major design.
+ * X·β for a column-major design. Each row adds one sum per block of four
+ * columns, in column order (so the bits depend on that blocking, which is
+ * kept). Given the design's structure (see {@link designStructure}), a block
+ * whose four columns are levels of one indicator group adds, at each row of
+ * those levels, its one non-zero term, which is exactly that block's sum;
+ * the other rows would add a zero. Bit for bit the same either way, for
+ * finite β.
  *
  * @example
  * linearPredictor(X, coef); // => Float64Array(n)
  */
-export function linearPredictor(X: Design, beta: Float64Array, out: Float64Array = new Float64Array(X.n)): Float64Array {
+export function linearPredictor(X: Design, beta: Float64Array, out: Float64Array = new Float64Array(X.n), structure?: DesignStructure): Float64Array {
   const { n, p } = X;
   const x = X.x;
+  if (structure !== undefined) checkStructure('linearPredictor', X, structure);
+  const place = structure === undefined ? null : levelPlaces(structure);
   out.fill(0);
   let j = 0;
   for (; j + 3 < p; j += 4) {
+    if (place !== null) {
+      const g = place.group[j];
+      if (g >= 0 && place.group[j + 1] === g && place.group[j + 2] === g && place.group[j + 3] === g) {
+        const { order, start } = (structure as DesignStructure).groups[g];
+        for (let c = j; c < j + 4; c++) {
+          const l = place.level[c];
+          const b = beta[c];
+          for (let r = start[l]; r < start[l + 1]; r++) out[order[r]] += b;
+        }
+        continue;
+      }
+    }
     const o0 = j * n;
     const o1 = o0 + n;
     const o2 = o1 + n;
@@ -536,13 +556,29 @@ export function linearPredictor(X: Design, beta: Float64Array, out: Float64Array
     const b0 = beta[j], b1 = beta[j + 1], b2 = beta[j + 2], b3 = beta[j + 3];
     for (let i = 0; i < n; i++) out[i] += x[o0 + i] * b0 + x[o1 + i] * b1 + x[o2 + i] * b2 + x[o3 + i] * b3;
   }
+  const rows = structure === undefined ? null : structureRows(structure);
   for (; j < p; j++) {
     const b = beta[j];
     if (b === 0) continue;
     const off = j * n;
-    for (let i = 0; i < n; i++) out[i] += x[off + i] * b;
+    const idx = rows === null ? null : rows[j];
+    if (idx === null) for (let i = 0; i < n; i++) out[i] += x[off + i] * b;
+    else for (let r = 0; r < idx.length; r++) out[idx[r]] += x[off + idx[r]] * b;
   }
   return out;
+}
+
+// For each column, its indicator group and level in that group, or -1.
+function levelPlaces(structure: DesignStructure): { group: Int32Array; level: Int32Array } {
+  const group = new Int32Array(structure.p).fill(-1);
+  const level = new Int32Array(structure.p).fill(-1);
+  structure.groups.forEach((g, k) =>
+    g.columns.forEach((c, l) => {
+      group[c] = k;
+      level[c] = l;
+    }),
+  );
+  return { group, level };
 }
 
 /**

@@ -117,7 +117,7 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
   // Found once for every iteration: the factor indicators' rows do not change.
   const structure = designStructure(X);
   const evaluate = (b: Float64Array): number => {
-    linearPredictor(X, b, eta);
+    linearPredictor(X, b, eta, structure);
     for (let i = 0; i < n; i++) mu[i] = sigmoid(eta[i]);
     return binomialDeviance(y, mu, w);
   };

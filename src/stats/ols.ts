@@ -250,7 +250,7 @@ function solveByGram(
   const wy = new Float64Array(n);
   for (let i = 0; i < n; i++) wy[i] = w[i] * y[i];
   const coef = choleskySolve(f, crossprodVector(X, wy, undefined, structure), p);
-  const fitted = linearPredictor(X, coef);
+  const fitted = linearPredictor(X, coef, undefined, structure);
   for (let i = 0; i < n; i++) wy[i] = w[i] * (y[i] - fitted[i]);
   const step = choleskySolve(f, crossprodVector(X, wy, undefined, structure), p);
   for (let j = 0; j < p; j++) coef[j] += step[j];

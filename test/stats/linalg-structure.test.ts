@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { crossprodVector, designStructure, weightedGram } from '../../src/stats/linalg';
+import { crossprodVector, designStructure, linearPredictor, weightedGram } from '../../src/stats/linalg';
 import { designMatrix, type Design, type NamedColumn } from '../../src/stats/design';
 import { createRng } from '../../src/stats/rng';
-import { firstDifference, plainCrossprod, plainGram } from './plain-kernels';
+import { firstDifference, plainBlockedPredictor, plainCrossprod, plainGram } from './plain-kernels';
 
 // Factors, lone indicators (rare and common), numeric columns, a sparse numeric column, an all-zero
 // indicator, a 0/1 column that overlaps a factor's levels (so is not one of them), and a column of
@@ -106,6 +106,10 @@ describe('weightedGram and crossprodVector by structure equal the plain loops bi
       expect(firstDifference(weightedGram(X, omega, undefined, s), plainGram(X, omega))).toBe(-1);
       expect(firstDifference(crossprodVector(X, v, undefined, s), plainCrossprod(X, v))).toBe(-1);
       expect(firstDifference(crossprodVector(X, omega), plainCrossprod(X, omega))).toBe(-1);
+      // Coefficients of mixed signs and scales, one of them zero.
+      const beta = Float64Array.from({ length: X.p }, (_, j) => (j === 3 ? 0 : (v[j] / 1000) * 10 ** ((j % 5) - 2)));
+      expect(firstDifference(linearPredictor(X, beta, undefined, s), plainBlockedPredictor(X, beta))).toBe(-1);
+      expect(firstDifference(linearPredictor(X, beta), plainBlockedPredictor(X, beta))).toBe(-1);
     });
   }
   it('all-numeric, all-indicator and one-row designs', () => {

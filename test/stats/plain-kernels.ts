@@ -53,3 +53,15 @@ export function plainFitted(X: Design, coef: Float64Array): Float64Array {
   for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) out[i] += x[j * n + i] * coef[j];
   return out;
 }
+
+// Xβ as linearPredictor defines it: each row adds one left-to-right sum per aligned block of four
+// columns, in block order, then the remaining columns one by one; every term computed.
+export function plainBlockedPredictor(X: Design, beta: Float64Array): Float64Array {
+  const { n, p, x } = X;
+  const out = new Float64Array(n);
+  let j = 0;
+  for (; j + 3 < p; j += 4)
+    for (let i = 0; i < n; i++) out[i] += x[j * n + i] * beta[j] + x[(j + 1) * n + i] * beta[j + 1] + x[(j + 2) * n + i] * beta[j + 2] + x[(j + 3) * n + i] * beta[j + 3];
+  for (; j < p; j++) for (let i = 0; i < n; i++) out[i] += x[j * n + i] * beta[j];
+  return out;
+}
