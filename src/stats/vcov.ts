@@ -1,7 +1,7 @@
 import type { Design } from './design';
 import type { OlsFit } from './ols';
 import { criticalValue, twoSidedP } from './dists';
-import { designStructure, sandwichProduct as sandwich, weightedGram, type DesignStructure } from './linalg';
+import { designStructure, sandwichProduct as sandwich, structureRows, weightedGram, type DesignStructure } from './linalg';
 
 /** Cluster labels: dense integer codes or any labels. */
 export type ClusterLabels = Int32Array | readonly (string | number)[];
@@ -27,6 +27,25 @@ export type VcovType =
  */
 export function clusterCodes(labels: ClusterLabels): { codes: Int32Array; groups: number } {
   const codes = new Int32Array(labels.length);
+  if (labels instanceof Int32Array && labels.length > 0) {
+    // Integer codes over a modest range (employee indices): a lookup table instead of a hash map.
+    let lo = labels[0];
+    let hi = labels[0];
+    for (let i = 1; i < labels.length; i++) {
+      if (labels[i] < lo) lo = labels[i];
+      else if (labels[i] > hi) hi = labels[i];
+    }
+    if (hi - lo <= 4 * labels.length + 1024) {
+      const first = new Int32Array(hi - lo + 1).fill(-1);
+      let groups = 0;
+      for (let i = 0; i < labels.length; i++) {
+        const k = labels[i] - lo;
+        if (first[k] < 0) first[k] = groups++;
+        codes[i] = first[k];
+      }
+      return { codes, groups };
+    }
+  }
   const seen = new Map<string | number, number>();
   for (let i = 0; i < labels.length; i++) {
     const key = labels[i];
@@ -54,6 +73,9 @@ export function hatValues(fit: OlsFit, X: Design): Float64Array {
   const h = new Float64Array(n);
   const q = new Float64Array(n);
   const R = fit.rInverse;
+  // An indicator or sparse column adds only at its non-zero rows: each q_i still takes its non-zero
+  // terms in column order, so the values are the dense loop's, bit for bit.
+  const rows = structureRows(designStructure(X));
   // q = X · (column c of R⁻¹); h = Σ_c q².
   for (let c = 0; c < p; c++) {
     q.fill(0);
@@ -61,7 +83,9 @@ export function hatValues(fit: OlsFit, X: Design): Float64Array {
       const r = R[k * p + c];
       if (r === 0) continue;
       const off = k * n;
-      for (let i = 0; i < n; i++) q[i] += X.x[off + i] * r;
+      const idx = rows[k];
+      if (idx === null) for (let i = 0; i < n; i++) q[i] += X.x[off + i] * r;
+      else for (let t = 0; t < idx.length; t++) q[idx[t]] += X.x[off + idx[t]] * r;
     }
     for (let i = 0; i < n; i++) h[i] += q[i] * q[i];
   }

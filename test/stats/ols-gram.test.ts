@@ -4,9 +4,9 @@ import { columnSupport, weightedGram } from '../../src/stats/linalg';
 import { fitOls } from '../../src/stats/ols';
 import { vcovOls } from '../../src/stats/vcov';
 import { createRng } from '../../src/stats/rng';
-import { firstDifference, plainClusterMeat, plainFitted, plainGram } from './plain-kernels';
+import { firstDifference, plainClusterMeat, plainFitted, plainGram, plainHat } from './plain-kernels';
 import { sandwichProduct } from '../../src/stats/linalg';
-import { clusterCodes } from '../../src/stats/vcov';
+import { clusterCodes, hatValues } from '../../src/stats/vcov';
 
 // A design like a study's stacked data: revenue-scale numeric columns, a 30-level cohort factor, a role factor, 0/1 flags.
 function stackedLike(n: number, seed: number): { X: Design; y: Float64Array; w: Float64Array; cluster: Int32Array } {
@@ -90,8 +90,9 @@ describe('the sparse-aware fitted values and variances are the plain loops bit f
   const { X, y, w, cluster } = stackedLike(3000, 5);
   const fit = fitOls(X, y, { weights: w });
   const we = Float64Array.from(fit.residuals, (e, i) => w[i] * e);
-  it('fitted values', () => {
+  it('fitted values and leverages', () => {
     expect(firstDifference(fit.fitted, plainFitted(X, fit.coef))).toBe(-1);
+    expect(firstDifference(hatValues(fit, X), plainHat(X, fit.rInverse, w))).toBe(-1);
   });
   it('HC1 and one-way cluster (HC1 type)', () => {
     const omega = we.map((v) => v * v);
@@ -99,5 +100,16 @@ describe('the sparse-aware fitted values and variances are the plain loops bit f
     const { codes, groups } = clusterCodes(cluster);
     const scale = (groups / (groups - 1)) * ((X.n - 1) / (X.n - X.p));
     expect(firstDifference(vcovOls(fit, X, { cluster }), sandwichProduct(fit.bread, plainClusterMeat(X, we, codes, groups), X.p, scale))).toBe(-1);
+  });
+});
+
+describe('clusterCodes', () => {
+  it('integer labels give the codes of first appearance, by table or by map alike', () => {
+    const small = Int32Array.from([7, -3, 7, 12, -3, 0, 12, 5]);
+    expect(clusterCodes(small)).toEqual({ codes: Int32Array.from([0, 1, 0, 2, 1, 3, 2, 4]), groups: 5 });
+    expect(clusterCodes(Array.from(small))).toEqual(clusterCodes(small));
+    const wide = Int32Array.from([2_000_000_000, -5, 2_000_000_000, 9]); // too wide a range for a table
+    expect(clusterCodes(wide)).toEqual({ codes: Int32Array.from([0, 1, 0, 2]), groups: 3 });
+    expect(clusterCodes(new Int32Array(0))).toEqual({ codes: new Int32Array(0), groups: 0 });
   });
 });

@@ -65,3 +65,17 @@ export function plainBlockedPredictor(X: Design, beta: Float64Array): Float64Arr
   for (; j < p; j++) for (let i = 0; i < n; i++) out[i] += x[j * n + i] * beta[j];
   return out;
 }
+
+// Leverages w_i·Σ_c (Σ_{k≤c} x_ik R⁻¹_kc)², every term.
+export function plainHat(X: Design, rInverse: Float64Array, weights: Float64Array | undefined): Float64Array {
+  const { n, p, x } = X;
+  const h = new Float64Array(n);
+  const q = new Float64Array(n);
+  for (let c = 0; c < p; c++) {
+    q.fill(0);
+    for (let k = 0; k <= c; k++) for (let i = 0; i < n; i++) q[i] += x[k * n + i] * rInverse[k * p + c];
+    for (let i = 0; i < n; i++) h[i] += q[i] * q[i];
+  }
+  if (weights) for (let i = 0; i < n; i++) h[i] *= weights[i];
+  return h;
+}
