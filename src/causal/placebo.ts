@@ -1,6 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import { COMPLETED_BEFORE_DATA, type Panel } from '../data/panel';
 import { stackCourse, type StackedData } from '../data/stack';
+import type { FastRefit } from './refit';
 import { dataSubset, placeboOutcome, placeboVerdict, randomCommonCause, type RefutationResult, type RefuteEstimator, type RefuteInput } from './refute';
 
 function isConstant(values: Float64Array | (string | null)[]): boolean {
@@ -141,7 +142,10 @@ export function placeboDates(
  * stable?). The placebo outcome is the metric over months g − 12 .. g − 7,
  * before the baseline the estimate adjusts for. A refuter that cannot run
  * (e.g. too little history for placebo dates) is reported as not run, in
- * words, instead of failing the rest.
+ * words, instead of failing the rest. `refit` sets up a cheap refit of the
+ * same estimator on the course's input once, shared by the random common
+ * cause and data subset refuters (e.g. `regressionRefit` for regression
+ * adjustment).
  *
  * @example
  * refuteCourse(panel, stacked, (x) => regressionAdjustment(x), { original, seed: 1 }).map((r) => r.reading);
@@ -150,9 +154,10 @@ export function refuteCourse(
   panel: Panel,
   stacked: StackedData,
   estimator: RefuteEstimator,
-  opts: { original: Estimate; seed?: number; shift?: number; subsets?: number },
+  opts: { original: Estimate; seed?: number; shift?: number; subsets?: number; refit?: (input: RefuteInput, original: Estimate) => FastRefit | null },
 ): (RefutationResult | { refuter: RefutationResult['refuter']; passed: null; reading: string })[] {
   const input = stackedInput(stacked);
+  const refit = opts.refit ? opts.refit(input, opts.original) : null;
   const seed = opts.seed ?? 1;
   const attempt = <T extends RefutationResult>(refuter: RefutationResult['refuter'], fn: () => T) => {
     try {
@@ -166,7 +171,7 @@ export function refuteCourse(
     attempt('placebo_outcome', () =>
       placeboOutcome(input, estimator, { original: opts.original, outcome: laggedOutcome(panel, stacked, stacked.metric, 7, 12), name: `${stacked.metric} 7–12 months before completion` }),
     ),
-    attempt('random_common_cause', () => randomCommonCause(input, estimator, { original: opts.original, seed })),
-    attempt('data_subset', () => dataSubset(input, estimator, { original: opts.original, seed, repetitions: opts.subsets ?? 10 })),
+    attempt('random_common_cause', () => randomCommonCause(input, estimator, { original: opts.original, seed, refit })),
+    attempt('data_subset', () => dataSubset(input, estimator, { original: opts.original, seed, repetitions: opts.subsets ?? 10, refit })),
   ];
 }
