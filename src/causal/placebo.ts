@@ -109,6 +109,8 @@ export function shiftFirstCompletion(panel: Panel, course: string, shift: number
  * the placebo window either. A real effect cannot show up here; a placebo
  * effect means trained employees were already pulling away (a pre-trend,
  * selection on a rising trajectory) and the real estimate likely carries it.
+ * A `refit` with `withOutcome` (e.g. `regressionRefit`) fits it in place of
+ * `estimator` where it can.
  *
  * @example
  * placeboDates(panel, 'C03', 'revenue', (x) => aipw(x), { original }).reading;
@@ -119,7 +121,7 @@ export function placeboDates(
   course: string,
   metric: string,
   estimator: RefuteEstimator,
-  opts: { original: Estimate; shift?: number; baseline?: number; toInput?: (s: StackedData) => RefuteInput },
+  opts: { original: Estimate; shift?: number; baseline?: number; toInput?: (s: StackedData) => RefuteInput; refit?: (input: RefuteInput) => FastRefit | null },
 ): RefutationResult & { stacked: { n: number; treated: number } } {
   const shift = opts.shift ?? 6;
   if (!Number.isInteger(shift) || shift < 2) throw new RangeError(`placeboDates: \`shift\` must be an integer ≥ 2 (the placebo window is [1, shift − 1]), got ${shift}`);
@@ -128,7 +130,8 @@ export function placeboDates(
   }
   const shifted = shiftFirstCompletion(panel, course, shift);
   const stacked = stackCourse(shifted, course, metric, { window: [1, shift - 1], baseline: opts.baseline });
-  const placebo = estimator((opts.toInput ?? stackedInput)(stacked));
+  const input = (opts.toInput ?? stackedInput)(stacked);
+  const placebo = opts.refit?.(input)?.withOutcome?.(input.y, null) ?? estimator(input);
   let treated = 0;
   for (let i = 0; i < stacked.n; i++) treated += stacked.treated[i];
   const result = placeboVerdict('placebo_dates', opts.original, placebo, `with completions moved ${shift} months earlier (window 1–${shift - 1}, all before the real completion)`);
@@ -157,7 +160,8 @@ export function refuteCourse(
   opts: { original: Estimate; seed?: number; shift?: number; subsets?: number; refit?: (input: RefuteInput, original: Estimate) => FastRefit | null },
 ): (RefutationResult | { refuter: RefutationResult['refuter']; passed: null; reading: string })[] {
   const input = stackedInput(stacked);
-  const refit = opts.refit ? opts.refit(input, opts.original) : null;
+  const makeRefit = opts.refit;
+  const refit = makeRefit ? makeRefit(input, opts.original) : null;
   const seed = opts.seed ?? 1;
   const attempt = <T extends RefutationResult>(refuter: RefutationResult['refuter'], fn: () => T) => {
     try {
@@ -167,9 +171,21 @@ export function refuteCourse(
     }
   };
   return [
-    attempt('placebo_dates', () => placeboDates(panel, stacked.course, stacked.metric, estimator, { original: opts.original, shift: opts.shift, baseline: stacked.baseline })),
+    attempt('placebo_dates', () =>
+      placeboDates(panel, stacked.course, stacked.metric, estimator, {
+        original: opts.original,
+        shift: opts.shift,
+        baseline: stacked.baseline,
+        refit: makeRefit && ((x) => makeRefit(x, opts.original)),
+      }),
+    ),
     attempt('placebo_outcome', () =>
-      placeboOutcome(input, estimator, { original: opts.original, outcome: laggedOutcome(panel, stacked, stacked.metric, 7, 12), name: `${stacked.metric} 7–12 months before completion` }),
+      placeboOutcome(input, estimator, {
+        original: opts.original,
+        outcome: laggedOutcome(panel, stacked, stacked.metric, 7, 12),
+        name: `${stacked.metric} 7–12 months before completion`,
+        refit,
+      }),
     ),
     attempt('random_common_cause', () => randomCommonCause(input, estimator, { original: opts.original, seed, refit })),
     attempt('data_subset', () => dataSubset(input, estimator, { original: opts.original, seed, repetitions: opts.subsets ?? 10, refit })),

@@ -1,6 +1,8 @@
 import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { encodeCovariates } from './covariate-encoding';
-import { checkCrossSectionInput, type CrossSectionInput } from './cross-section-input';
+import type { Estimate } from '../core/estimate';
+import { clusterCodes } from '../stats/vcov';
+import { checkCrossSectionInput, chooseVcov, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
 
 /**
  * Cheap refits of one estimator's point estimate, for the refuters that only
@@ -14,12 +16,15 @@ export interface FastRefit {
   onRows(keep: Uint8Array): number | undefined;
   /** The estimate with one more numeric covariate appended after the others. */
   withCovariate(values: Float64Array): number | undefined;
+  /** The whole estimate (SE, interval) for another outcome, on the rows with `keep[i] === 1` (all rows when null). */
+  withOutcome?(y: Float64Array, keep: Uint8Array | null): Estimate | undefined;
 }
 
 /** Regression adjustment's treatment coefficient on all rows, and its cheap refits. */
 export interface RegressionRefit extends FastRefit {
   /** The treatment coefficient on every row. */
   estimate: number;
+  withOutcome(y: Float64Array, keep: Uint8Array | null): Estimate | undefined;
 }
 
 // The squared share of a column's (weighted) norm left once the columns before it are
@@ -33,7 +38,9 @@ const PIVOT_SHARE = 1e-8;
  * treatment coefficient can be refitted cheaply: on a subset of rows (the
  * Gram matrix XᵀWX minus the left-out rows' share, then a Cholesky solve)
  * or with one more covariate (Frisch–Waugh: only the new column's
- * projection on the design is new). The covariates are encoded once and
+ * projection on the design is new), and the whole estimate with its
+ * sandwich SE (HC1, or cluster-robust with vcovCL's factor) for another
+ * outcome on a subset of rows (a placebo). The covariates are encoded once and
  * rows are never copied. The full fit is polished by iterative refinement
  * on its own residuals, so it agrees with the QR fit to ~1e-12, and an
  * added column's shift is computed from those residuals directly rather
@@ -50,6 +57,7 @@ const PIVOT_SHARE = 1e-8;
  * fast?.estimate;                          // => regressionAdjustment(input).estimate (to 1e-10)
  * fast?.onRows(keep);                      // => regressionAdjustment(subsetInput(input, rowsOf(keep))).estimate
  * fast?.withCovariate(noise);              // => the estimate with `noise` as one more covariate
+ * fast?.withOutcome(yBefore, keep)?.ci;    // => regressionAdjustment on those rows with y = yBefore: its interval
  */
 export function regressionRefit(input: CrossSectionInput, opts: { anchor?: number } = {}): RegressionRefit | null {
   let data: CrossSectionInput;
@@ -80,7 +88,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   const nzCol = new Int32Array(p);
   const nzVal = new Float64Array(p);
   // Adds sign·w_i·x_i x_iᵀ (lower triangle, all choleskyScaled reads) to G and sign·w_i·x_i y_i to b, over the rows with mask[i] === want (all rows without a mask).
-  const accumulate = (G: Float64Array, b: Float64Array, sign: number, mask: Uint8Array | null, want: number) => {
+  const accumulate = (G: Float64Array, b: Float64Array | null, sign: number, mask: Uint8Array | null, want: number) => {
     for (let i = 0; i < n; i++) {
       if (mask !== null && mask[i] !== want) continue;
       const wi = sign * (w ? w[i] : 1);
@@ -99,7 +107,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         const va = wi * nzVal[a];
         const col = nzCol[a];
         for (let c = a; c < k; c++) G[nzCol[c] * p + col] += va * nzVal[c];
-        b[nzCol[a]] += va * yi;
+        if (b !== null) b[col] += va * yi;
       }
     }
   };
@@ -144,34 +152,44 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   const Gs = new Float64Array(p * p);
   const bs = new Float64Array(p);
   const c = new Float64Array(p);
+  // Kept rows by group; undefined when the ordinary fit would refuse them (a group without rows, fewer rows than coefficients).
+  const countKept = (keep: Uint8Array | null) => {
+    if (keep !== null && keep.length !== n) throw new RangeError(`regressionRefit: \`keep\` has ${keep.length} rows, the input has ${n}`);
+    let kept = 0;
+    let nTreated = 0;
+    let nControl = 0;
+    for (let i = 0; i < n; i++) {
+      if (keep !== null && keep[i] !== 1) continue;
+      kept++;
+      if (!((w ? w[i] : 1) > 0)) continue;
+      if (data.treat[i] === 1) nTreated++;
+      else nControl++;
+    }
+    return nTreated === 0 || nControl === 0 || nTreated + nControl < p ? undefined : { kept, nTreated, nControl };
+  };
+  // The kept rows' Gram matrix in Gs (and XᵀWy in bs when `withY`), factored. Whichever side
+  // is smaller is summed: the kept rows, or the full matrix minus the left-out rows.
+  const keptFactor = (keep: Uint8Array, kept: number, withY: boolean) => {
+    if (2 * kept >= n) {
+      Gs.set(G);
+      bs.set(b);
+      accumulate(Gs, withY ? bs : null, -1, keep, 0);
+    } else {
+      Gs.fill(0);
+      bs.fill(0);
+      accumulate(Gs, withY ? bs : null, 1, keep, 1);
+    }
+    const f = choleskyScaled(Gs, p, PIVOT_SHARE);
+    return 'dependent' in f ? undefined : f;
+  };
+  const codes = data.cluster ? clusterCodes(data.cluster) : null;
+  const vcov = vcovLabel(chooseVcov(data.cluster, undefined));
   return {
     estimate,
     onRows(keep: Uint8Array): number | undefined {
-      if (keep.length !== n) throw new RangeError(`regressionRefit: \`keep\` has ${keep.length} rows, the input has ${n}`);
-      let kept = 0;
-      let keptTreated = 0;
-      let keptControl = 0;
-      for (let i = 0; i < n; i++) {
-        if (keep[i] !== 1) continue;
-        kept++;
-        const wi = w ? w[i] : 1;
-        if (!(wi > 0)) continue;
-        if (data.treat[i] === 1) keptTreated++;
-        else keptControl++;
-      }
-      if (keptTreated === 0 || keptControl === 0 || keptTreated + keptControl < p) return undefined;
-      // Whichever side is smaller is summed: the kept rows, or the full Gram minus the left-out rows.
-      if (2 * kept >= n) {
-        Gs.set(G);
-        bs.set(b);
-        accumulate(Gs, bs, -1, keep, 0);
-      } else {
-        Gs.fill(0);
-        bs.fill(0);
-        accumulate(Gs, bs, 1, keep, 1);
-      }
-      const f = choleskyScaled(Gs, p, PIVOT_SHARE);
-      return 'dependent' in f ? undefined : choleskySolve(f, bs, p)[1];
+      const k = countKept(keep);
+      const f = k && keptFactor(keep, k.kept, true);
+      return f ? choleskySolve(f, bs, p)[1] : undefined;
     },
     withCovariate(z: Float64Array): number | undefined {
       if (z.length !== n) throw new RangeError(`regressionRefit: the added covariate has ${z.length} rows, the input has ${n}`);
@@ -191,6 +209,83 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       const left = zz - proj;
       if (!(left > PIVOT_SHARE * zz)) return undefined;
       return estimate - u[1] * (ze / left);
+    },
+    withOutcome(yNew: Float64Array, keep: Uint8Array | null): Estimate | undefined {
+      if (yNew.length !== n) throw new RangeError(`regressionRefit: the outcome has ${yNew.length} rows, the input has ${n}`);
+      const k = countKept(keep);
+      if (!k) return undefined;
+      for (let i = 0; i < n; i++) if ((keep === null || keep[i] === 1) && !Number.isFinite(yNew[i])) return undefined;
+      const f = keep === null ? full : keptFactor(keep, k.kept, false);
+      if (!f) return undefined;
+      const kept = (i: number) => keep === null || keep[i] === 1;
+      const by = new Float64Array(p);
+      for (let j = 0; j < p; j++) {
+        const col = cols[j];
+        let s = 0;
+        for (let i = 0; i < n; i++) if (kept(i)) s += (w ? w[i] : 1) * col[i] * yNew[i];
+        by[j] = s;
+      }
+      const coef = choleskySolve(f, by, p);
+      // The treatment row of (XᵀWX)⁻¹, t: its sandwich variance is tᵀ·meat·t, so only
+      // each row's (or cluster's) score along X·t is needed, never the p×p meat.
+      const unit = new Float64Array(p);
+      unit[1] = 1;
+      const t = choleskySolve(f, unit, p);
+      const res = new Float64Array(n);
+      const along = new Float64Array(n);
+      for (let i = 0; i < n; i++) res[i] = kept(i) ? yNew[i] : 0;
+      for (let j = 0; j < p; j++) {
+        const col = cols[j];
+        const cj = coef[j];
+        const tj = t[j];
+        for (let i = 0; i < n; i++) {
+          res[i] -= col[i] * cj;
+          along[i] += col[i] * tj;
+        }
+      }
+      let sumW = 0;
+      let sumWy = 0;
+      let rss = 0;
+      for (let i = 0; i < n; i++) {
+        if (!kept(i)) continue;
+        const wi = w ? w[i] : 1;
+        sumW += wi;
+        sumWy += wi * yNew[i];
+        rss += wi * res[i] * res[i];
+      }
+      let tss = 0;
+      for (let i = 0; i < n; i++) if (kept(i)) tss += (w ? w[i] : 1) * (yNew[i] - sumWy / sumW) ** 2;
+      let meat = 0;
+      let scale: number;
+      if (codes) {
+        // vcovCL's factor G/(G−1)·(n−1)/(n−p), G counting the clusters among the kept rows.
+        const score = new Float64Array(codes.groups);
+        const present = new Uint8Array(codes.groups);
+        let groups = 0;
+        for (let i = 0; i < n; i++) {
+          if (!kept(i)) continue;
+          const g = codes.codes[i];
+          if (present[g] === 0) {
+            present[g] = 1;
+            groups++;
+          }
+          score[g] += (w ? w[i] : 1) * res[i] * along[i];
+        }
+        if (groups < 2) return undefined;
+        for (let g = 0; g < codes.groups; g++) meat += score[g] * score[g];
+        scale = (groups / (groups - 1)) * ((k.kept - 1) / (k.kept - p));
+      } else {
+        for (let i = 0; i < n; i++) if (kept(i)) meat += ((w ? w[i] : 1) * res[i] * along[i]) ** 2;
+        scale = k.kept / (k.kept - p);
+      }
+      return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat), k.nTreated + k.nControl - p, k.nTreated, k.nControl, {
+        vcov,
+        interactions: false,
+        r2: tss > 0 ? 1 - rss / tss : NaN,
+        coefficients: p,
+        droppedMissing: 0,
+        warnings: [],
+      });
     },
   };
 }

@@ -214,7 +214,8 @@ export function dataSubset(
  * the placebo effect is both distinguishable from zero (its 95 % interval
  * excludes 0) and material: at least 20 % of the original effect or of the
  * original interval's half-width, whichever is larger. A failure means the
- * trained and untrained differ in ways the covariates do not remove.
+ * trained and untrained differ in ways the covariates do not remove. A
+ * `refit` with `withOutcome` fits the placebo without copying rows.
  *
  * @example
  * placeboOutcome(input, (x) => aipw(x), { outcome: yBeforeBaseline, name: 'revenue 7–12 months before' }).passed;
@@ -222,7 +223,7 @@ export function dataSubset(
 export function placeboOutcome(
   input: RefuteInput,
   estimator: RefuteEstimator,
-  opts: { outcome: Float64Array; name?: string; dropCovariates?: string[]; original?: Estimate },
+  opts: { outcome: Float64Array; name?: string; dropCovariates?: string[]; original?: Estimate; refit?: FastRefit | null },
 ): RefutationResult {
   const n = checkInput('placeboOutcome', input);
   if (!(opts.outcome instanceof Float64Array) || opts.outcome.length !== n) {
@@ -235,14 +236,24 @@ export function placeboOutcome(
   let kept = 0;
   for (let i = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) kept++;
   if (kept < 2) throw new RangeError(`placeboOutcome: \`outcome\` has ${kept} non-missing rows; need at least 2`);
-  const rows = new Int32Array(kept);
-  for (let i = 0, k = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) rows[k++] = i;
-  const within = kept === n ? input : subsetInput(input, rows);
-  const y = kept === n ? opts.outcome : Float64Array.from(rows, (i) => opts.outcome[i]);
-  const placebo = estimator({ ...within, y, covariates: within.covariates.filter((c) => !drop.has(c.name)) });
+  const keep = kept === n ? null : Uint8Array.from(opts.outcome, (v) => (Number.isNaN(v) ? 0 : 1));
+  const fast = opts.refit?.withOutcome && !input.covariates.some((c) => drop.has(c.name)) ? opts.refit.withOutcome(opts.outcome, keep) : undefined;
+  const placebo = fast ?? placeboFit(input, estimator, opts.outcome, keep, drop);
   const result = placeboVerdict('placebo_outcome', base, placebo, `on ${opts.name ?? 'the placebo outcome'}`);
   if (kept < n) result.reading += ` (${n - kept} of ${n} rows have no placebo outcome and sat this test out.)`;
   return result;
+}
+
+function placeboFit(input: RefuteInput, estimator: RefuteEstimator, outcome: Float64Array, keep: Uint8Array | null, drop: Set<string>): Estimate {
+  let within = input;
+  let y = outcome;
+  if (keep !== null) {
+    const rows = new Int32Array(keep.reduce((s, k) => s + k, 0));
+    for (let i = 0, k = 0; i < keep.length; i++) if (keep[i] === 1) rows[k++] = i;
+    within = subsetInput(input, rows);
+    y = Float64Array.from(rows, (i) => outcome[i]);
+  }
+  return estimator({ ...within, y, covariates: within.covariates.filter((c) => !drop.has(c.name)) });
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { regressionRefit } from '../../src/causal/refit';
 import { regressionAdjustment } from '../../src/causal/regression';
 import { subsetInput, type CrossSectionInput } from '../../src/causal/cross-section-input';
-import { dataSubset, randomCommonCause } from '../../src/causal/refute';
+import { dataSubset, placeboOutcome, randomCommonCause } from '../../src/causal/refute';
 import { createRng } from '../../src/stats/rng';
 
 // Confounded by age and role, effect 2, weights and clusters as in the study's stacked data.
@@ -54,6 +54,30 @@ describe('regressionRefit', () => {
     close(fast.withCovariate(noise)!, withNoise);
   });
 
+  it('gives regressionAdjustment’s whole estimate for another outcome on a subset, clustered or HC1 (to 1e-9)', () => {
+    const input = clusteredData(9);
+    const n = input.y.length;
+    const rng = createRng(10);
+    const yBefore = Float64Array.from(input.y, (v) => v - 2 + rng.normal());
+    const keep = Uint8Array.from({ length: n }, () => (rng.uniform() < 0.85 ? 1 : 0));
+    for (const data of [input, { ...input, cluster: undefined }]) {
+      const fast = regressionRefit(data)!.withOutcome(yBefore, keep)!;
+      const within = subsetInput(data, rowsOf(keep));
+      const slow = regressionAdjustment({ ...within, y: Float64Array.from(rowsOf(keep), (i) => yBefore[i]) });
+      close(fast.estimate, slow.estimate);
+      expect(Math.abs(fast.se / slow.se - 1)).toBeLessThan(1e-9);
+      close(fast.ci[0], slow.ci[0]);
+      close(fast.ci[1], slow.ci[1]);
+      expect([fast.nTreated, fast.nControl]).toEqual([slow.nTreated, slow.nControl]);
+      expect(fast.diagnostics.vcov).toBe(slow.diagnostics.vcov);
+      close(fast.diagnostics.r2 as number, slow.diagnostics.r2 as number);
+    }
+    const all = regressionRefit(input)!.withOutcome(input.y, null)!;
+    const ra = regressionAdjustment(input);
+    close(all.estimate, ra.estimate);
+    expect(Math.abs(all.se / ra.se - 1)).toBeLessThan(1e-9);
+  });
+
   it('answers undefined where the ordinary refit would change the design or fail', () => {
     const input = clusteredData(3, 60);
     const fast = regressionRefit(input)!;
@@ -65,6 +89,8 @@ describe('regressionRefit', () => {
     // A copy of age adds nothing new: singular.
     expect(fast.withCovariate(Float64Array.from(input.covariates[0].values as Float64Array))).toBeUndefined();
     expect(() => fast.onRows(new Uint8Array(3))).toThrow('regressionRefit: `keep` has 3 rows, the input has 60');
+    // A missing placebo outcome on a kept row.
+    expect(fast.withOutcome(Float64Array.from(input.y, (v, i) => (i === 4 ? NaN : v)), null)).toBeUndefined();
   });
 
   it('is null when the input itself cannot be fitted as it is', () => {
@@ -96,5 +122,7 @@ describe('regressionRefit', () => {
     // The shifts themselves (not just the estimates) agree, so the reading's SE shares do too.
     quickRcc.values.forEach((v, r) => expect(Math.abs(v - slowRcc.values[r])).toBeLessThanOrEqual(1e-6 * Math.abs(slowRcc.values[r] - original.estimate)));
     expect(quickRcc.reading).toBe(slowRcc.reading);
+    const before = Float64Array.from(input.y, (v, i) => (i % 7 === 0 ? NaN : v - 2));
+    expect(placeboOutcome(input, estimator, { original, outcome: before, refit }).reading).toBe(placeboOutcome(input, estimator, { original, outcome: before }).reading);
   });
 });
