@@ -1,6 +1,7 @@
 import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { encodeCovariates } from './covariate-encoding';
 import type { Estimate } from '../core/estimate';
+import { factorLevels } from '../stats/design';
 import { clusterCodes } from '../stats/vcov';
 import { checkCrossSectionInput, chooseVcov, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
 
@@ -83,6 +84,16 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     for (let j = 0; j < X.p; j++) cols.push(X.x.subarray(j * n, (j + 1) * n));
   }
   const p = cols.length;
+  // Where each text covariate's indicators sit (first column, count): a subset that lacks
+  // a level is encoded without it by the ordinary path, and withOutcome follows suit.
+  const textBlocks: { start: number; size: number }[] = [];
+  let offset = 2;
+  for (const cv of data.covariates) {
+    const size = cv.values instanceof Float64Array ? 1 : factorLevels(cv.values).length - 1;
+    if (!(cv.values instanceof Float64Array)) textBlocks.push({ start: offset, size });
+    offset += size;
+  }
+  if (offset !== p) return null;
   // Scratch for one row's non-zero entries: indicator columns are mostly zero, so a row
   // touches far fewer than p² cells of the Gram matrix.
   const nzCol = new Int32Array(p);
@@ -167,9 +178,9 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     }
     return nTreated === 0 || nControl === 0 || nTreated + nControl < p ? undefined : { kept, nTreated, nControl };
   };
-  // The kept rows' Gram matrix in Gs (and XᵀWy in bs when `withY`), factored. Whichever side
-  // is smaller is summed: the kept rows, or the full matrix minus the left-out rows.
-  const keptFactor = (keep: Uint8Array, kept: number, withY: boolean) => {
+  // The kept rows' Gram matrix in Gs (and XᵀWy in bs when `withY`). Whichever side is
+  // smaller is summed: the kept rows, or the full matrix minus the left-out rows.
+  const keptGram = (keep: Uint8Array, kept: number, withY: boolean) => {
     if (2 * kept >= n) {
       Gs.set(G);
       bs.set(b);
@@ -179,8 +190,42 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       bs.fill(0);
       accumulate(Gs, withY ? bs : null, 1, keep, 1);
     }
-    const f = choleskyScaled(Gs, p, PIVOT_SHARE);
+  };
+  const factorOrUndefined = (A: Float64Array, q: number) => {
+    const f = choleskyScaled(A, q, PIVOT_SHARE);
     return 'dependent' in f ? undefined : f;
+  };
+  const allColumns = Int32Array.from({ length: p }, (_, j) => j);
+  // The columns the ordinary path's design has on the kept rows: a text level no kept row
+  // has is left out, and when the reference level is gone the first level left takes its
+  // place. Undefined when a text covariate keeps a single level (the ordinary path refuses it).
+  const presentColumns = (keep: Uint8Array): Int32Array | undefined => {
+    const use: number[] = [];
+    let j = 0;
+    for (const block of textBlocks) {
+      while (j < block.start) use.push(j++);
+      const present = new Uint8Array(block.size);
+      let reference = false;
+      for (let i = 0; i < n; i++) {
+        if (keep[i] !== 1) continue;
+        let l = 0;
+        while (l < block.size && cols[block.start + l][i] === 0) l++;
+        if (l === block.size) reference = true;
+        else present[l] = 1;
+      }
+      let levels = reference ? 1 : 0;
+      for (let l = 0; l < block.size; l++) levels += present[l];
+      if (levels < 2) return undefined;
+      let takesReference = !reference;
+      for (let l = 0; l < block.size; l++) {
+        if (present[l] === 0) continue;
+        if (takesReference) takesReference = false;
+        else use.push(block.start + l);
+      }
+      j = block.start + block.size;
+    }
+    while (j < p) use.push(j++);
+    return Int32Array.from(use);
   };
   const codes = data.cluster ? clusterCodes(data.cluster) : null;
   const vcov = vcovLabel(chooseVcov(data.cluster, undefined));
@@ -188,7 +233,9 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     estimate,
     onRows(keep: Uint8Array): number | undefined {
       const k = countKept(keep);
-      const f = k && keptFactor(keep, k.kept, true);
+      if (!k) return undefined;
+      keptGram(keep, k.kept, true);
+      const f = factorOrUndefined(Gs, p);
       return f ? choleskySolve(f, bs, p)[1] : undefined;
     },
     withCovariate(z: Float64Array): number | undefined {
@@ -215,27 +262,40 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       const k = countKept(keep);
       if (!k) return undefined;
       for (let i = 0; i < n; i++) if ((keep === null || keep[i] === 1) && !Number.isFinite(yNew[i])) return undefined;
-      const f = keep === null ? full : keptFactor(keep, k.kept, false);
-      if (!f) return undefined;
+      let use: Int32Array = allColumns;
+      let f = full;
+      if (keep !== null) {
+        const present = presentColumns(keep);
+        if (!present) return undefined;
+        use = present;
+        keptGram(keep, k.kept, false);
+        const q = use.length;
+        const A = q === p ? Gs : new Float64Array(q * q);
+        if (q < p) for (let a = 0; a < q; a++) for (let c2 = 0; c2 <= a; c2++) A[a * q + c2] = Gs[use[a] * p + use[c2]];
+        const factored = factorOrUndefined(A, q);
+        if (!factored) return undefined;
+        f = factored;
+      }
+      const q = use.length;
       const kept = (i: number) => keep === null || keep[i] === 1;
-      const by = new Float64Array(p);
-      for (let j = 0; j < p; j++) {
-        const col = cols[j];
+      const by = new Float64Array(q);
+      for (let j = 0; j < q; j++) {
+        const col = cols[use[j]];
         let s = 0;
         for (let i = 0; i < n; i++) if (kept(i)) s += (w ? w[i] : 1) * col[i] * yNew[i];
         by[j] = s;
       }
-      const coef = choleskySolve(f, by, p);
+      const coef = choleskySolve(f, by, q);
       // The treatment row of (XᵀWX)⁻¹, t: its sandwich variance is tᵀ·meat·t, so only
       // each row's (or cluster's) score along X·t is needed, never the p×p meat.
-      const unit = new Float64Array(p);
+      const unit = new Float64Array(q);
       unit[1] = 1;
-      const t = choleskySolve(f, unit, p);
+      const t = choleskySolve(f, unit, q);
       const res = new Float64Array(n);
       const along = new Float64Array(n);
       for (let i = 0; i < n; i++) res[i] = kept(i) ? yNew[i] : 0;
-      for (let j = 0; j < p; j++) {
-        const col = cols[j];
+      for (let j = 0; j < q; j++) {
+        const col = cols[use[j]];
         const cj = coef[j];
         const tj = t[j];
         for (let i = 0; i < n; i++) {
@@ -273,16 +333,16 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         }
         if (groups < 2) return undefined;
         for (let g = 0; g < codes.groups; g++) meat += score[g] * score[g];
-        scale = (groups / (groups - 1)) * ((k.kept - 1) / (k.kept - p));
+        scale = (groups / (groups - 1)) * ((k.kept - 1) / (k.kept - q));
       } else {
         for (let i = 0; i < n; i++) if (kept(i)) meat += ((w ? w[i] : 1) * res[i] * along[i]) ** 2;
-        scale = k.kept / (k.kept - p);
+        scale = k.kept / (k.kept - q);
       }
-      return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat), k.nTreated + k.nControl - p, k.nTreated, k.nControl, {
+      return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat), k.nTreated + k.nControl - q, k.nTreated, k.nControl, {
         vcov,
         interactions: false,
         r2: tss > 0 ? 1 - rss / tss : NaN,
-        coefficients: p,
+        coefficients: q,
         droppedMissing: 0,
         warnings: [],
       });

@@ -78,6 +78,24 @@ describe('regressionRefit', () => {
     expect(Math.abs(all.se / ra.se - 1)).toBeLessThan(1e-9);
   });
 
+  it('drops a text level the kept rows lack, and takes the next level as reference when the first is gone, as the ordinary encoding does', () => {
+    const input = clusteredData(11);
+    const role = input.covariates[1].values as string[];
+    const yBefore = Float64Array.from(input.y, (v, i) => v - 1 + Math.sin(i));
+    const fast = regressionRefit(input)!;
+    for (const lost of ['manager', 'analyst']) {
+      const keep = Uint8Array.from(role, (r) => (r === lost ? 0 : 1));
+      const rows = rowsOf(keep);
+      const slow = regressionAdjustment({ ...subsetInput(input, rows), y: Float64Array.from(rows, (i) => yBefore[i]) });
+      const quick = fast.withOutcome(yBefore, keep)!;
+      expect(quick.diagnostics.coefficients).toBe(slow.diagnostics.coefficients);
+      close(quick.estimate, slow.estimate);
+      expect(Math.abs(quick.se / slow.se - 1)).toBeLessThan(1e-9);
+    }
+    // One role left: the ordinary path refuses the single-level column, so the quick one does not answer.
+    expect(fast.withOutcome(yBefore, Uint8Array.from(role, (r) => (r === 'sales' ? 1 : 0)))).toBeUndefined();
+  });
+
   it('answers undefined where the ordinary refit would change the design or fail', () => {
     const input = clusteredData(3, 60);
     const fast = regressionRefit(input)!;
