@@ -150,15 +150,22 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     }
     return out;
   };
-  const r = new Float64Array(p);
-  for (let step = 0; step < 2; step++) {
+  // Only the full-data estimate and an added column need the polished fit and its
+  // residuals (a placebo on other rows or another outcome does not): done on first use.
+  let polished: number | undefined;
+  const polish = (): number => {
+    if (polished !== undefined) return polished;
+    const r = new Float64Array(p);
+    for (let step = 0; step < 2; step++) {
+      residuals();
+      const delta = choleskySolve(full, crossprod(e, r), p);
+      for (let j = 0; j < p; j++) beta[j] += delta[j];
+    }
     residuals();
-    const delta = choleskySolve(full, crossprod(e, r), p);
-    for (let j = 0; j < p; j++) beta[j] += delta[j];
-  }
-  residuals();
-  const anchor = opts.anchor;
-  const estimate = anchor !== undefined && Math.abs(anchor - beta[1]) <= 1e-8 * Math.abs(beta[1]) ? anchor : beta[1];
+    const anchor = opts.anchor;
+    polished = anchor !== undefined && Math.abs(anchor - beta[1]) <= 1e-8 * Math.abs(beta[1]) ? anchor : beta[1];
+    return polished;
+  };
 
   const Gs = new Float64Array(p * p);
   const bs = new Float64Array(p);
@@ -230,7 +237,9 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   const codes = data.cluster ? clusterCodes(data.cluster) : null;
   const vcov = vcovLabel(chooseVcov(data.cluster, undefined));
   return {
-    estimate,
+    get estimate(): number {
+      return polish();
+    },
     onRows(keep: Uint8Array): number | undefined {
       const k = countKept(keep);
       if (!k) return undefined;
@@ -242,6 +251,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       if (z.length !== n) throw new RangeError(`regressionRefit: the added covariate has ${z.length} rows, the input has ${n}`);
       for (let i = 0; i < n; i++) if (!Number.isFinite(z[i])) return undefined;
       // z on the design: u = G⁻¹XᵀWz; its residual z̃ = z − Xu has z̃ᵀWz̃ = zᵀWz − (XᵀWz)ᵀu and z̃ᵀWy = zᵀWe.
+      const estimate = polish();
       crossprod(z, c);
       const u = choleskySolve(full, c, p);
       let zz = 0;
