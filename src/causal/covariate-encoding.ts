@@ -58,26 +58,28 @@ function encodeText(name: string, values: (string | null)[]): Design {
 }
 
 /**
- * The covariates' design without an intercept, exactly as
- * `designMatrix(covariates, { intercept: false })` builds it, but reusing
- * the encoding of text columns seen before (the same array, or a row subset
- * of one made by `subsetInput`).
+ * The covariates' design, exactly as `designMatrix(covariates, { intercept })`
+ * builds it (no intercept unless asked), but reusing the encoding of text
+ * columns seen before (the same array, or a row subset of one made by
+ * `subsetInput`).
  *
  * @example
  * encodeCovariates([{ name: 'age', values: age }, { name: 'race', values: race }]).names;
  * // => ['age', 'racehispan', 'racewhite']
+ * encodeCovariates([{ name: 'age', values: age }], { intercept: true }).names; // => ['(Intercept)', 'age']
  */
-export function encodeCovariates(covariates: NamedColumn[]): Design {
+export function encodeCovariates(covariates: NamedColumn[], opts: { intercept?: boolean } = {}): Design {
   if (covariates.length === 0) throw new RangeError('encodeCovariates: `covariates` is empty');
   const n = covariates[0].values.length;
   const blocks: Design[] = [];
+  if (opts.intercept) blocks.push({ n, p: 1, names: ['(Intercept)'], x: new Float64Array(n).fill(1) });
   for (const c of covariates) {
     if (c.values.length !== n) throw new RangeError(`designMatrix: column \`${c.name}\` has ${c.values.length} rows, expected ${n}`);
     if (c.values instanceof Float64Array) {
       checkNoMissing('designMatrix', c);
       blocks.push({ n, p: 1, names: [c.name], x: c.values });
     } else if (Array.isArray(c.values)) blocks.push(encodeText(c.name, c.values));
-    else return designMatrix(covariates, { intercept: false });
+    else return designMatrix(covariates, { intercept: Boolean(opts.intercept) });
   }
   return bindColumns(...blocks);
 }

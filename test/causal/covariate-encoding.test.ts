@@ -38,6 +38,11 @@ describe('encodeCovariates', () => {
     expect(encodeCovariates(noEast.covariates)).toEqual(reference(noEast.covariates));
     expect(encodeCovariates(noEast.covariates).names).toEqual(['age', 'roleops', 'rolesales', 'regionwest']);
   });
+  it('adds the intercept first when asked, as designMatrix does by default', () => {
+    const withIntercept = encodeCovariates(input.covariates, { intercept: true });
+    expect(withIntercept).toEqual(designMatrix(input.covariates));
+    expect(withIntercept.names.slice(0, 2)).toEqual(['(Intercept)', 'age']);
+  });
   it('still names a missing value like designMatrix', () => {
     const role = ['eng', null, 'ops', 'ops'];
     expect(() => encodeCovariates([{ name: 'role', values: role }])).toThrow(/column `role` has 1 missing/);
