@@ -1,5 +1,5 @@
 import { choleskyScaled, choleskySolve } from '../stats/linalg';
-import { encodeCovariates } from './covariate-encoding';
+import { covariateBlocks } from './covariate-encoding';
 import type { Estimate } from '../core/estimate';
 import { factorLevels } from '../stats/design';
 import { clusterCodes } from '../stats/vcov';
@@ -32,6 +32,31 @@ export interface RegressionRefit extends FastRefit {
 // projected out. Below this the normal equations lose too many digits to be trusted,
 // and the QR fit of the ordinary path (which only refuses shares under 1e-14) decides.
 const PIVOT_SHARE = 1e-8;
+
+// The design [1, columns…] row by row, non-zero entries only (compressed sparse rows):
+// indicator columns are mostly zero, so a row holds far fewer than p entries and every
+// pass over it (Gram matrices, residuals, cross-products) reads a fraction of the dense design.
+function sparseRows(n: number, columns: Float64Array[]): { rowStart: Int32Array; nzCol: Int32Array; nzVal: Float64Array } {
+  // Column by column (each a contiguous run): count, then place; a row's entries stay in
+  // column order. Every row has the intercept, column 0.
+  const rowStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) rowStart[i + 1] = 1;
+  for (const c of columns) for (let i = 0; i < n; i++) if (c[i] !== 0) rowStart[i + 1]++;
+  for (let i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
+  const next = rowStart.slice(0, n);
+  const nzCol = new Int32Array(rowStart[n]);
+  const nzVal = new Float64Array(rowStart[n]);
+  for (let i = 0; i < n; i++) nzVal[next[i]++] = 1;
+  columns.forEach((c, k) => {
+    for (let i = 0; i < n; i++) {
+      const v = c[i];
+      if (v === 0) continue;
+      nzCol[next[i]] = k + 1;
+      nzVal[next[i]++] = v;
+    }
+  });
+  return { rowStart, nzCol, nzVal };
+}
 
 /**
  * Regression adjustment (intercept, treatment, covariates; weighted; as
@@ -72,52 +97,43 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   const n = data.y.length;
   const y = data.y;
   const w = data.weights;
-  const ones = new Float64Array(n).fill(1);
-  const cols: Float64Array[] = [ones, data.treat];
+  // Intercept aside, the design's columns: treatment, then each covariate block's columns.
+  const columns: Float64Array[] = [data.treat];
   if (data.covariates.length > 0) {
-    let X;
     try {
-      X = encodeCovariates(data.covariates);
+      for (const block of covariateBlocks(data.covariates)) for (let j = 0; j < block.p; j++) columns.push(block.x.subarray(j * n, (j + 1) * n));
     } catch {
       return null;
     }
-    for (let j = 0; j < X.p; j++) cols.push(X.x.subarray(j * n, (j + 1) * n));
   }
-  const p = cols.length;
+  const p = 1 + columns.length;
   // Where each text covariate's indicators sit (first column, count): a subset that lacks
   // a level is encoded without it by the ordinary path, and withOutcome follows suit.
+  const blockOf = new Int32Array(p).fill(-1);
   const textBlocks: { start: number; size: number }[] = [];
   let offset = 2;
   for (const cv of data.covariates) {
     const size = cv.values instanceof Float64Array ? 1 : factorLevels(cv.values).length - 1;
-    if (!(cv.values instanceof Float64Array)) textBlocks.push({ start: offset, size });
+    if (!(cv.values instanceof Float64Array)) {
+      blockOf.fill(textBlocks.length, offset, offset + size);
+      textBlocks.push({ start: offset, size });
+    }
     offset += size;
   }
   if (offset !== p) return null;
-  // Scratch for one row's non-zero entries: indicator columns are mostly zero, so a row
-  // touches far fewer than p² cells of the Gram matrix.
-  const nzCol = new Int32Array(p);
-  const nzVal = new Float64Array(p);
+  const { rowStart, nzCol, nzVal } = sparseRows(n, columns);
   // Adds sign·w_i·x_i x_iᵀ (lower triangle, all choleskyScaled reads) to G and sign·w_i·x_i y_i to b, over the rows with mask[i] === want (all rows without a mask).
   const accumulate = (G: Float64Array, b: Float64Array | null, sign: number, mask: Uint8Array | null, want: number) => {
     for (let i = 0; i < n; i++) {
       if (mask !== null && mask[i] !== want) continue;
       const wi = sign * (w ? w[i] : 1);
       if (wi === 0) continue;
-      let k = 0;
-      for (let j = 0; j < p; j++) {
-        const v = cols[j][i];
-        if (v !== 0) {
-          nzCol[k] = j;
-          nzVal[k] = v;
-          k++;
-        }
-      }
       const yi = y[i];
-      for (let a = 0; a < k; a++) {
+      const end = rowStart[i + 1];
+      for (let a = rowStart[i]; a < end; a++) {
         const va = wi * nzVal[a];
         const col = nzCol[a];
-        for (let c = a; c < k; c++) G[nzCol[c] * p + col] += va * nzVal[c];
+        for (let c = a; c < end; c++) G[nzCol[c] * p + col] += va * nzVal[c];
         if (b !== null) b[col] += va * yi;
       }
     }
@@ -133,20 +149,17 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // condition number, the residual correction recovers the digits QR would keep.
   const e = new Float64Array(n);
   const residuals = () => {
-    e.set(y);
-    for (let j = 0; j < p; j++) {
-      const c = cols[j];
-      const bj = beta[j];
-      for (let i = 0; i < n; i++) e[i] -= c[i] * bj;
+    for (let i = 0; i < n; i++) {
+      let r = y[i];
+      for (let a = rowStart[i]; a < rowStart[i + 1]; a++) r -= nzVal[a] * beta[nzCol[a]];
+      e[i] = r;
     }
   };
   const crossprod = (v: Float64Array, out: Float64Array) => {
-    for (let j = 0; j < p; j++) {
-      const c = cols[j];
-      let s = 0;
-      if (w) for (let i = 0; i < n; i++) s += w[i] * c[i] * v[i];
-      else for (let i = 0; i < n; i++) s += c[i] * v[i];
-      out[j] = s;
+    out.fill(0);
+    for (let i = 0; i < n; i++) {
+      const wv = (w ? w[i] : 1) * v[i];
+      for (let a = rowStart[i]; a < rowStart[i + 1]; a++) out[nzCol[a]] += nzVal[a] * wv;
     }
     return out;
   };
@@ -207,29 +220,35 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // has is left out, and when the reference level is gone the first level left takes its
   // place. Undefined when a text covariate keeps a single level (the ordinary path refuses it).
   const presentColumns = (keep: Uint8Array): Int32Array | undefined => {
+    const present = new Uint8Array(p);
+    const reference = new Uint8Array(textBlocks.length);
+    const seen = new Uint8Array(textBlocks.length);
+    for (let i = 0; i < n; i++) {
+      if (keep[i] !== 1) continue;
+      seen.fill(0);
+      for (let a = rowStart[i]; a < rowStart[i + 1]; a++) {
+        const block = blockOf[nzCol[a]];
+        if (block < 0) continue;
+        present[nzCol[a]] = 1;
+        seen[block] = 1;
+      }
+      for (let k = 0; k < seen.length; k++) if (seen[k] === 0) reference[k] = 1;
+    }
     const use: number[] = [];
     let j = 0;
-    for (const block of textBlocks) {
-      while (j < block.start) use.push(j++);
-      const present = new Uint8Array(block.size);
-      let reference = false;
-      for (let i = 0; i < n; i++) {
-        if (keep[i] !== 1) continue;
-        let l = 0;
-        while (l < block.size && cols[block.start + l][i] === 0) l++;
-        if (l === block.size) reference = true;
-        else present[l] = 1;
-      }
-      let levels = reference ? 1 : 0;
-      for (let l = 0; l < block.size; l++) levels += present[l];
+    for (let k = 0; k < textBlocks.length; k++) {
+      const { start, size } = textBlocks[k];
+      while (j < start) use.push(j++);
+      let levels = reference[k];
+      for (let l = start; l < start + size; l++) levels += present[l];
       if (levels < 2) return undefined;
-      let takesReference = !reference;
-      for (let l = 0; l < block.size; l++) {
+      let takesReference = reference[k] === 0;
+      for (let l = start; l < start + size; l++) {
         if (present[l] === 0) continue;
         if (takesReference) takesReference = false;
-        else use.push(block.start + l);
+        else use.push(l);
       }
-      j = block.start + block.size;
+      j = start + size;
     }
     while (j < p) use.push(j++);
     return Int32Array.from(use);
@@ -288,12 +307,14 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       }
       const q = use.length;
       const kept = (i: number) => keep === null || keep[i] === 1;
+      // Design column → its place among the q fitted ones (−1: not fitted on these rows).
+      const place = new Int32Array(p).fill(-1);
+      use.forEach((j, k) => (place[j] = k));
       const by = new Float64Array(q);
-      for (let j = 0; j < q; j++) {
-        const col = cols[use[j]];
-        let s = 0;
-        for (let i = 0; i < n; i++) if (kept(i)) s += (w ? w[i] : 1) * col[i] * yNew[i];
-        by[j] = s;
+      for (let i = 0; i < n; i++) {
+        if (!kept(i)) continue;
+        const wy = (w ? w[i] : 1) * yNew[i];
+        for (let a = rowStart[i]; a < rowStart[i + 1]; a++) if (place[nzCol[a]] >= 0) by[place[nzCol[a]]] += nzVal[a] * wy;
       }
       const coef = choleskySolve(f, by, q);
       // The treatment row of (XᵀWX)⁻¹, t: its sandwich variance is tᵀ·meat·t, so only
@@ -303,15 +324,18 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       const t = choleskySolve(f, unit, q);
       const res = new Float64Array(n);
       const along = new Float64Array(n);
-      for (let i = 0; i < n; i++) res[i] = kept(i) ? yNew[i] : 0;
-      for (let j = 0; j < q; j++) {
-        const col = cols[use[j]];
-        const cj = coef[j];
-        const tj = t[j];
-        for (let i = 0; i < n; i++) {
-          res[i] -= col[i] * cj;
-          along[i] += col[i] * tj;
+      for (let i = 0; i < n; i++) {
+        if (!kept(i)) continue;
+        let r = yNew[i];
+        let x = 0;
+        for (let a = rowStart[i]; a < rowStart[i + 1]; a++) {
+          const k2 = place[nzCol[a]];
+          if (k2 < 0) continue;
+          r -= nzVal[a] * coef[k2];
+          x += nzVal[a] * t[k2];
         }
+        res[i] = r;
+        along[i] = x;
       }
       let sumW = 0;
       let sumWy = 0;
