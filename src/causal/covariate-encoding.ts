@@ -70,16 +70,33 @@ function encodeText(name: string, values: (string | null)[]): Design {
  */
 export function encodeCovariates(covariates: NamedColumn[], opts: { intercept?: boolean } = {}): Design {
   if (covariates.length === 0) throw new RangeError('encodeCovariates: `covariates` is empty');
+  const blocks = covariateBlocks(covariates);
+  if (opts.intercept) blocks.unshift({ n: blocks[0].n, p: 1, names: ['(Intercept)'], x: new Float64Array(blocks[0].n).fill(1) });
+  return bindColumns(...blocks);
+}
+
+/**
+ * The blocks `encodeCovariates` binds side by side, one per covariate, not
+ * yet copied into one matrix: a caller that adds columns of its own (or
+ * reads the columns one by one) binds or walks them itself and saves a copy
+ * of the whole design. Numeric blocks are the input arrays themselves, and
+ * text blocks are shared with later calls: read them, never write.
+ *
+ * @example
+ * covariateBlocks([{ name: 'age', values: age }, { name: 'race', values: race }]).map((b) => b.p); // => [1, 2]
+ */
+export function covariateBlocks(covariates: NamedColumn[]): Design[] {
+  if (covariates.length === 0) throw new RangeError('covariateBlocks: `covariates` is empty');
   const n = covariates[0].values.length;
   const blocks: Design[] = [];
-  if (opts.intercept) blocks.push({ n, p: 1, names: ['(Intercept)'], x: new Float64Array(n).fill(1) });
   for (const c of covariates) {
     if (c.values.length !== n) throw new RangeError(`designMatrix: column \`${c.name}\` has ${c.values.length} rows, expected ${n}`);
     if (c.values instanceof Float64Array) {
       checkNoMissing('designMatrix', c);
       blocks.push({ n, p: 1, names: [c.name], x: c.values });
     } else if (Array.isArray(c.values)) blocks.push(encodeText(c.name, c.values));
-    else return designMatrix(covariates, { intercept: Boolean(opts.intercept) });
+    // Neither numbers nor text: designMatrix says what is wrong.
+    else return [designMatrix(covariates, { intercept: false })];
   }
-  return bindColumns(...blocks);
+  return blocks;
 }
