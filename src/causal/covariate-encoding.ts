@@ -1,4 +1,4 @@
-import { bindColumns, checkNoMissing, designMatrix, subsetRows, type Design, type NamedColumn } from '../stats/design';
+import { bindColumns, checkNoMissing, designMatrix, factorLevels, subsetRows, type Design, type NamedColumn } from '../stats/design';
 
 // The refuters refit one estimator many times on the same covariates (with a
 // random column added) or on row subsets of them. Encoding a text column
@@ -52,9 +52,26 @@ function encodeText(name: string, values: (string | null)[]): Design {
       }
     }
   }
-  const design = designMatrix([{ name, values }], { intercept: false });
+  const design = encodeLevels(name, values);
   ENCODED.set(values, { name, design });
   return design;
+}
+
+// designMatrix's indicators for one text column in a single pass over the rows (it makes
+// one pass per level, which a cohort column with dozens of levels feels).
+function encodeLevels(name: string, values: (string | null)[]): Design {
+  checkNoMissing('designMatrix', { name, values });
+  const levels = factorLevels(values);
+  // One level: designMatrix says so, in its words.
+  if (levels.length < 2) return designMatrix([{ name, values }], { intercept: false });
+  const n = values.length;
+  const column = new Map(levels.map((level, j) => [level, j - 1]));
+  const x = new Float64Array(n * (levels.length - 1));
+  for (let i = 0; i < n; i++) {
+    const j = column.get(values[i] as string) as number;
+    if (j >= 0) x[j * n + i] = 1;
+  }
+  return { n, p: levels.length - 1, names: levels.slice(1).map((level) => name + level), x };
 }
 
 /**

@@ -52,5 +52,6 @@ describe('encodeCovariates', () => {
   it('still names a missing value like designMatrix', () => {
     const role = ['eng', null, 'ops', 'ops'];
     expect(() => encodeCovariates([{ name: 'role', values: role }])).toThrow(/column `role` has 1 missing/);
+    expect(() => encodeCovariates([{ name: 'team', values: ['a', 'a', 'a'] }])).toThrow('designMatrix: text column `team` has a single level ("a")');
   });
 });
