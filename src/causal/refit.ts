@@ -1,8 +1,8 @@
-import { choleskyScaled, choleskySolve } from '../stats/linalg';
-import { covariateBlocks } from './covariate-encoding';
 import type { Estimate } from '../core/estimate';
 import { factorLevels } from '../stats/design';
+import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { clusterCodes } from '../stats/vcov';
+import { covariateBlocks } from './covariate-encoding';
 import { checkCrossSectionInput, chooseVcov, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
 
 /**
@@ -32,6 +32,9 @@ export interface RegressionRefit extends FastRefit {
 // projected out. Below this the normal equations lose too many digits to be trusted,
 // and the QR fit of the ordinary path (which only refuses shares under 1e-14) decides.
 const PIVOT_SHARE = 1e-8;
+// A column keeping less than this share of its weighted sum of squares on the kept rows
+// is left to the ordinary path.
+const KEPT_SHARE = 1e-6;
 
 // The design [1, columns…] row by row, non-zero entries only (compressed sparse rows):
 // indicator columns are mostly zero, so a row holds far fewer than p entries and every
@@ -145,7 +148,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   if ('dependent' in factored) return null;
   const full = factored;
   const beta = choleskySolve(full, b, p);
-  // Residuals and one refinement step: the normal equations square the design's
+  // Residuals and two refinement steps: the normal equations square the design's
   // condition number, the residual correction recovers the digits QR would keep.
   const e = new Float64Array(n);
   const residuals = () => {
@@ -211,7 +214,12 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       accumulate(Gs, withY ? bs : null, 1, keep, 1);
     }
   };
-  const factorOrUndefined = (A: Float64Array, q: number) => {
+  // The Cholesky factor of the kept rows' Gram A (q×q over the design columns `use`), or
+  // undefined when it cannot be trusted: a column (nearly) gone from the kept rows, where
+  // "full minus left-out" would leave rounding in place of its share, or a singular design.
+  const keptFactor = (A: Float64Array, use: Int32Array) => {
+    const q = use.length;
+    for (let k = 0; k < q; k++) if (!(A[k * q + k] > KEPT_SHARE * G[use[k] * p + use[k]])) return undefined;
     const f = choleskyScaled(A, q, PIVOT_SHARE);
     return 'dependent' in f ? undefined : f;
   };
@@ -263,7 +271,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       const k = countKept(keep);
       if (!k) return undefined;
       keptGram(keep, k.kept, true);
-      const f = factorOrUndefined(Gs, p);
+      const f = keptFactor(Gs, allColumns);
       return f ? choleskySolve(f, bs, p)[1] : undefined;
     },
     withCovariate(z: Float64Array): number | undefined {
@@ -301,7 +309,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         const q = use.length;
         const A = q === p ? Gs : new Float64Array(q * q);
         if (q < p) for (let a = 0; a < q; a++) for (let c2 = 0; c2 <= a; c2++) A[a * q + c2] = Gs[use[a] * p + use[c2]];
-        const factored = factorOrUndefined(A, q);
+        const factored = keptFactor(A, use);
         if (!factored) return undefined;
         f = factored;
       }

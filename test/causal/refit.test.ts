@@ -107,6 +107,10 @@ describe('regressionRefit', () => {
     // A copy of age adds nothing new: singular.
     expect(fast.withCovariate(Float64Array.from(input.covariates[0].values as Float64Array))).toBeUndefined();
     expect(() => fast.onRows(new Uint8Array(3))).toThrow('regressionRefit: `keep` has 3 rows, the input has 60');
+    // A numeric covariate that is zero on every kept row: the ordinary fit calls it singular.
+    const remote = Float64Array.from({ length: 60 }, (_, i) => (i < 6 ? 1 : 0));
+    const withRemote = regressionRefit({ ...input, covariates: [...input.covariates, { name: 'remote', values: remote }] })!;
+    expect(withRemote.onRows(Uint8Array.from(remote, (r) => 1 - r))).toBeUndefined();
     // A missing placebo outcome on a kept row.
     expect(fast.withOutcome(Float64Array.from(input.y, (v, i) => (i === 4 ? NaN : v)), null)).toBeUndefined();
   });
