@@ -71,6 +71,7 @@ export * from './compare/simulation-task';
 export * from './compare/replication';
 export * from './causal/refute';
 export * from './causal/placebo';
+export * from './causal/refit';
 export * from './causal/sensitivity';
 export * from './roi/benefits';
 export * from './roi/costs';

@@ -31,26 +31,37 @@ interface Stats {
   variance: number;
 }
 
-// Weighted mean and variance with the reliability-weights correction (Σw − Σw²/Σw), which is the sample variance for unit weights.
-function weightedStats(x: Float64Array, treat: Float64Array, group: number, w: Float64Array | undefined): Stats {
-  let sw = 0, sw2 = 0, s = 0;
+// Weighted mean and variance of the treated and of the controls, with the reliability-weights
+// correction (Σw − Σw²/Σw), which is the sample variance for unit weights. Both groups in
+// the same two passes; each group's sums still run in row order.
+function weightedStats(x: Float64Array, treat: Float64Array, w: Float64Array | undefined): [treated: Stats, control: Stats] {
+  let swT = 0, sw2T = 0, sT = 0, swC = 0, sw2C = 0, sC = 0;
   for (let i = 0; i < x.length; i++) {
-    if (treat[i] !== group) continue;
     const wi = w ? w[i] : 1;
     if (wi <= 0) continue;
-    sw += wi;
-    sw2 += wi * wi;
-    s += wi * x[i];
+    if (treat[i] === 1) {
+      swT += wi;
+      sw2T += wi * wi;
+      sT += wi * x[i];
+    } else if (treat[i] === 0) {
+      swC += wi;
+      sw2C += wi * wi;
+      sC += wi * x[i];
+    }
   }
-  const mean = s / sw;
-  let ss = 0;
+  const meanT = sT / swT;
+  const meanC = sC / swC;
+  let ssT = 0, ssC = 0;
   for (let i = 0; i < x.length; i++) {
-    if (treat[i] !== group) continue;
     const wi = w ? w[i] : 1;
     if (wi <= 0) continue;
-    ss += wi * (x[i] - mean) * (x[i] - mean);
+    if (treat[i] === 1) ssT += wi * (x[i] - meanT) * (x[i] - meanT);
+    else if (treat[i] === 0) ssC += wi * (x[i] - meanC) * (x[i] - meanC);
   }
-  return { mean, variance: ss / (sw - sw2 / sw) };
+  return [
+    { mean: meanT, variance: ssT / (swT - sw2T / swT) },
+    { mean: meanC, variance: ssC / (swC - sw2C / swC) },
+  ];
 }
 
 /**
@@ -140,8 +151,7 @@ export function balanceTable(
   // The text levels' indicator columns are rebuilt (one pass) rather than kept: on a large input they weigh more than the sorts.
   return expand(covariates).map(({ name, values }, k) => {
     const { binary, t0, c0, ecdfMaxBefore, order } = before[k];
-    const t1 = weightedStats(values, treat, 1, after);
-    const c1 = weightedStats(values, treat, 0, after);
+    const [t1, c1] = weightedStats(values, treat, after);
     const sd = binary ? Math.sqrt(t0.mean * (1 - t0.mean)) : Math.sqrt(t0.variance);
     const smd = (a: number, b: number) => (sd > 0 ? (a - b) / sd : a === b ? 0 : NaN);
     return {
@@ -188,8 +198,7 @@ function beforeSide(covariates: NamedColumn[], treat: Float64Array, weights: Flo
   }
   const rows = expand(covariates).map(({ values }): BeforeRow => {
     const binary = isBinary(values);
-    const t0 = weightedStats(values, treat, 1, weights);
-    const c0 = weightedStats(values, treat, 0, weights);
+    const [t0, c0] = weightedStats(values, treat, weights);
     if (binary) return { binary, t0, c0, ecdfMaxBefore: Math.abs(t0.mean - c0.mean) };
     const order = sortedOrder(values);
     return { binary, t0, c0, ecdfMaxBefore: ecdfMaxSorted(values, treat, weights, order), order };

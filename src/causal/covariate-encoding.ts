@@ -1,4 +1,4 @@
-import { bindColumns, checkNoMissing, designMatrix, subsetRows, type Design, type NamedColumn } from '../stats/design';
+import { bindColumns, checkNoMissing, designMatrix, factorLevels, subsetRows, type Design, type NamedColumn } from '../stats/design';
 
 // The refuters refit one estimator many times on the same covariates (with a
 // random column added) or on row subsets of them. Encoding a text column
@@ -52,23 +52,58 @@ function encodeText(name: string, values: (string | null)[]): Design {
       }
     }
   }
-  const design = designMatrix([{ name, values }], { intercept: false });
+  const design = encodeLevels(name, values);
   ENCODED.set(values, { name, design });
   return design;
 }
 
+// designMatrix's indicators for one text column in a single pass over the rows (it makes
+// one pass per level, which a cohort column with dozens of levels feels).
+function encodeLevels(name: string, values: (string | null)[]): Design {
+  checkNoMissing('designMatrix', { name, values });
+  const levels = factorLevels(values);
+  // One level: designMatrix says so, in its words.
+  if (levels.length < 2) return designMatrix([{ name, values }], { intercept: false });
+  const n = values.length;
+  const column = new Map(levels.map((level, j) => [level, j - 1]));
+  const x = new Float64Array(n * (levels.length - 1));
+  for (let i = 0; i < n; i++) {
+    const j = column.get(values[i] as string) as number;
+    if (j >= 0) x[j * n + i] = 1;
+  }
+  return { n, p: levels.length - 1, names: levels.slice(1).map((level) => name + level), x };
+}
+
 /**
- * The covariates' design without an intercept, exactly as
- * `designMatrix(covariates, { intercept: false })` builds it, but reusing
- * the encoding of text columns seen before (the same array, or a row subset
- * of one made by `subsetInput`).
+ * The covariates' design, exactly as `designMatrix(covariates, { intercept })`
+ * builds it (no intercept unless asked), but reusing the encoding of text
+ * columns seen before (the same array, or a row subset of one made by
+ * `subsetInput`).
  *
  * @example
  * encodeCovariates([{ name: 'age', values: age }, { name: 'race', values: race }]).names;
  * // => ['age', 'racehispan', 'racewhite']
+ * encodeCovariates([{ name: 'age', values: age }], { intercept: true }).names; // => ['(Intercept)', 'age']
  */
-export function encodeCovariates(covariates: NamedColumn[]): Design {
+export function encodeCovariates(covariates: NamedColumn[], opts: { intercept?: boolean } = {}): Design {
   if (covariates.length === 0) throw new RangeError('encodeCovariates: `covariates` is empty');
+  const blocks = covariateBlocks(covariates);
+  if (opts.intercept) blocks.unshift({ n: blocks[0].n, p: 1, names: ['(Intercept)'], x: new Float64Array(blocks[0].n).fill(1) });
+  return bindColumns(...blocks);
+}
+
+/**
+ * The blocks `encodeCovariates` binds side by side, one per covariate, not
+ * yet copied into one matrix: a caller that adds columns of its own (or
+ * reads the columns one by one) binds or walks them itself and saves a copy
+ * of the whole design. Numeric blocks are the input arrays themselves, and
+ * text blocks are shared with later calls: read them, never write.
+ *
+ * @example
+ * covariateBlocks([{ name: 'age', values: age }, { name: 'race', values: race }]).map((b) => b.p); // => [1, 2]
+ */
+export function covariateBlocks(covariates: NamedColumn[]): Design[] {
+  if (covariates.length === 0) throw new RangeError('covariateBlocks: `covariates` is empty');
   const n = covariates[0].values.length;
   const blocks: Design[] = [];
   for (const c of covariates) {
@@ -77,7 +112,8 @@ export function encodeCovariates(covariates: NamedColumn[]): Design {
       checkNoMissing('designMatrix', c);
       blocks.push({ n, p: 1, names: [c.name], x: c.values });
     } else if (Array.isArray(c.values)) blocks.push(encodeText(c.name, c.values));
-    else return designMatrix(covariates, { intercept: false });
+    // Neither numbers nor text: designMatrix says what is wrong.
+    else return [designMatrix(covariates, { intercept: false })];
   }
-  return bindColumns(...blocks);
+  return blocks;
 }

@@ -1,6 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import { COMPLETED_BEFORE_DATA, type Panel } from '../data/panel';
 import { stackCourse, type StackedData } from '../data/stack';
+import type { FastRefit } from './refit';
 import { dataSubset, placeboOutcome, placeboVerdict, randomCommonCause, type RefutationResult, type RefuteEstimator, type RefuteInput } from './refute';
 
 function isConstant(values: Float64Array | (string | null)[]): boolean {
@@ -108,6 +109,8 @@ export function shiftFirstCompletion(panel: Panel, course: string, shift: number
  * the placebo window either. A real effect cannot show up here; a placebo
  * effect means trained employees were already pulling away (a pre-trend,
  * selection on a rising trajectory) and the real estimate likely carries it.
+ * A `refit` with `withOutcome` (e.g. `regressionRefit`) fits it in place of
+ * `estimator` where it can.
  *
  * @example
  * placeboDates(panel, 'C03', 'revenue', (x) => aipw(x), { original }).reading;
@@ -118,7 +121,7 @@ export function placeboDates(
   course: string,
   metric: string,
   estimator: RefuteEstimator,
-  opts: { original: Estimate; shift?: number; baseline?: number; toInput?: (s: StackedData) => RefuteInput },
+  opts: { original: Estimate; shift?: number; baseline?: number; toInput?: (s: StackedData) => RefuteInput; refit?: (input: RefuteInput) => FastRefit | null },
 ): RefutationResult & { stacked: { n: number; treated: number } } {
   const shift = opts.shift ?? 6;
   if (!Number.isInteger(shift) || shift < 2) throw new RangeError(`placeboDates: \`shift\` must be an integer ≥ 2 (the placebo window is [1, shift − 1]), got ${shift}`);
@@ -127,7 +130,8 @@ export function placeboDates(
   }
   const shifted = shiftFirstCompletion(panel, course, shift);
   const stacked = stackCourse(shifted, course, metric, { window: [1, shift - 1], baseline: opts.baseline });
-  const placebo = estimator((opts.toInput ?? stackedInput)(stacked));
+  const input = (opts.toInput ?? stackedInput)(stacked);
+  const placebo = opts.refit?.(input)?.withOutcome?.(input.y, null) ?? estimator(input);
   let treated = 0;
   for (let i = 0; i < stacked.n; i++) treated += stacked.treated[i];
   const result = placeboVerdict('placebo_dates', opts.original, placebo, `with completions moved ${shift} months earlier (window 1–${shift - 1}, all before the real completion)`);
@@ -141,7 +145,10 @@ export function placeboDates(
  * stable?). The placebo outcome is the metric over months g − 12 .. g − 7,
  * before the baseline the estimate adjusts for. A refuter that cannot run
  * (e.g. too little history for placebo dates) is reported as not run, in
- * words, instead of failing the rest.
+ * words, instead of failing the rest. `refit` sets up a cheap refit of the
+ * same estimator on the course's input once, shared by the random common
+ * cause and data subset refuters (e.g. `regressionRefit` for regression
+ * adjustment).
  *
  * @example
  * refuteCourse(panel, stacked, (x) => regressionAdjustment(x), { original, seed: 1 }).map((r) => r.reading);
@@ -150,9 +157,11 @@ export function refuteCourse(
   panel: Panel,
   stacked: StackedData,
   estimator: RefuteEstimator,
-  opts: { original: Estimate; seed?: number; shift?: number; subsets?: number },
+  opts: { original: Estimate; seed?: number; shift?: number; subsets?: number; refit?: (input: RefuteInput, original: Estimate) => FastRefit | null },
 ): (RefutationResult | { refuter: RefutationResult['refuter']; passed: null; reading: string })[] {
   const input = stackedInput(stacked);
+  const makeRefit = opts.refit;
+  const refit = makeRefit ? makeRefit(input, opts.original) : null;
   const seed = opts.seed ?? 1;
   const attempt = <T extends RefutationResult>(refuter: RefutationResult['refuter'], fn: () => T) => {
     try {
@@ -162,11 +171,23 @@ export function refuteCourse(
     }
   };
   return [
-    attempt('placebo_dates', () => placeboDates(panel, stacked.course, stacked.metric, estimator, { original: opts.original, shift: opts.shift, baseline: stacked.baseline })),
-    attempt('placebo_outcome', () =>
-      placeboOutcome(input, estimator, { original: opts.original, outcome: laggedOutcome(panel, stacked, stacked.metric, 7, 12), name: `${stacked.metric} 7–12 months before completion` }),
+    attempt('placebo_dates', () =>
+      placeboDates(panel, stacked.course, stacked.metric, estimator, {
+        original: opts.original,
+        shift: opts.shift,
+        baseline: stacked.baseline,
+        refit: makeRefit && ((x) => makeRefit(x, opts.original)),
+      }),
     ),
-    attempt('random_common_cause', () => randomCommonCause(input, estimator, { original: opts.original, seed })),
-    attempt('data_subset', () => dataSubset(input, estimator, { original: opts.original, seed, repetitions: opts.subsets ?? 10 })),
+    attempt('placebo_outcome', () =>
+      placeboOutcome(input, estimator, {
+        original: opts.original,
+        outcome: laggedOutcome(panel, stacked, stacked.metric, 7, 12),
+        name: `${stacked.metric} 7–12 months before completion`,
+        refit,
+      }),
+    ),
+    attempt('random_common_cause', () => randomCommonCause(input, estimator, { original: opts.original, seed, refit })),
+    attempt('data_subset', () => dataSubset(input, estimator, { original: opts.original, seed, repetitions: opts.subsets ?? 10, refit })),
   ];
 }

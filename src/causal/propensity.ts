@@ -1,5 +1,6 @@
 import { EstimationError } from '../core/errors';
-import { designMatrix, type Design, type NamedColumn } from '../stats/design';
+import type { Design, NamedColumn } from '../stats/design';
+import { encodeCovariates } from './covariate-encoding';
 import { fitLogit, type LogitFit } from '../stats/logit';
 
 /** A fitted propensity score model. */
@@ -27,7 +28,7 @@ export function fitPropensity(treat: Float64Array, covariates: NamedColumn[], op
   // copied by the estimators), so a changed input is a different key.
   const cached = FITTED.get(treat);
   if (cached && cached.covariates === covariates && cached.weights === opts.weights && sameColumns(cached.columns, covariates)) return cached.score;
-  const design = designMatrix(covariates);
+  const design = encodeCovariates(covariates, { intercept: true });
   const fit = fitLogit(design, treat, { weights: opts.weights });
   const score = { score: fit.fitted, logit: fit.linear, fit, design };
   FITTED.set(treat, { covariates, columns: covariates.map((c) => c.values), weights: opts.weights, score });

@@ -1,6 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import { createRng } from '../stats/rng';
 import { subsetInput, type CrossSectionInput } from './cross-section-input';
+import type { FastRefit } from './refit';
 
 /** The cross-sectional input the refuters perturb: stream B's estimator input. */
 export type RefuteInput = CrossSectionInput;
@@ -64,10 +65,18 @@ function tryEstimate(estimator: RefuteEstimator, input: RefuteInput): Estimate |
  * and no single shift exceeds 1 SE. A failure points at an estimator that
  * reacts to noise (an unstable model or matching).
  *
+ * `refit`, a cheap way to refit the same estimator (e.g. `regressionRefit`
+ * for regression adjustment), is used where it can answer; the rest go
+ * through `estimator`.
+ *
  * @example
  * randomCommonCause(input, (x) => regressionAdjustment(x), { seed: 1 }).passed; // => true
  */
-export function randomCommonCause(input: RefuteInput, estimator: RefuteEstimator, opts: { seed?: number; repetitions?: number; original?: Estimate } = {}): RefutationResult {
+export function randomCommonCause(
+  input: RefuteInput,
+  estimator: RefuteEstimator,
+  opts: { seed?: number; repetitions?: number; original?: Estimate; refit?: FastRefit | null } = {},
+): RefutationResult {
   const n = checkInput('randomCommonCause', input);
   const reps = opts.repetitions ?? 5;
   if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`randomCommonCause: \`repetitions\` must be an integer ≥ 1, got ${reps}`);
@@ -79,8 +88,9 @@ export function randomCommonCause(input: RefuteInput, estimator: RefuteEstimator
   for (let r = 0; r < reps; r++) {
     const noise = new Float64Array(n);
     for (let i = 0; i < n; i++) noise[i] = rng.normal();
-    const e = tryEstimate(estimator, { ...input, covariates: [...input.covariates, { name: 'random_common_cause', values: noise }] });
-    if (e) values.push(e.estimate);
+    const fast = opts.refit?.withCovariate(noise);
+    const e = fast !== undefined && Number.isFinite(fast) ? fast : tryEstimate(estimator, { ...input, covariates: [...input.covariates, { name: 'random_common_cause', values: noise }] })?.estimate;
+    if (e !== undefined) values.push(e);
     else failures++;
   }
   const shifts = values.map((v) => (v - base.estimate) / base.se);
@@ -103,7 +113,8 @@ export function randomCommonCause(input: RefuteInput, estimator: RefuteEstimator
  * full one by about SE·√((1 − f)/f); passing means the root-mean-square of
  * these standardised differences is at most 2 and at least 80 % of subset
  * estimates lie inside the original 95 % interval. It fails when a few rows
- * drive the estimate more than its SE admits.
+ * drive the estimate more than its SE admits. `refit`, as in
+ * {@link randomCommonCause}, refits a subset without copying its rows.
  *
  * @example
  * dataSubset(input, (x) => aipw(x), { fraction: 0.8, repetitions: 20, seed: 3 }).reading;
@@ -111,7 +122,7 @@ export function randomCommonCause(input: RefuteInput, estimator: RefuteEstimator
 export function dataSubset(
   input: RefuteInput,
   estimator: RefuteEstimator,
-  opts: { fraction?: number; repetitions?: number; seed?: number; original?: Estimate } = {},
+  opts: { fraction?: number; repetitions?: number; seed?: number; original?: Estimate; refit?: FastRefit | null } = {},
 ): RefutationResult {
   const n = checkInput('dataSubset', input);
   const f = opts.fraction ?? 0.8;
@@ -145,6 +156,7 @@ export function dataSubset(
   const nUnits = units.length;
   const take = Math.max(2, Math.floor(f * nUnits));
   const keep = new Uint8Array(nUnits);
+  const keepRow = new Uint8Array(n);
   const values: number[] = [];
   let failures = 0;
   for (let r = 0; r < reps; r++) {
@@ -159,12 +171,18 @@ export function dataSubset(
     keep.fill(0);
     for (let k = 0; k < take; k++) keep[units[k]] = 1;
     let m = 0;
-    for (let i = 0; i < n; i++) m += keep[unitOf[i]];
-    const rows = new Int32Array(m);
-    m = 0;
-    for (let i = 0; i < n; i++) if (keep[unitOf[i]]) rows[m++] = i;
-    const e = tryEstimate(estimator, subsetInput(input, rows));
-    if (e) values.push(e.estimate);
+    for (let i = 0; i < n; i++) {
+      keepRow[i] = keep[unitOf[i]];
+      m += keepRow[i];
+    }
+    let e = opts.refit?.onRows(keepRow);
+    if (e === undefined || !Number.isFinite(e)) {
+      const rows = new Int32Array(m);
+      m = 0;
+      for (let i = 0; i < n; i++) if (keepRow[i]) rows[m++] = i;
+      e = tryEstimate(estimator, subsetInput(input, rows))?.estimate;
+    }
+    if (e !== undefined) values.push(e);
     else failures++;
   }
   const fEff = take / nUnits;
@@ -196,7 +214,8 @@ export function dataSubset(
  * the placebo effect is both distinguishable from zero (its 95 % interval
  * excludes 0) and material: at least 20 % of the original effect or of the
  * original interval's half-width, whichever is larger. A failure means the
- * trained and untrained differ in ways the covariates do not remove.
+ * trained and untrained differ in ways the covariates do not remove. A
+ * `refit` with `withOutcome` fits the placebo without copying rows.
  *
  * @example
  * placeboOutcome(input, (x) => aipw(x), { outcome: yBeforeBaseline, name: 'revenue 7–12 months before' }).passed;
@@ -204,7 +223,7 @@ export function dataSubset(
 export function placeboOutcome(
   input: RefuteInput,
   estimator: RefuteEstimator,
-  opts: { outcome: Float64Array; name?: string; dropCovariates?: string[]; original?: Estimate },
+  opts: { outcome: Float64Array; name?: string; dropCovariates?: string[]; original?: Estimate; refit?: FastRefit | null },
 ): RefutationResult {
   const n = checkInput('placeboOutcome', input);
   if (!(opts.outcome instanceof Float64Array) || opts.outcome.length !== n) {
@@ -217,14 +236,24 @@ export function placeboOutcome(
   let kept = 0;
   for (let i = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) kept++;
   if (kept < 2) throw new RangeError(`placeboOutcome: \`outcome\` has ${kept} non-missing rows; need at least 2`);
-  const rows = new Int32Array(kept);
-  for (let i = 0, k = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) rows[k++] = i;
-  const within = kept === n ? input : subsetInput(input, rows);
-  const y = kept === n ? opts.outcome : Float64Array.from(rows, (i) => opts.outcome[i]);
-  const placebo = estimator({ ...within, y, covariates: within.covariates.filter((c) => !drop.has(c.name)) });
+  const keep = kept === n ? null : Uint8Array.from(opts.outcome, (v) => (Number.isNaN(v) ? 0 : 1));
+  const fast = opts.refit?.withOutcome && !input.covariates.some((c) => drop.has(c.name)) ? opts.refit.withOutcome(opts.outcome, keep) : undefined;
+  const placebo = fast ?? placeboFit(input, estimator, opts.outcome, keep, drop);
   const result = placeboVerdict('placebo_outcome', base, placebo, `on ${opts.name ?? 'the placebo outcome'}`);
   if (kept < n) result.reading += ` (${n - kept} of ${n} rows have no placebo outcome and sat this test out.)`;
   return result;
+}
+
+function placeboFit(input: RefuteInput, estimator: RefuteEstimator, outcome: Float64Array, keep: Uint8Array | null, drop: Set<string>): Estimate {
+  let within = input;
+  let y = outcome;
+  if (keep !== null) {
+    const rows = new Int32Array(keep.reduce((s, k) => s + k, 0));
+    for (let i = 0, k = 0; i < keep.length; i++) if (keep[i] === 1) rows[k++] = i;
+    within = subsetInput(input, rows);
+    y = Float64Array.from(rows, (i) => outcome[i]);
+  }
+  return estimator({ ...within, y, covariates: within.covariates.filter((c) => !drop.has(c.name)) });
 }
 
 /**

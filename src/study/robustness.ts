@@ -2,6 +2,7 @@ import type { CourseRobustness } from '../core/study-result';
 import type { Panel } from '../data/panel';
 import { refuteCourse } from '../causal/placebo';
 import { regressionAdjustment } from '../causal/regression';
+import { regressionRefit } from '../causal/refit';
 import { sensitivityReport } from '../causal/sensitivity';
 import type { CourseEstimation } from './estimate-course';
 
@@ -34,7 +35,11 @@ function sdOf(values: Float64Array, weights: Float64Array): number {
 export function courseRobustness(panel: Panel, ce: CourseEstimation, opts: { seed: number }): CourseRobustness | null {
   const original = ce.estimates.find((e) => e.method === 'regression_adjustment');
   if (!ce.stacked || !original || !(original.se > 0)) return null;
-  const refutations = refuteCourse(panel, ce.stacked, (x) => regressionAdjustment(x), { original, seed: opts.seed }).map((r) => ({
+  const refutations = refuteCourse(panel, ce.stacked, (x) => regressionAdjustment(x), {
+    original,
+    seed: opts.seed,
+    refit: (input, orig) => regressionRefit(input, { anchor: orig.estimate }),
+  }).map((r) => ({
     refuter: r.refuter,
     passed: r.passed,
     reading: r.reading,

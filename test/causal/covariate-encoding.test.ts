@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeCovariates } from '../../src/causal/covariate-encoding';
+import { covariateBlocks, encodeCovariates } from '../../src/causal/covariate-encoding';
 import { subsetInput, type CrossSectionInput } from '../../src/causal/cross-section-input';
-import { designMatrix } from '../../src/stats/design';
+import { bindColumns, designMatrix } from '../../src/stats/design';
 
 const n = 40;
 const input: CrossSectionInput = {
@@ -38,8 +38,20 @@ describe('encodeCovariates', () => {
     expect(encodeCovariates(noEast.covariates)).toEqual(reference(noEast.covariates));
     expect(encodeCovariates(noEast.covariates).names).toEqual(['age', 'roleops', 'rolesales', 'regionwest']);
   });
+  it('adds the intercept first when asked, as designMatrix does by default', () => {
+    const withIntercept = encodeCovariates(input.covariates, { intercept: true });
+    expect(withIntercept).toEqual(designMatrix(input.covariates));
+    expect(withIntercept.names.slice(0, 2)).toEqual(['(Intercept)', 'age']);
+  });
+  it('hands out the blocks one per covariate, which side by side are the design', () => {
+    const blocks = covariateBlocks(input.covariates);
+    expect(blocks.map((b) => b.p)).toEqual([1, 2, 2]);
+    expect(blocks[0].x).toBe(input.covariates[0].values);
+    expect(bindColumns(...blocks)).toEqual(reference(input.covariates));
+  });
   it('still names a missing value like designMatrix', () => {
     const role = ['eng', null, 'ops', 'ops'];
     expect(() => encodeCovariates([{ name: 'role', values: role }])).toThrow(/column `role` has 1 missing/);
+    expect(() => encodeCovariates([{ name: 'team', values: ['a', 'a', 'a'] }])).toThrow('designMatrix: text column `team` has a single level ("a")');
   });
 });
