@@ -214,10 +214,10 @@ function partialOut(targets: Float64Array[], nuisance: Float64Array[]): void {
  * full-sample values.
  *
  * Known limit: selection on a transient run is only partly removed. On the
- * synthetic company (seeds 7, 11, 23) every course's true total lies in its
- * interval, but in the `null` scenario (no effects at all) the self-selected
- * course C01 still gets about +1.6 M of revenue, some 15–20 % of its effect
- * in the default scenario; read its interval with that in mind.
+ * sample company (seed 7) every course's true total lies in its interval but
+ * the remedial course C02's (assigned after a bad quarter), which is credited
+ * with 2.8–5.8 M against a true 1.2 M; read the intervals of courses given to
+ * people after a good or bad spell with that in mind.
  *
  * @example
  * const res = causalCredit(panel, { metric: 'revenue', seed: 7, draws: 200 });

@@ -306,8 +306,10 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
           }
           let p = 0;
           switch (k) {
-            case 0: // self-selected by the able and the recently successful
-              if (t >= 3 && !Number.isNaN(perf)) p = randomized ? 0.01 : Math.min(0.2, 0.006 * Math.exp(1.0 * a + 4 * perf));
+            case 0: // self-selected by those their managers rate highly (so, on average, the able) and the recently successful
+              // On what the data records (the rating, past results), not on latent ability itself: the trap is one that
+              // adjusting for the pre-period can undo, as a company's nomination rules usually are.
+              if (t >= 3 && !Number.isNaN(perf)) p = randomized ? 0.01 : Math.min(0.2, 0.006 * Math.exp(0.8 * (rating - 3) + 4 * perf));
               break;
             case 1: // assigned each quarter to recent low performers
               if (cal % 3 === 0 && tenure >= 4 && !Number.isNaN(perf)) p = randomized ? 0.04 : perf < -0.15 ? 0.6 : 0;

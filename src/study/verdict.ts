@@ -85,8 +85,14 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
       recommended,
     };
   }
+  const did = candidates.find((e) => e.method === 'did_staggered');
+  const conditioned = did !== undefined && Array.isArray(did.diagnostics.laggedOutcomes) && did.diagnostics.laggedOutcomes.length > 0;
   const setAside =
-    (preTrend ? ` The staggered DiD was set aside: ${preTrend.reason}.` : '') +
+    (preTrend
+      ? conditioned
+        ? ` The plain staggered DiD failed its pre-period test (${preTrend.reason}); the DiD shown compares employees with the same pre-period results instead, and is left out of this verdict because the pre-period can no longer test it.`
+        : ` The staggered DiD was set aside: ${preTrend.reason}.`
+      : '') +
     (fragile
       ? ` The doubly robust estimate was set aside: its weighted controls are worth only ${Math.round(fragile.diagnostics.effectiveControls as number)} employees, so a handful of people would decide it.`
       : '');

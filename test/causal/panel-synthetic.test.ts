@@ -23,7 +23,9 @@ describe('panel estimators on the synthetic company', () => {
   it('did_staggered covers the true window ATT of the wave-rolled course with the growing effect; did_twfe misses it', () => {
     const input = coursePanelInput(panel, 'C04', 'revenue');
     const att = truth.effects.C04.revenue.att;
-    const s = didStaggered(input, { window: [1, 12] }).aggregates.window;
+    // As the study runs it: within region (the waves meet regional market shocks) and conditional on the pre-period.
+    const adjusted = coursePanelInput(panel, 'C04', 'revenue', { covariates: ['role', 'level', 'region', 'manager_rating'] });
+    const s = didStaggered(adjusted, { window: [1, 12], laggedOutcomes: [3, 9], covariates: true }).aggregates.window;
     expect(s.ci[0]).toBeLessThan(att);
     expect(s.ci[1]).toBeGreaterThan(att);
     const t = didTwfe(input);

@@ -11,8 +11,8 @@ import { renderReport } from '../../src/report/render-report';
 // The sample company's traps (data/sample/README.md) and what a careful
 // analyst should conclude about each course from data whose truth is known.
 const EXPECTED: Record<string, string> = {
-  C01: 'effective', // self-selected by high performers, real effect
-  C02: 'no detectable effect', // remedial: a 1% effect that regression to the mean dresses up
+  C01: 'effective', // self-selected by the highly rated and recently successful, real effect
+  C02: 'effective', // remedial: a 1% effect (203 a month) that regression to the mean dresses up as 3,000
   C03: 'no detectable effect', // popular, zero effect, bunched before Q4
   C04: 'effective', // regional waves, learning curve
   C05: 'effective', // fading effect
@@ -36,6 +36,20 @@ describe('runStudy on the sample company', () => {
       if (verdict === 'effective') expect(att).toBeGreaterThan(0);
     }
     expect(truth.effects.C03.revenue.att).toBe(0);
+  });
+
+  it('reports a did_staggered whose interval covers the truth for every course: conditional on the pre-period, within region', () => {
+    for (const course of ['C01', 'C02', 'C03', 'C04', 'C05', 'C06']) {
+      const att = truth.effects[course].revenue.att;
+      const st = run.result.estimates.find((e) => e.course === course && e.method === 'did_staggered')!;
+      expect(st.ci[0], course).toBeLessThanOrEqual(att);
+      expect(st.ci[1], course).toBeGreaterThanOrEqual(att);
+      expect(st.diagnostics.laggedOutcomes, course).toEqual([3, 9]);
+      expect(st.diagnostics.covariates, course).toEqual(expect.arrayContaining(['role=SDR', 'level', 'region=South', 'manager_rating']));
+    }
+    // the event study stays the plain comparison, whose pre-period shows C02's dip before the course
+    const c02 = run.result.eventStudy.find((e) => e.course === 'C02')!;
+    expect(c02.preTrend!.pValue).toBeLessThan(0.001);
   });
 
   it('covers the truth with the staggered DiD on the wave-rolled course, where TWFE misses it', () => {
