@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Estimate } from '../core/estimate';
 import { DataError, EstimationError } from '../core/errors';
-import { choleskyInverse, choleskyScaled } from '../stats/linalg';
+import { choleskyInverse, choleskyScaled, choleskySolve } from '../stats/linalg';
 import { fitLogit } from '../stats/logit';
 import { fitOls } from '../stats/ols';
 import { chisqCdf, normalQuantile } from '../stats/dists';
@@ -333,6 +333,8 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     }
     return c;
   };
+  // Regression cells: one running control Gram matrix per baseline end (see `RegressionScratch`), buffers shared by every cell.
+  const regression = lagBlocks ? newRegressionScratch(nUnits, activeEnd) : null;
   const cellNotes = new Map<string, string[]>();
   const note = (what: string, g: number, t: number) => (cellNotes.get(what) ?? cellNotes.set(what, []).get(what)!).push(`(${g}, ${t})`);
 
@@ -420,7 +422,8 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
           ...(lagCov.length > lagBlocks.length ? ['the short-baseline flag'] : []),
           ...(covariates ? (input.covariates ?? []).map((c) => `covariate \`${c.name}\``) : []),
         ];
-        const fit = drCellGraceful({ Y, yCur, yBase, w, tr0, tr1, controlRanges, nRanges }, cov, names, n, `cohort ${g}, period ${t}`, laggedModel === 'doubly-robust');
+        const gram = laggedModel === 'regression' ? gramFor(regression!, lagEnd, cov) : null;
+        const fit = drCellGraceful({ Y, yCur, yBase, w, tr0, tr1, controlRanges, nRanges }, cov, names, n, `cohort ${g}, period ${t}`, laggedModel === 'doubly-robust', regression!, gram);
         for (const msg of fit.notes) note(msg, g, t);
         if (!fit.cell) continue;
         dr = fit.cell;
@@ -730,14 +733,15 @@ function unitCovariates(input: PanelInput, rowUnit: Int32Array, nUnits: number, 
       throw new RangeError(`${fn}: covariate \`${name}\` must be a Float64Array with one value per row (${rowUnit.length})`);
     }
     const byUnit = new Float64Array(nUnits).fill(NaN);
+    // The row is named only when there is something to say about it (a string per row would cost more than the check).
+    const where = (i: number) => (input.source ? `${input.source} row ${(input.sourceRows ? input.sourceRows[i] : i) + 2}` : `row ${i + 1}`);
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      const where = input.source ? `${input.source} row ${(input.sourceRows ? input.sourceRows[i] : i) + 2}` : `row ${i + 1}`;
-      if (!Number.isFinite(v)) throw new DataError(`${fn}: ${where}: covariate \`${name}\` is missing or not finite (${v})`, { file: input.source, column: name });
+      if (!Number.isFinite(v)) throw new DataError(`${fn}: ${where(i)}: covariate \`${name}\` is missing or not finite (${v})`, { file: input.source, column: name });
       const u = rowUnit[i];
       if (Number.isNaN(byUnit[u])) byUnit[u] = v;
       else if (byUnit[u] !== v) {
-        throw new DataError(`${fn}: ${where}: covariate \`${name}\` changes within a unit (${byUnit[u]} then ${v}); covariates must be time-invariant (measure them before treatment)`, {
+        throw new DataError(`${fn}: ${where(i)}: covariate \`${name}\` changes within a unit (${byUnit[u]} then ${v}); covariates must be time-invariant (measure them before treatment)`, {
           file: input.source,
           column: name,
         });
@@ -970,51 +974,29 @@ function baselineMeans(Y: Float64Array, nUnits: number, lagEnd: number, blocks: 
  * one); a cell whose outcome model cannot be fitted is left out. Each
  * concession comes back as a note.
  */
-function drCellGraceful(span: CellSpan, cov: Float64Array[], names: string[], n: number, label: string, doublyRobust: boolean): { cell: DrCell | null; notes: string[] } {
-  const { Y, yCur, yBase, tr0, tr1, controlRanges, nRanges } = span;
+function drCellGraceful(
+  span: CellSpan,
+  cov: Float64Array[],
+  names: string[],
+  n: number,
+  label: string,
+  doublyRobust: boolean,
+  scratch: RegressionScratch,
+  gram: GramState | null,
+): { cell: DrCell | null; notes: string[] } {
   const notes: string[] = [];
   const k = cov.length;
   const lo = new Float64Array(k).fill(Infinity);
   const hi = new Float64Array(k).fill(-Infinity);
   const seen = new Float64Array(k);
-  let treatedSeen = 0;
-  let treatedMissing = 0;
-  const scan = (from: number, to: number, isControl: boolean) => {
-    for (let u = from; u < to; u++) {
-      if (Y[yCur + u] - Y[yBase + u] !== Y[yCur + u] - Y[yBase + u]) continue;
-      if (!isControl) treatedSeen++;
-      let missing = false;
-      for (let j = 0; j < k; j++) {
-        const v = cov[j][u];
-        if (v !== v) {
-          missing = true;
-          continue;
-        }
-        seen[j]++;
-        if (isControl) {
-          if (v < lo[j]) lo[j] = v;
-          if (v > hi[j]) hi[j] = v;
-        }
-      }
-      if (missing && !isControl) treatedMissing++;
-    }
-  };
-  // A treated unit counts as lacking a baseline only when a covariate that is kept is missing for it.
-  const countTreatedMissing = (keep: number[]) => {
-    let c = 0;
-    for (let u = tr0; u < tr1; u++) {
-      if (Y[yCur + u] - Y[yBase + u] !== Y[yCur + u] - Y[yBase + u]) continue;
-      for (const j of keep) {
-        if (cov[j][u] !== cov[j][u]) {
-          c++;
-          break;
-        }
-      }
-    }
-    return c;
-  };
-  scan(tr0, tr1, false);
-  for (let r = 0; r < nRanges; r++) scan(controlRanges[2 * r], controlRanges[2 * r + 1], true);
+  const { idx } = scratch;
+  const { n1, m } = observedUnits(span, scratch);
+  for (let j = 0; j < k; j++) {
+    const s = summariseColumn(cov[j], idx, n1, m);
+    seen[j] = s.seen;
+    lo[j] = s.lo;
+    hi[j] = s.hi;
+  }
   const keep: number[] = [];
   for (let j = 0; j < k; j++) {
     if (seen[j] === 0) notes.push(`${names[j]} has no observed value (it lies before the data): dropped`);
@@ -1022,7 +1004,19 @@ function drCellGraceful(span: CellSpan, cov: Float64Array[], names: string[], n:
     else keep.push(j);
   }
   const kept = keep.map((j) => cov[j]);
-  if (treatedMissing > 0 && treatedSeen > 0 && countTreatedMissing(keep) > 0) notes.push('treated units without a baseline outcome are left out of their cells');
+  const complete = keep.every((j) => seen[j] === m);
+  // A treated unit counts as lacking a baseline only when a covariate that is kept is missing for it.
+  if (!complete) {
+    let lacking = 0;
+    for (let i = 0; i < n1; i++) if (keep.some((j) => cov[j][idx[i]] !== cov[j][idx[i]])) lacking++;
+    if (lacking > 0) notes.push('treated units without a baseline outcome are left out of their cells');
+  }
+  // The fast regression cell needs every kept covariate observed for every unit of the cell; otherwise, and whenever
+  // it cannot vouch for the fit (few controls, a small pivot), the per-cell fit below decides, errors and all.
+  if (!doublyRobust && gram && complete) {
+    const cell = regressionCell(span, gram, keep, n, scratch, n1, m);
+    if (cell) return { cell, notes };
+  }
   try {
     return { cell: drCell(span, kept, n, label, doublyRobust ? kept.length + 1 : 1), notes };
   } catch (e) {
@@ -1041,6 +1035,357 @@ function drCellGraceful(span: CellSpan, cov: Float64Array[], names: string[], n:
   } catch {
     notes.push('the outcome model cannot be fitted (too few controls): cells left out');
     return { cell: null, notes };
+  }
+}
+
+/** A scaled Cholesky pivot below this sends a regression cell to drCell's QR fit, which judges singularity (as fitOls's Gram path). */
+const GRAM_PIVOT_TOLERANCE = 1e-8;
+/** Below this smallest scaled pivot (a condition of ~1e4) the regression cell refines its coefficients once. */
+const REFINE_BELOW_PIVOT = 1e-4;
+
+/**
+ * Shared state of the regression cells of one {@link didStaggered} call:
+ * buffers sized for every unit (a cell's units, changes, residuals and
+ * influence live here, so a cell allocates only p-sized vectors), and one
+ * {@link GramState} per baseline end.
+ */
+interface RegressionScratch {
+  /** Units [0, limit) are the only ones that can be controls (the active ones). */
+  limit: number;
+  /** A cell's units observed at both periods (treated first), their changes, residuals, control loadings, influence. */
+  idx: Int32Array;
+  dy: Float64Array;
+  resid: Float64Array;
+  z: Float64Array;
+  inf: Float64Array;
+  wv: Float64Array;
+  /** The kept covariates of a cell's units, column-major; grown when a cell needs more. */
+  x: Float64Array;
+  grams: Map<number, GramState>;
+}
+
+/**
+ * The weighted Gram matrix Σ w·x·xᵀ (intercept first, then every candidate
+ * covariate of one baseline end, lower triangle) over the set of controls of
+ * the cell that used it last. Cells with the same baseline end share their
+ * regressors (a cohort's post cells; every cohort's placebo cell at one
+ * period) and their control sets differ by a few cohorts and the units
+ * observed at one period and not the other, so moving the matrix to the next
+ * cell's controls costs p² per unit that joins or leaves, instead of a
+ * fresh n·p² fit per cell. It is rebuilt from scratch once the updates since
+ * the last build outnumber the controls, which bounds both the rounding
+ * drift of add-and-subtract and the work to twice that of direct sums.
+ */
+interface GramState {
+  cols: Float64Array[];
+  /** Columns of G: the intercept and the candidate covariates. */
+  width: number;
+  G: Float64Array;
+  member: Uint8Array;
+  /** Units added or removed since G was last cleared (its first fill included). */
+  updates: number;
+  /** Set when G must be rebuilt before its next use (too many updates, or a missing value got in). */
+  stale: boolean;
+  /**
+   * Per column, a value subtracted before it enters G (0 for the intercept): the column's mean over the units, so that
+   * the normal equations of outcome levels in the thousands are as well conditioned as their spread allows.
+   */
+  shift: Float64Array;
+  row: Float64Array;
+}
+
+function newRegressionScratch(nUnits: number, limit: number): RegressionScratch {
+  return {
+    limit,
+    idx: new Int32Array(nUnits),
+    dy: new Float64Array(nUnits),
+    resid: new Float64Array(nUnits),
+    z: new Float64Array(nUnits),
+    inf: new Float64Array(nUnits),
+    wv: new Float64Array(nUnits),
+    x: new Float64Array(0),
+    grams: new Map(),
+  };
+}
+
+/** The running Gram matrix of the cells whose baseline ends at period index `lagEnd` (their covariates `cov`). */
+function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[]): GramState {
+  let state = scratch.grams.get(lagEnd);
+  if (!state) {
+    const width = cov.length + 1;
+    const shift = new Float64Array(width);
+    for (let j = 1; j < width; j++) {
+      const col = cov[j - 1];
+      let sum = 0;
+      let count = 0;
+      for (let u = 0; u < scratch.limit; u++) {
+        if (col[u] !== col[u]) continue;
+        sum += col[u];
+        count++;
+      }
+      shift[j] = count > 0 ? sum / count : 0;
+    }
+    state = { cols: cov.slice(), width, G: new Float64Array(width * width), member: new Uint8Array(scratch.limit), updates: 0, stale: false, shift, row: new Float64Array(width) };
+    scratch.grams.set(lagEnd, state);
+  }
+  return state;
+}
+
+/** G += weight · x_u x_uᵀ (lower triangle). */
+function gramAdd(state: GramState, u: number, weight: number): void {
+  const { cols, width, G, row, shift } = state;
+  row[0] = 1;
+  for (let j = 1; j < width; j++) row[j] = cols[j - 1][u] - shift[j];
+  for (let a = 0; a < width; a++) {
+    const c = weight * row[a];
+    const off = a * width;
+    for (let b = 0; b <= a; b++) G[off + b] += c * row[b];
+  }
+}
+
+/**
+ * Moves the Gram matrix onto a cell's controls, idx[from..to) (ascending):
+ * units that left are subtracted, units that joined added. Once the updates
+ * since the last clear pass twice the controls, the next call starts afresh.
+ */
+function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: number, to: number, limit: number): void {
+  const member = state.member;
+  if (state.stale) {
+    state.G.fill(0);
+    member.fill(0);
+    state.updates = 0;
+    state.stale = false;
+  }
+  let changes = 0;
+  let q = from;
+  let next = q < to ? idx[q] : limit;
+  for (let u = 0; u < limit; u++) {
+    let want = 0;
+    if (u === next) {
+      want = 1;
+      q++;
+      next = q < to ? idx[q] : limit;
+    }
+    if (want === member[u]) continue;
+    gramAdd(state, u, want === 1 ? w[u] : -w[u]);
+    member[u] = want;
+    changes++;
+  }
+  state.updates += changes;
+  if (state.updates > 2 * (to - from)) state.stale = true;
+}
+
+/** The p×p Gram matrix of the intercept and the kept covariates, or null when an entry is not finite (a covariate missing for a member). */
+function gramPick(state: GramState, keep: number[]): Float64Array | null {
+  const p = keep.length + 1;
+  const { G, width } = state;
+  const out = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    const ca = a === 0 ? 0 : keep[a - 1] + 1;
+    for (let b = 0; b <= a; b++) {
+      const cb = b === 0 ? 0 : keep[b - 1] + 1;
+      const v = G[ca * width + cb];
+      if (!Number.isFinite(v)) return null;
+      out[a * p + b] = v;
+      out[b * p + a] = v;
+    }
+  }
+  return out;
+}
+
+/** Fills scratch.idx / scratch.dy with the cell's units observed at both periods, treated first; n1 of them treated, m in all. */
+function observedUnits(span: CellSpan, sc: RegressionScratch): { n1: number; m: number } {
+  const { Y, yCur, yBase, tr0, tr1, controlRanges, nRanges } = span;
+  const { idx, dy } = sc;
+  let m = 0;
+  for (let u = tr0; u < tr1; u++) {
+    const d = Y[yCur + u] - Y[yBase + u];
+    if (d !== d) continue;
+    idx[m] = u;
+    dy[m++] = d;
+  }
+  const n1 = m;
+  for (let r = 0; r < nRanges; r++) {
+    for (let u = controlRanges[2 * r]; u < controlRanges[2 * r + 1]; u++) {
+      const d = Y[yCur + u] - Y[yBase + u];
+      if (d !== d) continue;
+      idx[m] = u;
+      dy[m++] = d;
+    }
+  }
+  return { n1, m };
+}
+
+/** How many of the units idx[0..m) have the covariate, and its range among the controls idx[n1..m). */
+function summariseColumn(col: Float64Array, idx: Int32Array, n1: number, m: number): { seen: number; lo: number; hi: number } {
+  let seen = 0;
+  for (let i = 0; i < n1; i++) if (col[idx[i]] === col[idx[i]]) seen++;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = n1; i < m; i++) {
+    const v = col[idx[i]];
+    if (v !== v) continue;
+    seen++;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { seen, lo, hi };
+}
+
+/**
+ * The regression-DiD cell (`laggedAdjustment: 'regression'`) of
+ * {@link drCell} with an intercept-only score, in closed form: that score is
+ * the treated share, which cancels from the control weights, so no logit is
+ * fitted; the outcome model comes from the running control Gram matrix (a
+ * scaled Cholesky factor, refined once on the exact residuals when a pivot
+ * is small, as `fitOls`'s Gram path), and the influence function needs two
+ * dot products per control. Equal to drCell to ~1e-11 relative. The units
+ * are scratch.idx[0..m) (treated first), all with every kept covariate.
+ * Returns null, for drCell to decide (and to fail in its own words), when a
+ * side is empty, there are fewer controls with weight than coefficients, the
+ * score would trim controls, or a pivot is too small to vouch for.
+ */
+function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: number, sc: RegressionScratch, n1: number, m: number): DrCell | null {
+  const w = span.w;
+  const k = keep.length;
+  const p = k + 1;
+  const { idx, dy, resid, z, inf, wv } = sc;
+  const n0 = m - n1;
+  if (n1 === 0 || n0 === 0) return null;
+  let s1 = 0;
+  let s0 = 0;
+  let positive = 0;
+  for (let i = 0; i < m; i++) {
+    const wu = w[idx[i]];
+    wv[i] = wu;
+    if (i < n1) s1 += wu;
+    else {
+      s0 += wu;
+      if (wu > 0) positive++;
+    }
+  }
+  if (positive < p || !(s1 > 0) || !(s0 > 0)) return null;
+  const ps = Math.min(s1 / (s1 + s0), 1 - 1e-6);
+  if (!(ps < 0.995)) return null;
+  // The kept columns gathered for the cell's units (column-major, m rows), in G's coordinates x_j − shift_j:
+  // the intercept absorbs the shifts, and fit and loadings are unchanged. Every later pass then runs over contiguous memory.
+  if (sc.x.length < m * k) sc.x = new Float64Array(Math.max(m * k, 2 * sc.x.length));
+  const X = sc.x;
+  const sumT = new Float64Array(p);
+  const sumC = new Float64Array(p);
+  const xwy = new Float64Array(p);
+  sumT[0] = s1;
+  sumC[0] = s0;
+  for (let i = n1; i < m; i++) xwy[0] += wv[i] * dy[i];
+  for (let j = 0; j < k; j++) {
+    const col = gram.cols[keep[j]];
+    const c = gram.shift[keep[j] + 1];
+    const off = j * m;
+    let t = 0;
+    for (let i = 0; i < n1; i++) {
+      const v = col[idx[i]] - c;
+      X[off + i] = v;
+      t += wv[i] * v;
+    }
+    let cs = 0;
+    let cy = 0;
+    for (let i = n1; i < m; i++) {
+      const v = col[idx[i]] - c;
+      X[off + i] = v;
+      const wx = wv[i] * v;
+      cs += wx;
+      cy += wx * dy[i];
+    }
+    sumT[j + 1] = t;
+    sumC[j + 1] = cs;
+    xwy[j + 1] = cy;
+  }
+
+  gramSync(gram, w, idx, n1, m, gram.member.length);
+  let G = gramPick(gram, keep);
+  if (!G) {
+    gram.stale = true;
+    gramSync(gram, w, idx, n1, m, gram.member.length);
+    G = gramPick(gram, keep);
+    if (!G) return null;
+  }
+  const f = choleskyScaled(G, p, GRAM_PIVOT_TOLERANCE);
+  if (!('L' in f)) return null;
+  const beta = choleskySolve(f, xwy, p);
+  let minPivot = Infinity;
+  for (let j = 0; j < p; j++) minPivot = Math.min(minPivot, f.L[j * p + j] * f.L[j * p + j]);
+  if (minPivot < REFINE_BELOW_PIVOT) {
+    // The normal equations lose accuracy as the square of the condition: one step on the exact residuals restores it.
+    linearFit(X, m, k, n1, m, beta, resid);
+    const xwr = new Float64Array(p);
+    for (let i = n1; i < m; i++) {
+      resid[i] = wv[i] * (dy[i] - resid[i]);
+      xwr[0] += resid[i];
+    }
+    for (let j = 0; j < k; j++) {
+      const off = j * m;
+      let t = 0;
+      for (let i = n1; i < m; i++) t += resid[i] * X[off + i];
+      xwr[j + 1] = t;
+    }
+    const step = choleskySolve(f, xwr, p);
+    for (let j = 0; j < p; j++) beta[j] += step[j];
+  }
+  const bread = choleskyInverse(f, p);
+  // drCell's control loading x·a1/mwT − x·a3/mwC, with a1 = (XᵀWX/m)⁻¹M1, a3 = (XᵀWX/m)⁻¹M3: the score's odds cancel,
+  // leaving (XᵀWX)⁻¹ (Σ_T w x / s1 − Σ_C w x / s0) · m · wMean, formed once.
+  const wMean = (s1 + s0) / m;
+  const a = new Float64Array(p);
+  for (let r = 0; r < p; r++) {
+    let t = 0;
+    for (let c = 0; c < p; c++) t += 0.5 * (bread[r * p + c] + bread[c * p + r]) * (sumT[c] / s1 - sumC[c] / s0);
+    a[r] = t * m * wMean;
+  }
+  linearFit(X, m, k, 0, m, beta, resid);
+  linearFit(X, m, k, n1, m, a, z);
+  let sumTr = 0;
+  let sumCr = 0;
+  for (let i = 0; i < m; i++) {
+    const res = dy[i] - resid[i];
+    resid[i] = res;
+    if (i < n1) sumTr += wv[i] * res;
+    else sumCr += wv[i] * res;
+  }
+  const etaT = sumTr / s1;
+  const etaC = sumCr / s0;
+  // drCell's weights: iw = w / wMean, wT = iw·D, wC = iw·odds·(1 − D), their means mwT and mwC.
+  const odds = ps / (1 - ps);
+  const mwT = s1 / wMean / m;
+  const mwC = (odds * s0) / wMean / m;
+  // The score's estimation effect: M2 = Σ wC (r − etaC) / m vanishes but for rounding; kept as drCell has it.
+  let m2 = 0;
+  for (let i = n1; i < m; i++) m2 += wv[i] * (resid[i] - etaC);
+  const a2 = (odds * m2) / wMean / m / (ps * (1 - ps));
+  const scale = n / m;
+  let ss = 0;
+  for (let i = 0; i < n1; i++) {
+    const iw = wv[i] / wMean;
+    const v = scale * ((iw * (resid[i] - etaT)) / mwT - (iw * (1 - ps) * a2) / mwC);
+    inf[i] = v;
+    ss += v * v;
+  }
+  for (let i = n1; i < m; i++) {
+    const iw = wv[i] / wMean;
+    const res = resid[i];
+    const v = scale * (-iw * res * z[i] - (iw * odds * (res - etaC) - iw * ps * a2) / mwC);
+    inf[i] = v;
+    ss += v * v;
+  }
+  return { att: etaT - etaC, inf: inf.subarray(0, m), idx: idx.subarray(0, m), ss, s1, s0, n1, n0 };
+}
+
+/** out[i] = coef[0] + Σ_j X[j·rows + i]·coef[j + 1] for i in [from, to), column by column. */
+function linearFit(X: Float64Array, rows: number, k: number, from: number, to: number, coef: Float64Array, out: Float64Array): void {
+  out.fill(coef[0], from, to);
+  for (let j = 0; j < k; j++) {
+    const off = j * rows;
+    const c = coef[j + 1];
+    for (let i = from; i < to; i++) out[i] += X[off + i] * c;
   }
 }
 
