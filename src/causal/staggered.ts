@@ -486,10 +486,10 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       for (let r = 0; r < nRanges; r++) usedAsControl.fill(1, controlRanges[2 * r], controlRanges[2 * r + 1]);
       if (needsInf && dr) {
         for (let k = 0; k < cellTargets.length; k++) {
-          const dst = cellTargets[k].inf;
-          const c = cellCoefs[k];
-          for (let i = 0; i < dr.idx.length; i++) dst[dr.idx[i]] += c * dr.inf[i];
+          dsts[k] = cellTargets[k].inf;
+          scales[k] = cellCoefs[k];
         }
+        scatterInfluence(dr.idx, dr.inf, dsts, scales, cellTargets.length);
       } else if (needsInf && cellTargets.length > 0) {
         // IF_k = n·w(dy − mu1)/s1 on the treated, −n·w(dy − mu0)/s0 on the controls, 0 elsewhere; added straight into each target.
         const m = cellTargets.length;
@@ -991,7 +991,24 @@ function drCellGraceful(
   const seen = new Float64Array(k);
   const { idx } = scratch;
   const { n1, m } = observedUnits(span, scratch);
+  // Packed 0/1 columns have no missing values; whether one is constant among the controls shows in their codes.
+  let anyBit = 0;
+  let allBits = -1;
+  if (gram) {
+    const code = gram.code;
+    for (let i = n1; i < m; i++) {
+      anyBit |= code[idx[i]];
+      allBits &= code[idx[i]];
+    }
+  }
   for (let j = 0; j < k; j++) {
+    const bit = gram ? gram.bitOf[j] : -1;
+    if (bit >= 0) {
+      seen[j] = m;
+      lo[j] = (allBits >> bit) & 1;
+      hi[j] = (anyBit >> bit) & 1;
+      continue;
+    }
     const s = summariseColumn(cov[j], idx, n1, m);
     seen[j] = s.seen;
     lo[j] = s.lo;
@@ -1040,6 +1057,8 @@ function drCellGraceful(
 
 /** A scaled Cholesky pivot below this sends a regression cell to drCell's QR fit, which judges singularity (as fitOls's Gram path). */
 const GRAM_PIVOT_TOLERANCE = 1e-8;
+/** 0/1 covariates packed into a unit's code (tables of 2^bits entries per cell). */
+const MAX_CODE_BITS = 10;
 /** Below this smallest scaled pivot (a condition of ~1e4) the regression cell refines its coefficients once. */
 const REFINE_BELOW_PIVOT = 1e-4;
 
@@ -1059,6 +1078,9 @@ interface RegressionScratch {
   z: Float64Array;
   inf: Float64Array;
   wv: Float64Array;
+  /** The cell's units' codes (see GramState.bitOf), and per code: treated weight, control weight, control w·Δy, Σβ, Σa. */
+  codes: Int32Array;
+  byCode: Float64Array;
   /** The kept covariates of a cell's units, column-major; grown when a cell needs more. */
   x: Float64Array;
   grams: Map<number, GramState>;
@@ -1091,6 +1113,14 @@ interface GramState {
    * the normal equations of outcome levels in the thousands are as well conditioned as their spread allows.
    */
   shift: Float64Array;
+  /**
+   * 0/1 columns (indicators, the short-baseline flag; up to MAX_CODE_BITS of them, unshifted) are packed into one code
+   * per unit, bit bitOf[j] for column j (−1 when not packed): a cell sums weights by code and adds Σ β over a code's
+   * set bits from a table, so each indicator costs the cell nothing per unit.
+   */
+  bitOf: Int32Array;
+  bits: number;
+  code: Int32Array;
   row: Float64Array;
 }
 
@@ -1103,6 +1133,8 @@ function newRegressionScratch(nUnits: number, limit: number): RegressionScratch 
     z: new Float64Array(nUnits),
     inf: new Float64Array(nUnits),
     wv: new Float64Array(nUnits),
+    codes: new Int32Array(nUnits),
+    byCode: new Float64Array(5 << MAX_CODE_BITS),
     x: new Float64Array(0),
     grams: new Map(),
   };
@@ -1114,18 +1146,28 @@ function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[]
   if (!state) {
     const width = cov.length + 1;
     const shift = new Float64Array(width);
+    const bitOf = new Int32Array(cov.length).fill(-1);
+    const code = new Int32Array(scratch.limit);
+    let bits = 0;
     for (let j = 1; j < width; j++) {
       const col = cov[j - 1];
       let sum = 0;
       let count = 0;
+      let binary = true;
       for (let u = 0; u < scratch.limit; u++) {
-        if (col[u] !== col[u]) continue;
-        sum += col[u];
+        const v = col[u];
+        if (v !== 0 && v !== 1) binary = false;
+        if (v !== v) continue;
+        sum += v;
         count++;
       }
-      shift[j] = count > 0 ? sum / count : 0;
+      if (binary && bits < MAX_CODE_BITS) {
+        const bit = bits++;
+        bitOf[j - 1] = bit;
+        for (let u = 0; u < scratch.limit; u++) code[u] |= col[u] << bit;
+      } else shift[j] = count > 0 ? sum / count : 0;
     }
-    state = { cols: cov.slice(), width, G: new Float64Array(width * width), member: new Uint8Array(scratch.limit), updates: 0, stale: false, shift, row: new Float64Array(width) };
+    state = { cols: cov.slice(), width, G: new Float64Array(width * width), member: new Uint8Array(scratch.limit), updates: 0, stale: false, shift, bitOf, bits, code, row: new Float64Array(width) };
     scratch.grams.set(lagEnd, state);
   }
   return state;
@@ -1249,56 +1291,100 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
   const w = span.w;
   const k = keep.length;
   const p = k + 1;
-  const { idx, dy, resid, z, inf, wv } = sc;
+  const { idx, dy, resid, z, inf, wv, codes, byCode } = sc;
   const n0 = m - n1;
   if (n1 === 0 || n0 === 0) return null;
+  const size = 1 << gram.bits;
+  const treatedW = byCode.subarray(0, size);
+  const controlW = byCode.subarray(size, 2 * size);
+  const controlWy = byCode.subarray(2 * size, 3 * size);
+  const fitByCode = byCode.subarray(3 * size, 4 * size);
+  const loadByCode = byCode.subarray(4 * size, 5 * size);
+  byCode.fill(0, 0, 3 * size);
+  const code = gram.code;
   let s1 = 0;
   let s0 = 0;
   let positive = 0;
-  for (let i = 0; i < m; i++) {
-    const wu = w[idx[i]];
+  for (let i = 0; i < n1; i++) {
+    const u = idx[i];
+    const wu = w[u];
+    const q = code[u];
     wv[i] = wu;
-    if (i < n1) s1 += wu;
-    else {
-      s0 += wu;
-      if (wu > 0) positive++;
-    }
+    codes[i] = q;
+    s1 += wu;
+    treatedW[q] += wu;
+  }
+  for (let i = n1; i < m; i++) {
+    const u = idx[i];
+    const wu = w[u];
+    const q = code[u];
+    wv[i] = wu;
+    codes[i] = q;
+    s0 += wu;
+    if (wu > 0) positive++;
+    controlW[q] += wu;
+    controlWy[q] += wu * dy[i];
   }
   if (positive < p || !(s1 > 0) || !(s0 > 0)) return null;
   const ps = Math.min(s1 / (s1 + s0), 1 - 1e-6);
   if (!(ps < 0.995)) return null;
-  // The kept columns gathered for the cell's units (column-major, m rows), in G's coordinates x_j − shift_j:
-  // the intercept absorbs the shifts, and fit and loadings are unchanged. Every later pass then runs over contiguous memory.
-  if (sc.x.length < m * k) sc.x = new Float64Array(Math.max(m * k, 2 * sc.x.length));
+  // Columns in G's coordinates: x_j − shift_j (the intercept absorbs the shifts; fit and loadings are unchanged).
+  // 0/1 columns are summed by code; the others are gathered for the cell's units (column-major, m rows) so that
+  // every later pass runs over contiguous memory.
+  const numeric: number[] = [];
+  const bitCoef = new Int32Array(gram.bits).fill(-1);
+  for (let j = 0; j < k; j++) {
+    const bit = gram.bitOf[keep[j]];
+    if (bit < 0) numeric.push(j);
+    else bitCoef[bit] = j + 1;
+  }
+  const kn = numeric.length;
+  if (sc.x.length < m * kn) sc.x = new Float64Array(Math.max(m * kn, 2 * sc.x.length));
   const X = sc.x;
   const sumT = new Float64Array(p);
   const sumC = new Float64Array(p);
   const xwy = new Float64Array(p);
   sumT[0] = s1;
   sumC[0] = s0;
-  for (let i = n1; i < m; i++) xwy[0] += wv[i] * dy[i];
-  for (let j = 0; j < k; j++) {
-    const col = gram.cols[keep[j]];
-    const c = gram.shift[keep[j] + 1];
-    const off = j * m;
+  for (let q = 0; q < size; q++) xwy[0] += controlWy[q];
+  for (let bit = 0; bit < gram.bits; bit++) {
+    const at = bitCoef[bit];
+    if (at < 0) continue;
+    let t = 0;
+    let cs = 0;
+    let cy = 0;
+    for (let q = 1 << bit; q < size; q = (q + 1) | (1 << bit)) {
+      t += treatedW[q];
+      cs += controlW[q];
+      cy += controlWy[q];
+    }
+    sumT[at] = t;
+    sumC[at] = cs;
+    xwy[at] = cy;
+  }
+  const coefOf = Int32Array.from(numeric, (j) => j + 1);
+  for (let c = 0; c < kn; c++) {
+    const col = gram.cols[keep[numeric[c]]];
+    const shift = gram.shift[keep[numeric[c]] + 1];
+    const off = c * m;
     let t = 0;
     for (let i = 0; i < n1; i++) {
-      const v = col[idx[i]] - c;
+      const v = col[idx[i]] - shift;
       X[off + i] = v;
       t += wv[i] * v;
     }
     let cs = 0;
     let cy = 0;
     for (let i = n1; i < m; i++) {
-      const v = col[idx[i]] - c;
+      const v = col[idx[i]] - shift;
       X[off + i] = v;
       const wx = wv[i] * v;
       cs += wx;
       cy += wx * dy[i];
     }
-    sumT[j + 1] = t;
-    sumC[j + 1] = cs;
-    xwy[j + 1] = cy;
+    sumT[coefOf[c]] = t;
+    sumC[coefOf[c]] = cs;
+    xwy[coefOf[c]] = cy;
   }
 
   gramSync(gram, w, idx, n1, m, gram.member.length);
@@ -1316,17 +1402,27 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
   for (let j = 0; j < p; j++) minPivot = Math.min(minPivot, f.L[j * p + j] * f.L[j * p + j]);
   if (minPivot < REFINE_BELOW_PIVOT) {
     // The normal equations lose accuracy as the square of the condition: one step on the exact residuals restores it.
-    linearFit(X, m, k, n1, m, beta, resid);
+    codeTable(fitByCode, size, bitCoef, beta);
+    linearFit(X, m, coefOf, n1, m, beta, codes, fitByCode, resid);
     const xwr = new Float64Array(p);
+    const controlWr = controlWy.fill(0);
     for (let i = n1; i < m; i++) {
-      resid[i] = wv[i] * (dy[i] - resid[i]);
-      xwr[0] += resid[i];
+      const v = wv[i] * (dy[i] - resid[i]);
+      resid[i] = v;
+      xwr[0] += v;
+      controlWr[codes[i]] += v;
     }
-    for (let j = 0; j < k; j++) {
-      const off = j * m;
+    for (let bit = 0; bit < gram.bits; bit++) {
+      if (bitCoef[bit] < 0) continue;
+      let t = 0;
+      for (let q = 1 << bit; q < size; q = (q + 1) | (1 << bit)) t += controlWr[q];
+      xwr[bitCoef[bit]] = t;
+    }
+    for (let c = 0; c < kn; c++) {
+      const off = c * m;
       let t = 0;
       for (let i = n1; i < m; i++) t += resid[i] * X[off + i];
-      xwr[j + 1] = t;
+      xwr[coefOf[c]] = t;
     }
     const step = choleskySolve(f, xwr, p);
     for (let j = 0; j < p; j++) beta[j] += step[j];
@@ -1341,8 +1437,10 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
     for (let c = 0; c < p; c++) t += 0.5 * (bread[r * p + c] + bread[c * p + r]) * (sumT[c] / s1 - sumC[c] / s0);
     a[r] = t * m * wMean;
   }
-  linearFit(X, m, k, 0, m, beta, resid);
-  linearFit(X, m, k, n1, m, a, z);
+  codeTable(fitByCode, size, bitCoef, beta);
+  codeTable(loadByCode, size, bitCoef, a);
+  linearFit(X, m, coefOf, 0, m, beta, codes, fitByCode, resid);
+  linearFit(X, m, coefOf, n1, m, a, codes, loadByCode, z);
   let sumTr = 0;
   let sumCr = 0;
   for (let i = 0; i < m; i++) {
@@ -1379,13 +1477,26 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
   return { att: etaT - etaC, inf: inf.subarray(0, m), idx: idx.subarray(0, m), ss, s1, s0, n1, n0 };
 }
 
-/** out[i] = coef[0] + Σ_j X[j·rows + i]·coef[j + 1] for i in [from, to), column by column. */
-function linearFit(X: Float64Array, rows: number, k: number, from: number, to: number, coef: Float64Array, out: Float64Array): void {
-  out.fill(coef[0], from, to);
-  for (let j = 0; j < k; j++) {
-    const off = j * rows;
-    const c = coef[j + 1];
-    for (let i = from; i < to; i++) out[i] += X[off + i] * c;
+/** table[q] = Σ coef over the set bits of q (coef position bitCoef[bit]; −1: a dropped column, adds nothing). */
+function codeTable(table: Float64Array, size: number, bitCoef: Int32Array, coef: Float64Array): void {
+  table[0] = 0;
+  for (let q = 1; q < size; q++) {
+    const bit = 31 - Math.clz32(q & -q);
+    table[q] = table[q & (q - 1)] + (bitCoef[bit] < 0 ? 0 : coef[bitCoef[bit]]);
+  }
+}
+
+/**
+ * out[i] = coef[0] + byCode[codes[i]] + Σ_c X[c·rows + i]·coef[coefOf[c]] for i in [from, to): the packed 0/1
+ * columns from the code table, the gathered ones column by column.
+ */
+function linearFit(X: Float64Array, rows: number, coefOf: Int32Array, from: number, to: number, coef: Float64Array, codes: Int32Array, byCode: Float64Array, out: Float64Array): void {
+  const c0 = coef[0];
+  for (let i = from; i < to; i++) out[i] = c0 + byCode[codes[i]];
+  for (let c = 0; c < coefOf.length; c++) {
+    const off = c * rows;
+    const b = coef[coefOf[c]];
+    for (let i = from; i < to; i++) out[i] += X[off + i] * b;
   }
 }
 
@@ -1502,6 +1613,29 @@ function addRangeInfluence(
       d2[u] += c2 * v;
       d3[u] += c3 * v;
     }
+  }
+}
+
+/** dsts[k][idx[i]] += scales[k] · inf[i] for every i, k < m: one pass for two targets at a time (each target's sums in the same order). */
+function scatterInfluence(idx: Int32Array, inf: Float64Array, dsts: Float64Array[], scales: Float64Array, m: number): void {
+  const len = idx.length;
+  let k = 0;
+  for (; k + 1 < m; k += 2) {
+    const d0 = dsts[k];
+    const d1 = dsts[k + 1];
+    const c0 = scales[k];
+    const c1 = scales[k + 1];
+    for (let i = 0; i < len; i++) {
+      const u = idx[i];
+      const v = inf[i];
+      d0[u] += c0 * v;
+      d1[u] += c1 * v;
+    }
+  }
+  if (k < m) {
+    const d0 = dsts[k];
+    const c0 = scales[k];
+    for (let i = 0; i < len; i++) d0[idx[i]] += c0 * inf[i];
   }
 }
 
