@@ -1,7 +1,8 @@
 // did benchmark: 100,000 employees × 36 months, 30 completion cohorts (60% trained), generated
 // directly as typed arrays from a seed. Times did_staggered (analytic SEs; 999-draw multiplier
-// bootstrap; the study's conditional version on lagged outcomes and covariates) and did_twfe (clustered by employee), then the same TWFE in statsmodels
-// (bench/did_reference.py) on the very same rows, and checks the two coefficients agree.
+// bootstrap; the study's conditional version on lagged outcomes and covariates) and did_twfe
+// (clustered by employee), then the same TWFE in statsmodels (bench/did_reference.py) on the very
+// same rows, and checks the two coefficients agree.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,7 @@ const { value: boot, seconds: sB, cpu: cB } = await timed('did_staggered, 999-dr
 );
 // The study's did_staggered: regression DiD conditional on the pre-period (two baseline blocks) and the covariates.
 const conditionalInput = withCovariates(input, 2);
-const { value: conditional, seconds: sC, cpu: cC } = await timed('did_staggered conditional, 999-draw bootstrap (< 4 s)', () =>
+const { value: conditional, seconds: sC, cpu: cC } = await timed('did_staggered conditional, 999-draw bootstrap (< 8 s)', () =>
   didStaggered(conditionalInput, { window: [1, 12], eventRange: [-6, 12], laggedOutcomes: [3, 9], covariates: true, bootstrap: { draws: 999, seed: 1 } }),
 );
 const { value: twfe, seconds: sT, cpu: cT } = await timed('did_twfe, clustered by employee (< 3 s)', () => didTwfe(input, { decompose: false }));
@@ -110,7 +111,7 @@ if (py.status !== 0) {
     if (dc > 1e-6 || ds > 1e-6) process.exitCode = 1;
   }
 }
-const over = [sA > 2 && 'analytic > 2 s', sB > 10 && 'bootstrap > 10 s', sC > 4 && 'conditional > 4 s', sT > 3 && 'twfe > 3 s'].filter(Boolean);
-const overCpu = [cA > 2 && 'analytic', cB > 10 && 'bootstrap', cC > 4 && 'conditional', cT > 3 && 'twfe'].filter(Boolean);
+const over = [sA > 2 && 'analytic > 2 s', sB > 10 && 'bootstrap > 10 s', sC > 8 && 'conditional > 8 s', sT > 3 && 'twfe > 3 s'].filter(Boolean);
+const overCpu = [cA > 2 && 'analytic', cB > 10 && 'bootstrap', cC > 8 && 'conditional', cT > 3 && 'twfe'].filter(Boolean);
 console.log(over.length ? `  wall clock over target: ${over.join(', ')} (load average ${(await import('node:os')).loadavg()[0].toFixed(1)})` : '  all within targets (wall clock)');
 console.log(overCpu.length ? `  CPU time over target: ${overCpu.join(', ')}` : '  all within targets (CPU time)');
