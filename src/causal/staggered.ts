@@ -1439,8 +1439,8 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
   }
   codeTable(fitByCode, size, bitCoef, beta);
   codeTable(loadByCode, size, bitCoef, a);
-  linearFit(X, m, coefOf, 0, m, beta, codes, fitByCode, resid);
-  linearFit(X, m, coefOf, n1, m, a, codes, loadByCode, z);
+  linearFit(X, m, coefOf, 0, n1, beta, codes, fitByCode, resid);
+  fitAndLoad(X, m, coefOf, n1, m, beta, a, codes, fitByCode, loadByCode, resid, z);
   let sumTr = 0;
   let sumCr = 0;
   for (let i = 0; i < m; i++) {
@@ -1475,6 +1475,40 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
     ss += v * v;
   }
   return { att: etaT - etaC, inf: inf.subarray(0, m), idx: idx.subarray(0, m), ss, s1, s0, n1, n0 };
+}
+
+/** {@link linearFit} of the controls for two coefficient vectors at once (fit and loading), one pass over X. */
+function fitAndLoad(
+  X: Float64Array,
+  rows: number,
+  coefOf: Int32Array,
+  from: number,
+  to: number,
+  beta: Float64Array,
+  load: Float64Array,
+  codes: Int32Array,
+  fitByCode: Float64Array,
+  loadByCode: Float64Array,
+  fit: Float64Array,
+  z: Float64Array,
+): void {
+  const b0 = beta[0];
+  const l0 = load[0];
+  for (let i = from; i < to; i++) {
+    const q = codes[i];
+    fit[i] = b0 + fitByCode[q];
+    z[i] = l0 + loadByCode[q];
+  }
+  for (let c = 0; c < coefOf.length; c++) {
+    const off = c * rows;
+    const b = beta[coefOf[c]];
+    const l = load[coefOf[c]];
+    for (let i = from; i < to; i++) {
+      const v = X[off + i];
+      fit[i] += v * b;
+      z[i] += v * l;
+    }
+  }
 }
 
 /** table[q] = Σ coef over the set bits of q (coef position bitCoef[bit]; −1: a dropped column, adds nothing). */
