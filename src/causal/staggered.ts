@@ -1100,9 +1100,20 @@ interface RegressionScratch {
  */
 interface GramState {
   cols: Float64Array[];
-  /** Columns of G: the intercept and the candidate covariates. */
-  width: number;
-  G: Float64Array;
+  /**
+   * G kept by parts, over the units' codes q (see `bitOf`): the weight W[q], the numeric columns' weighted sums
+   * WX[q·kn + c], and their cross-products NN (kn × kn, lower triangle). Every entry of G is a sum of these: an
+   * indicator's entries sum the codes with its bit set. A unit joining or leaving then costs 1 + kn + kn(kn+1)/2.
+   */
+  numeric: Int32Array;
+  slotOf: Int32Array;
+  kn: number;
+  W: Float64Array;
+  WX: Float64Array;
+  NN: Float64Array;
+  /** The codes any member ever had (G's sums run over these only). */
+  codeSeen: Uint8Array;
+  codeList: number[];
   member: Uint8Array;
   /** Units added or removed since G was last cleared (its first fill included). */
   updates: number;
@@ -1167,21 +1178,57 @@ function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[]
         for (let u = 0; u < scratch.limit; u++) code[u] |= col[u] << bit;
       } else shift[j] = count > 0 ? sum / count : 0;
     }
-    state = { cols: cov.slice(), width, G: new Float64Array(width * width), member: new Uint8Array(scratch.limit), updates: 0, stale: false, shift, bitOf, bits, code, row: new Float64Array(width) };
+    const numeric = Int32Array.from(cov.keys()).filter((j) => bitOf[j] < 0);
+    const slotOf = new Int32Array(cov.length).fill(-1);
+    numeric.forEach((j, c) => {
+      slotOf[j] = c;
+    });
+    const kn = numeric.length;
+    const size = 1 << bits;
+    state = {
+      cols: cov.slice(),
+      numeric,
+      slotOf,
+      kn,
+      W: new Float64Array(size),
+      WX: new Float64Array(size * kn),
+      NN: new Float64Array(kn * kn),
+      codeSeen: new Uint8Array(size),
+      codeList: [],
+      member: new Uint8Array(scratch.limit),
+      updates: 0,
+      stale: false,
+      shift,
+      bitOf,
+      bits,
+      code,
+      row: new Float64Array(kn),
+    };
     scratch.grams.set(lagEnd, state);
   }
   return state;
 }
 
-/** G += weight · x_u x_uᵀ (lower triangle). */
+/** G += weight · x_u x_uᵀ, by parts (see GramState.W). */
 function gramAdd(state: GramState, u: number, weight: number): void {
-  const { cols, width, G, row, shift } = state;
-  row[0] = 1;
-  for (let j = 1; j < width; j++) row[j] = cols[j - 1][u] - shift[j];
-  for (let a = 0; a < width; a++) {
-    const c = weight * row[a];
-    const off = a * width;
-    for (let b = 0; b <= a; b++) G[off + b] += c * row[b];
+  const { cols, numeric, kn, W, WX, NN, row, shift } = state;
+  const q = state.code[u];
+  if (state.codeSeen[q] === 0) {
+    state.codeSeen[q] = 1;
+    state.codeList.push(q);
+  }
+  W[q] += weight;
+  const at = q * kn;
+  for (let c = 0; c < kn; c++) {
+    const j = numeric[c];
+    const v = cols[j][u] - shift[j + 1];
+    row[c] = v;
+    WX[at + c] += weight * v;
+  }
+  for (let c = 0; c < kn; c++) {
+    const wc = weight * row[c];
+    const off = c * kn;
+    for (let d = 0; d <= c; d++) NN[off + d] += wc * row[d];
   }
 }
 
@@ -1193,7 +1240,9 @@ function gramAdd(state: GramState, u: number, weight: number): void {
 function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: number, to: number, limit: number): void {
   const member = state.member;
   if (state.stale) {
-    state.G.fill(0);
+    state.W.fill(0);
+    state.WX.fill(0);
+    state.NN.fill(0);
     member.fill(0);
     state.updates = 0;
     state.stale = false;
@@ -1220,15 +1269,33 @@ function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: numb
 /** The p×p Gram matrix of the intercept and the kept covariates, or null when an entry is not finite (a covariate missing for a member). */
 function gramPick(state: GramState, keep: number[]): Float64Array | null {
   const p = keep.length + 1;
-  const { G, width } = state;
+  const { W, WX, NN, kn, bitOf, slotOf } = state;
+  // Per kept column: its bit (packed) or its numeric slot; the intercept is "all codes".
+  const bit = Int32Array.from([-1, ...keep.map((j) => bitOf[j])]);
+  const slot = Int32Array.from([-1, ...keep.map((j) => (bitOf[j] < 0 ? slotOf[j] : -1))]);
+  let mask = 0;
+  for (let a = 1; a < p; a++) if (bit[a] >= 0) mask |= 1 << bit[a];
   const out = new Float64Array(p * p);
+  for (const q of state.codeList) {
+    const w = W[q];
+    const at = q * kn;
+    const has = q & mask;
+    for (let a = 0; a < p; a++) {
+      if (bit[a] >= 0 && ((has >> bit[a]) & 1) === 0) continue;
+      for (let b = 0; b <= a; b++) {
+        if (bit[b] >= 0 && ((has >> bit[b]) & 1) === 0) continue;
+        // Entry (a, b) of this code's share: W when neither is numeric, WX when one is, NN (added below) when both are.
+        if (slot[a] >= 0 && slot[b] >= 0) continue;
+        const num = slot[a] >= 0 ? slot[a] : slot[b];
+        out[a * p + b] += num >= 0 ? WX[at + num] : w;
+      }
+    }
+  }
   for (let a = 0; a < p; a++) {
-    const ca = a === 0 ? 0 : keep[a - 1] + 1;
     for (let b = 0; b <= a; b++) {
-      const cb = b === 0 ? 0 : keep[b - 1] + 1;
-      const v = G[ca * width + cb];
+      if (slot[a] >= 0 && slot[b] >= 0) out[a * p + b] = NN[slot[a] * kn + slot[b]];
+      const v = out[a * p + b];
       if (!Number.isFinite(v)) return null;
-      out[a * p + b] = v;
       out[b * p + a] = v;
     }
   }
