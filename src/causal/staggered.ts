@@ -1087,16 +1087,16 @@ interface RegressionScratch {
 }
 
 /**
- * The weighted Gram matrix Σ w·x·xᵀ (intercept first, then every candidate
- * covariate of one baseline end, lower triangle) over the set of controls of
- * the cell that used it last. Cells with the same baseline end share their
- * regressors (a cohort's post cells; every cohort's placebo cell at one
- * period) and their control sets differ by a few cohorts and the units
- * observed at one period and not the other, so moving the matrix to the next
- * cell's controls costs p² per unit that joins or leaves, instead of a
- * fresh n·p² fit per cell. It is rebuilt from scratch once the updates since
- * the last build outnumber the controls, which bounds both the rounding
- * drift of add-and-subtract and the work to twice that of direct sums.
+ * The weighted Gram matrix Σ w·x·xᵀ (the intercept and every candidate
+ * covariate of one baseline end) over the set of controls of the cell that
+ * used it last. Cells with the same baseline end share their regressors (a
+ * cohort's post cells; every cohort's placebo cell at one period) and their
+ * control sets differ by a few cohorts and the units observed at one period
+ * and not the other, so moving the matrix to the next cell's controls costs
+ * a few updates per unit that joins or leaves, instead of a fresh n·p² fit
+ * per cell. It is rebuilt from scratch once the updates since the last build
+ * pass twice the controls, which bounds both the rounding drift of
+ * add-and-subtract and the work to a few times that of direct sums.
  */
 interface GramState {
   cols: Float64Array[];
