@@ -90,7 +90,7 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
   const setAside =
     (preTrend
       ? conditioned
-        ? ` The plain staggered DiD failed its pre-period test (${preTrend.reason}); the DiD shown compares employees with the same pre-period results instead, and is left out of this verdict because the pre-period can no longer test it.`
+        ? ` The plain staggered DiD failed its pre-period test: ${preTrend.reason}. The DiD shown compares employees with the same pre-period results instead; it is left out of this verdict because the pre-period can no longer test it.`
         : ` The staggered DiD was set aside: ${preTrend.reason}.`
       : '') +
     (fragile

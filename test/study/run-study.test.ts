@@ -47,6 +47,9 @@ describe('runStudy on the sample company', () => {
       expect(st.diagnostics.laggedOutcomes, course).toEqual([3, 9]);
       expect(st.diagnostics.covariates, course).toEqual(expect.arrayContaining(['role=SDR', 'level', 'region=South', 'manager_rating']));
     }
+    // the verdict says why that DiD does not vote: the pre-period cannot test a comparison made on it
+    const c01 = (run.result.verdicts ?? []).find((v) => v.course === 'C01')!;
+    expect(c01.reason).toMatch(/plain staggered DiD failed its pre-period test: .*The DiD shown compares employees with the same pre-period results instead/);
     // the event study stays the plain comparison, whose pre-period shows C02's dip before the course
     const c02 = run.result.eventStudy.find((e) => e.course === 'C02')!;
     expect(c02.preTrend!.pValue).toBeLessThan(0.001);
