@@ -31,26 +31,52 @@ interface Stats {
   variance: number;
 }
 
-// Weighted mean and variance of the treated and of the controls, with the reliability-weights
-// correction (Σw − Σw²/Σw), which is the sample variance for unit weights. Both groups in
-// the same two passes; each group's sums still run in row order.
-function weightedStats(x: Float64Array, treat: Float64Array, w: Float64Array | undefined): [treated: Stats, control: Stats] {
-  let swT = 0, sw2T = 0, sT = 0, swC = 0, sw2C = 0, sC = 0;
-  for (let i = 0; i < x.length; i++) {
+// The weight totals of one side (they do not depend on the covariate, so one pass serves every column):
+// the statistics' sums over treated (1) and controls (0), and the eCDFs' over treated and the rest.
+interface SideTotals {
+  w: Float64Array | undefined;
+  swT: number;
+  sw2T: number;
+  swC: number;
+  sw2C: number;
+  ecdfT: number;
+  ecdfC: number;
+}
+
+function sideTotals(treat: Float64Array, w: Float64Array | undefined): SideTotals {
+  let swT = 0, sw2T = 0, swC = 0, sw2C = 0, ecdfC = 0;
+  for (let i = 0; i < treat.length; i++) {
     const wi = w ? w[i] : 1;
     if (wi <= 0) continue;
     if (treat[i] === 1) {
       swT += wi;
       sw2T += wi * wi;
-      sT += wi * x[i];
-    } else if (treat[i] === 0) {
-      swC += wi;
-      sw2C += wi * wi;
-      sC += wi * x[i];
+    } else {
+      ecdfC += wi;
+      if (treat[i] === 0) {
+        swC += wi;
+        sw2C += wi * wi;
+      }
     }
   }
-  const meanT = sT / swT;
-  const meanC = sC / swC;
+  return { w, swT, sw2T, swC, sw2C, ecdfT: swT, ecdfC };
+}
+
+// Weighted mean and variance of the treated and of the controls, with the reliability-weights
+// correction (Σw − Σw²/Σw), which is the sample variance for unit weights. Each group's sums run
+// in row order. The variance is skipped for 0/1 columns, whose balance never reads it.
+function weightedStats(x: Float64Array, treat: Float64Array, side: SideTotals, binary: boolean): [treated: Stats, control: Stats] {
+  const w = side.w;
+  let sT = 0, sC = 0;
+  for (let i = 0; i < x.length; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    if (treat[i] === 1) sT += wi * x[i];
+    else if (treat[i] === 0) sC += wi * x[i];
+  }
+  const meanT = sT / side.swT;
+  const meanC = sC / side.swC;
+  if (binary) return [{ mean: meanT, variance: NaN }, { mean: meanC, variance: NaN }];
   let ssT = 0, ssC = 0;
   for (let i = 0; i < x.length; i++) {
     const wi = w ? w[i] : 1;
@@ -59,8 +85,8 @@ function weightedStats(x: Float64Array, treat: Float64Array, w: Float64Array | u
     else if (treat[i] === 0) ssC += wi * (x[i] - meanC) * (x[i] - meanC);
   }
   return [
-    { mean: meanT, variance: ssT / (swT - sw2T / swT) },
-    { mean: meanC, variance: ssC / (swC - sw2C / swC) },
+    { mean: meanT, variance: ssT / (side.swT - side.sw2T / side.swT) },
+    { mean: meanC, variance: ssC / (side.swC - side.sw2C / side.swC) },
   ];
 }
 
@@ -72,24 +98,68 @@ function weightedStats(x: Float64Array, treat: Float64Array, w: Float64Array | u
  * ecdfMaxDistance(Float64Array.from([1, 2, 3, 4]), Float64Array.from([1, 1, 0, 0])); // => 1
  */
 export function ecdfMaxDistance(x: Float64Array, treat: Float64Array, w?: Float64Array): number {
-  return ecdfMaxSorted(x, treat, w, sortedOrder(x));
+  return ecdfMaxSorted(x, treat, sideTotals(treat, w), sortedOrder(x));
 }
 
-/** Row indices ordered by x (one sort per covariate, shared by the before and after distances). */
+// Sort orders of numeric columns and level codes of text columns, keyed on the column array: matching and
+// weighting on one input, and the before and after sides, share them. Each hit is checked against the
+// column's current contents in one pass, so a column changed in place is sorted or coded afresh.
+const ORDERS = new WeakMap<Float64Array, Uint32Array>();
+const CODES = new WeakMap<readonly (string | null)[], { levels: string[]; codes: Int32Array }>();
+
+/**
+ * Row indices ordered by x, ties in row order (the stable sort by value), from a cache when the
+ * cached order still sorts x.
+ */
 function sortedOrder(x: Float64Array): Uint32Array {
-  const idx = new Uint32Array(x.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => x[a] - x[b]);
+  const cached = ORDERS.get(x);
+  if (cached && sortsStably(x, cached)) return cached;
+  const order = stableOrder(x);
+  ORDERS.set(x, order);
+  return order;
 }
 
-function ecdfMaxSorted(x: Float64Array, treat: Float64Array, w: Float64Array | undefined, order: Uint32Array): number {
-  let wt = 0, wc = 0;
-  for (let i = 0; i < x.length; i++) {
-    const wi = w ? w[i] : 1;
-    if (wi <= 0) continue;
-    if (treat[i] === 1) wt += wi;
-    else wc += wi;
+function sortsStably(x: Float64Array, order: Uint32Array): boolean {
+  if (order.length !== x.length) return false;
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1], b = order[k];
+    if (!(x[a] < x[b] || (x[a] === x[b] && a < b))) return false;
   }
+  return true;
+}
+
+// A counting sort over the distinct values (found by the native numeric sort of a copy) gives the
+// stable order without a comparator call per comparison; a column with NaN keeps the comparator sort.
+function stableOrder(x: Float64Array): Uint32Array {
+  const n = x.length;
+  const idx = new Uint32Array(n);
+  const sorted = Float64Array.from(x).sort();
+  if (n > 0 && Number.isNaN(sorted[n - 1])) {
+    for (let i = 0; i < n; i++) idx[i] = i;
+    return idx.sort((a, b) => x[a] - x[b]);
+  }
+  let d = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[d - 1]) sorted[d++] = sorted[k];
+  const rank = new Int32Array(n);
+  const start = new Int32Array(d + 1);
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    let lo = 0, hi = d - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    rank[i] = lo;
+    start[lo + 1]++;
+  }
+  for (let r = 0; r < d; r++) start[r + 1] += start[r];
+  for (let i = 0; i < n; i++) idx[start[rank[i]]++] = i;
+  return idx;
+}
+
+function ecdfMaxSorted(x: Float64Array, treat: Float64Array, side: SideTotals, order: Uint32Array): number {
+  const { w, ecdfT: wt, ecdfC: wc } = side;
   let ft = 0, fc = 0, best = 0;
   let last = -1;
   for (let k = 0; k < order.length; k++) {
@@ -110,23 +180,45 @@ function isBinary(x: Float64Array): boolean {
   return true;
 }
 
-function expand(covariates: NamedColumn[]): { name: string; values: Float64Array }[] {
-  const out: { name: string; values: Float64Array }[] = [];
-  for (const c of covariates) {
-    if (c.values instanceof Float64Array) out.push({ name: c.name, values: c.values });
-    else {
-      const v = c.values;
-      const levels = factorLevels(v);
-      const code = new Map(levels.map((level, j) => [level, j]));
-      const columns = levels.map(() => new Float64Array(v.length));
-      for (let i = 0; i < v.length; i++) {
-        const j = v[i] === null ? undefined : code.get(v[i] as string);
-        if (j !== undefined) columns[j][i] = 1;
-      }
-      levels.forEach((level, j) => out.push({ name: c.name + level, values: columns[j] }));
-    }
+/** Sorted levels and each row's level code (−1 for missing), from a cache when the codes still match the column. */
+function levelCodes(v: readonly (string | null)[]): { levels: string[]; codes: Int32Array } {
+  const cached = CODES.get(v);
+  if (cached && cached.codes.length === v.length) {
+    const { levels, codes } = cached;
+    let same = true;
+    for (let i = 0; i < v.length && same; i++) same = codes[i] < 0 ? v[i] === null : v[i] === levels[codes[i]];
+    if (same) return cached;
   }
+  const levels = factorLevels(v);
+  const code = new Map(levels.map((level, j) => [level, j]));
+  const codes = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) codes[i] = v[i] === null ? -1 : code.get(v[i] as string)!;
+  const out = { levels, codes };
+  CODES.set(v, out);
   return out;
+}
+
+/**
+ * Means of a text column's level indicators among the treated and the controls, without building the
+ * indicator columns: each level's weight is summed in row order, as the indicator's weighted sum would be.
+ */
+function levelMeans(codes: Int32Array, nLevels: number, treat: Float64Array, side: SideTotals): { treated: Float64Array; control: Float64Array } {
+  const w = side.w;
+  const sT = new Float64Array(nLevels);
+  const sC = new Float64Array(nLevels);
+  for (let i = 0; i < codes.length; i++) {
+    const j = codes[i];
+    if (j < 0) continue;
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    if (treat[i] === 1) sT[j] += wi;
+    else if (treat[i] === 0) sC[j] += wi;
+  }
+  for (let j = 0; j < nLevels; j++) {
+    sT[j] /= side.swT;
+    sC[j] /= side.swC;
+  }
+  return { treated: sT, control: sC };
 }
 
 /**
@@ -146,65 +238,72 @@ export function balanceTable(
   treat: Float64Array,
   opts: { before?: Float64Array; after?: Float64Array } = {},
 ): BalanceRow[] {
-  const before = beforeSide(covariates, treat, opts.before);
-  const after = opts.after ?? opts.before;
-  // The text levels' indicator columns are rebuilt (one pass) rather than kept: on a large input they weigh more than the sorts.
-  return expand(covariates).map(({ name, values }, k) => {
-    const { binary, t0, c0, ecdfMaxBefore, order } = before[k];
-    const [t1, c1] = weightedStats(values, treat, after);
-    const sd = binary ? Math.sqrt(t0.mean * (1 - t0.mean)) : Math.sqrt(t0.variance);
-    const smd = (a: number, b: number) => (sd > 0 ? (a - b) / sd : a === b ? 0 : NaN);
-    return {
-      name,
-      binary,
-      meanTreated: t1.mean,
-      meanControlBefore: c0.mean,
-      meanControlAfter: c1.mean,
-      smdBefore: smd(t0.mean, c0.mean),
-      smdAfter: smd(t1.mean, c1.mean),
-      varianceRatioBefore: binary ? NaN : t0.variance / c0.variance,
-      varianceRatioAfter: binary ? NaN : t1.variance / c1.variance,
-      ecdfMaxBefore,
-      // For a 0/1 covariate the eCDFs differ only at 0, by the difference in shares.
-      ecdfMaxAfter: binary ? Math.abs(t1.mean - c1.mean) : ecdfMaxSorted(values, treat, after, order!),
-    };
-  });
-}
-
-interface BeforeRow {
-  binary: boolean;
-  t0: Stats;
-  c0: Stats;
-  ecdfMaxBefore: number;
-  /** Row order by value (continuous covariates only), shared with the after side. */
-  order?: Uint32Array;
-}
-
-// Matching and weighting on one input share the "before" side of their
-// balance tables (and its sorts): compute it once per input. Keyed on the
-// very arrays passed, as fitPropensity's cache.
-const BEFORE = new WeakMap<Float64Array, { covariates: NamedColumn[]; columns: NamedColumn['values'][]; weights: Float64Array | undefined; rows: BeforeRow[] }>();
-
-function beforeSide(covariates: NamedColumn[], treat: Float64Array, weights: Float64Array | undefined): BeforeRow[] {
-  const cached = BEFORE.get(treat);
-  if (
-    cached &&
-    cached.covariates === covariates &&
-    cached.weights === weights &&
-    cached.columns.length === covariates.length &&
-    covariates.every((c, j) => c.values === cached.columns[j])
-  ) {
-    return cached.rows;
+  const before = sideTotals(treat, opts.before);
+  const after = opts.after === undefined || opts.after === opts.before ? before : sideTotals(treat, opts.after);
+  // Infinite or NaN weights make 0 × w a NaN that the indicator sums would miss: build the indicators then.
+  const sparseLevels = [before, after].every((s) => Number.isFinite(s.swT) && Number.isFinite(s.swC));
+  const out: BalanceRow[] = [];
+  for (const c of covariates) {
+    if (c.values instanceof Float64Array) {
+      out.push(numericRow(c.name, c.values, treat, before, after));
+      continue;
+    }
+    const { levels, codes } = levelCodes(c.values);
+    if (!sparseLevels) {
+      levels.forEach((level, j) => out.push(numericRow(c.name + level, Float64Array.from(codes, (k) => (k === j ? 1 : 0)), treat, before, after)));
+      continue;
+    }
+    const m0 = levelMeans(codes, levels.length, treat, before);
+    const m1 = after === before ? m0 : levelMeans(codes, levels.length, treat, after);
+    levels.forEach((level, j) => out.push(binaryRow(c.name + level, m0.treated[j], m0.control[j], m1.treated[j], m1.control[j])));
   }
-  const rows = expand(covariates).map(({ values }): BeforeRow => {
-    const binary = isBinary(values);
-    const [t0, c0] = weightedStats(values, treat, weights);
-    if (binary) return { binary, t0, c0, ecdfMaxBefore: Math.abs(t0.mean - c0.mean) };
-    const order = sortedOrder(values);
-    return { binary, t0, c0, ecdfMaxBefore: ecdfMaxSorted(values, treat, weights, order), order };
-  });
-  BEFORE.set(treat, { covariates, columns: covariates.map((c) => c.values), weights, rows });
-  return rows;
+  return out;
+}
+
+// For a 0/1 covariate the SD is √(p(1−p)) of the treated before adjustment, there is no variance
+// ratio, and the eCDFs differ only at 0, by the difference in shares.
+function binaryRow(name: string, t0: number, c0: number, t1: number, c1: number): BalanceRow {
+  const sd = Math.sqrt(t0 * (1 - t0));
+  return {
+    name,
+    binary: true,
+    meanTreated: t1,
+    meanControlBefore: c0,
+    meanControlAfter: c1,
+    smdBefore: smd(t0, c0, sd),
+    smdAfter: smd(t1, c1, sd),
+    varianceRatioBefore: NaN,
+    varianceRatioAfter: NaN,
+    ecdfMaxBefore: Math.abs(t0 - c0),
+    ecdfMaxAfter: Math.abs(t1 - c1),
+  };
+}
+
+function smd(a: number, b: number, sd: number): number {
+  return sd > 0 ? (a - b) / sd : a === b ? 0 : NaN;
+}
+
+function numericRow(name: string, values: Float64Array, treat: Float64Array, before: SideTotals, after: SideTotals): BalanceRow {
+  const binary = isBinary(values);
+  const [t0, c0] = weightedStats(values, treat, before, binary);
+  const [t1, c1] = after === before ? [t0, c0] : weightedStats(values, treat, after, binary);
+  if (binary) return binaryRow(name, t0.mean, c0.mean, t1.mean, c1.mean);
+  const sd = Math.sqrt(t0.variance);
+  const order = sortedOrder(values);
+  const ecdfMaxBefore = ecdfMaxSorted(values, treat, before, order);
+  return {
+    name,
+    binary,
+    meanTreated: t1.mean,
+    meanControlBefore: c0.mean,
+    meanControlAfter: c1.mean,
+    smdBefore: smd(t0.mean, c0.mean, sd),
+    smdAfter: smd(t1.mean, c1.mean, sd),
+    varianceRatioBefore: t0.variance / c0.variance,
+    varianceRatioAfter: t1.variance / c1.variance,
+    ecdfMaxBefore,
+    ecdfMaxAfter: after === before ? ecdfMaxBefore : ecdfMaxSorted(values, treat, after, order),
+  };
 }
 
 /**

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { balanceTable, ecdfMaxDistance } from '../../src/causal/balance';
+import { createRng } from '../../src/stats/rng';
+
+// Hand-rolled references: the direct definitions, with none of balanceTable's sharing.
+function ecdfReference(x: Float64Array, treat: Float64Array, w: Float64Array): number {
+  const values = [...new Set(Array.from(x, (v) => v + 0))].sort((a, b) => a - b);
+  let wt = 0, wc = 0;
+  for (let i = 0; i < x.length; i++) if (w[i] > 0) (treat[i] === 1 ? (wt += w[i]) : (wc += w[i]));
+  let best = 0;
+  for (const v of values) {
+    let ft = 0, fc = 0;
+    for (let i = 0; i < x.length; i++) if (w[i] > 0 && x[i] <= v) (treat[i] === 1 ? (ft += w[i]) : (fc += w[i]));
+    best = Math.max(best, Math.abs(ft / wt - fc / wc));
+  }
+  return best;
+}
+
+function sample(n: number, seed: number) {
+  const rng = createRng(seed);
+  const treat = Float64Array.from({ length: n }, () => (rng.uniform() < 0.3 ? 1 : 0));
+  // Few distinct values (many ties, a signed zero) and many distinct values.
+  const tied = Float64Array.from({ length: n }, () => {
+    const v = rng.int(7) - 3;
+    return v === 0 && rng.uniform() < 0.5 ? -0 : v;
+  });
+  const spread = Float64Array.from({ length: n }, () => rng.normal());
+  const role = Array.from({ length: n }, () => (rng.uniform() < 0.05 ? null : ['analyst', 'manager', 'sales'][rng.int(3)]));
+  const after = Float64Array.from({ length: n }, () => (rng.uniform() < 0.4 ? 0 : rng.uniform() * 2));
+  return { treat, tied, spread, role, after };
+}
+
+describe('balanceTable sharing (sorts and level codes cached per column)', () => {
+  it('eCDF maxima match the direct definition with ties, signed zeros and zero weights (1e-12)', () => {
+    const { treat, tied, spread, after } = sample(400, 3);
+    for (const x of [tied, spread]) expect(Math.abs(ecdfMaxDistance(x, treat, after) - ecdfReference(x, treat, after))).toBeLessThan(1e-12);
+  });
+
+  it('a text column gives exactly the rows of its 0/1 level columns', () => {
+    const { treat, role, after } = sample(500, 5);
+    const levels = ['analyst', 'manager', 'sales'];
+    const dense = levels.map((l) => ({ name: 'role' + l, values: Float64Array.from(role, (v) => (v === l ? 1 : 0)) }));
+    expect(balanceTable([{ name: 'role', values: role }], treat, { after })).toEqual(balanceTable(dense, treat, { after }));
+  });
+
+  it('infinite weights still give the indicator columns’ results (NaN where 0 × ∞ enters)', () => {
+    const { treat, role } = sample(50, 8);
+    const after = new Float64Array(50).fill(1);
+    after[treat.indexOf(0)] = Infinity;
+    const dense = ['analyst', 'manager', 'sales'].map((l) => ({ name: 'role' + l, values: Float64Array.from(role, (v) => (v === l ? 1 : 0)) }));
+    expect(balanceTable([{ name: 'role', values: role }], treat, { after })).toEqual(balanceTable(dense, treat, { after }));
+  });
+
+  it('a column changed in place after a first call is sorted and coded afresh', () => {
+    const { treat, tied, spread, role, after } = sample(300, 11);
+    const covariates = [{ name: 'tied', values: tied }, { name: 'spread', values: spread }, { name: 'role', values: role }];
+    balanceTable(covariates, treat, { after });
+    spread.reverse();
+    tied.set(tied.map((v) => -v));
+    role.reverse();
+    const fresh = [{ name: 'tied', values: tied.slice() }, { name: 'spread', values: spread.slice() }, { name: 'role', values: role.slice() }];
+    expect(balanceTable(covariates, treat, { after })).toEqual(balanceTable(fresh, treat, { after }));
+  });
+
+  it('the before side does not depend on the after weights or on a previous call', () => {
+    const { treat, spread } = sample(300, 13);
+    const covariates = [{ name: 'spread', values: spread }];
+    const a = balanceTable(covariates, treat, { after: new Float64Array(300).fill(1) });
+    const b = balanceTable(covariates, treat);
+    expect(a[0].ecdfMaxBefore).toBe(b[0].ecdfMaxAfter);
+    expect(a[0].smdBefore).toBe(b[0].smdAfter);
+    expect(a[0].varianceRatioBefore).toBe(b[0].varianceRatioAfter);
+  });
+});
