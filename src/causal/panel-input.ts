@@ -317,27 +317,46 @@ function employeeCovariates(
   unit: Int32Array,
   names: string[],
 ): { name: string; values: Float64Array }[] {
-  const out: { name: string; values: Float64Array }[] = [];
-  const add = (name: string, values: Float64Array) => {
-    const same = out.some((c) => c.values.every((v, i) => v === values[i]));
-    if (!same) out.push({ name, values });
+  // The covariates are per employee: build and compare them per employee (those present in `unit`),
+  // and spread each kept one over the rows once.
+  let nEmployees = 0;
+  for (let i = 0; i < unit.length; i++) if (unit[i] >= nEmployees) nEmployees = unit[i] + 1;
+  const seen = new Uint8Array(nEmployees);
+  for (let i = 0; i < unit.length; i++) seen[unit[i]] = 1;
+  const present: number[] = [];
+  for (let e = 0; e < nEmployees; e++) if (seen[e]) present.push(e);
+  const kept: { name: string; byEmployee: Float64Array }[] = [];
+  const add = (name: string, byEmployee: Float64Array) => {
+    const same = kept.some((c) => present.every((e) => c.byEmployee[e] === byEmployee[e]));
+    if (!same) kept.push({ name, byEmployee });
   };
   for (const name of names) {
     const categorical = name === 'role' ? [panel.role, panel.roleLevels] : name === 'region' ? [panel.region, panel.regionLevels] : null;
     if (categorical) {
       const [codes, levels] = categorical as [Int32Array | undefined, string[] | undefined];
       if (!codes || !levels) throw new RangeError(`coursePanelInput: covariate "${name}" is not in the panel`);
-      for (let k = 1; k < levels.length; k++) add(`${name}=${levels[k]}`, Float64Array.from(unit, (e) => (codes[e] === k ? 1 : 0)));
+      for (let k = 1; k < levels.length; k++) {
+        const indicator = new Float64Array(nEmployees);
+        for (let e = 0; e < nEmployees; e++) indicator[e] = codes[e] === k ? 1 : 0;
+        add(`${name}=${levels[k]}`, indicator);
+      }
       continue;
     }
-    const byEmployee = name === 'level' ? panel.level : panel.extraCovariates?.[name];
-    if (!byEmployee) {
+    const source = name === 'level' ? panel.level : panel.extraCovariates?.[name];
+    if (!source) {
       const known = ['role', 'region', 'level', ...Object.keys(panel.extraCovariates ?? {})];
       throw new RangeError(`coursePanelInput: unknown covariate "${name}"; the covariates are ${known.join(', ')}`);
     }
-    add(name, Float64Array.from(unit, (e) => byEmployee[e]));
+    // Employees beyond the column read as missing (NaN), as an out-of-range typed-array read would.
+    const byEmployee = new Float64Array(nEmployees).fill(NaN);
+    byEmployee.set(source.length > nEmployees ? source.subarray(0, nEmployees) : source);
+    add(name, byEmployee);
   }
-  return out;
+  return kept.map(({ name, byEmployee }) => {
+    const values = new Float64Array(unit.length);
+    for (let i = 0; i < unit.length; i++) values[i] = byEmployee[unit[i]];
+    return { name, values };
+  });
 }
 
 /**
