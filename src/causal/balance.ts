@@ -128,33 +128,47 @@ function sortsStably(x: Float64Array, order: Uint32Array): boolean {
   return true;
 }
 
-// A counting sort over the distinct values (found by the native numeric sort of a copy) gives the
-// stable order without a comparator call per comparison; a column with NaN keeps the comparator sort.
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+// The stable order by value without a comparator call per comparison: an LSD radix sort (16-bit
+// digits) of the doubles' bit patterns mapped to unsigned order, rows entering in row order so ties
+// stay in row order; −0 is read as 0, as the comparator sees them. A column with NaN keeps the comparator sort.
 function stableOrder(x: Float64Array): Uint32Array {
   const n = x.length;
-  const idx = new Uint32Array(n);
-  const sorted = Float64Array.from(x).sort();
-  if (n > 0 && Number.isNaN(sorted[n - 1])) {
-    for (let i = 0; i < n; i++) idx[i] = i;
-    return idx.sort((a, b) => x[a] - x[b]);
-  }
-  let d = 0;
-  for (let k = 0; k < n; k++) if (k === 0 || sorted[k] !== sorted[d - 1]) sorted[d++] = sorted[k];
-  const rank = new Int32Array(n);
-  const start = new Int32Array(d + 1);
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let finite = LITTLE_ENDIAN;
+  for (let i = 0; i < n && finite; i++) finite = x[i] === x[i];
+  if (!finite) return idx.sort((a, b) => x[a] - x[b]);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = x[i] + 0;
+  const bits = new Uint32Array(keys.buffer); // bits[2i] low word, bits[2i + 1] high word
   for (let i = 0; i < n; i++) {
-    const v = x[i];
-    let lo = 0, hi = d - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    rank[i] = lo;
-    start[lo + 1]++;
+    const hi = bits[2 * i + 1];
+    if (hi & 0x80000000) {
+      bits[2 * i + 1] = ~hi;
+      bits[2 * i] = ~bits[2 * i];
+    } else bits[2 * i + 1] = hi | 0x80000000;
   }
-  for (let r = 0; r < d; r++) start[r + 1] += start[r];
-  for (let i = 0; i < n; i++) idx[start[rank[i]]++] = i;
+  let spare = new Uint32Array(n);
+  const count = new Int32Array(65537);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass >> 1;
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[((bits[2 * i + word] >>> shift) & 0xffff) + 1]++;
+    let single = false;
+    for (let d = 1; d <= 65536; d++) if (count[d] === n) single = true;
+    if (single) continue;
+    for (let d = 0; d < 65536; d++) count[d + 1] += count[d];
+    for (let k = 0; k < n; k++) {
+      const i = idx[k];
+      spare[count[(bits[2 * i + word] >>> shift) & 0xffff]++] = i;
+    }
+    const t = idx;
+    idx = spare;
+    spare = t;
+  }
   return idx;
 }
 

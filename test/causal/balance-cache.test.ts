@@ -16,6 +16,23 @@ function ecdfReference(x: Float64Array, treat: Float64Array, w: Float64Array): n
   return best;
 }
 
+// The same walk over a comparator sort (stable: ties in row order): equal to the last bit, since the
+// eCDF sums run in sorted order.
+function ecdfComparatorSort(x: Float64Array, treat: Float64Array, w: Float64Array): number {
+  const order = Array.from(x, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  let wt = 0, wc = 0;
+  for (let i = 0; i < x.length; i++) if (w[i] > 0) (treat[i] === 1 ? (wt += w[i]) : (wc += w[i]));
+  let ft = 0, fc = 0, best = 0, last = -1;
+  for (const i of order) {
+    if (!(w[i] > 0)) continue;
+    if (last >= 0 && x[i] !== x[last]) best = Math.max(best, Math.abs(ft - fc));
+    if (treat[i] === 1) ft += w[i] / wt;
+    else fc += w[i] / wc;
+    last = i;
+  }
+  return Math.max(best, Math.abs(ft - fc));
+}
+
 function sample(n: number, seed: number) {
   const rng = createRng(seed);
   const treat = Float64Array.from({ length: n }, () => (rng.uniform() < 0.3 ? 1 : 0));
@@ -34,6 +51,12 @@ describe('balanceTable sharing (sorts and level codes cached per column)', () =>
   it('eCDF maxima match the direct definition with ties, signed zeros and zero weights (1e-12)', () => {
     const { treat, tied, spread, after } = sample(400, 3);
     for (const x of [tied, spread]) expect(Math.abs(ecdfMaxDistance(x, treat, after) - ecdfReference(x, treat, after))).toBeLessThan(1e-12);
+  });
+
+  it('sorts as a stable comparator sort does: eCDF maxima equal to the last bit (ties, −0, negatives, tiny and huge values)', () => {
+    const { treat, tied, spread, after } = sample(5000, 17);
+    const wide = spread.map((v, i) => (i % 7 === 0 ? v * 1e-300 : i % 11 === 0 ? v * 1e300 : v));
+    for (const x of [tied, spread, wide]) expect(ecdfMaxDistance(x, treat, after)).toBe(ecdfComparatorSort(x, treat, after));
   });
 
   it('a text column gives exactly the rows of its 0/1 level columns', () => {
