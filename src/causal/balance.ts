@@ -130,10 +130,17 @@ function sortsStably(x: Float64Array, order: Uint32Array): boolean {
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
-// The stable order by value without a comparator call per comparison: an LSD radix sort (16-bit
-// digits) of the doubles' bit patterns mapped to unsigned order, rows entering in row order so ties
-// stay in row order; −0 is read as 0, as the comparator sees them. A column with NaN keeps the comparator sort.
-function stableOrder(x: Float64Array): Uint32Array {
+/**
+ * Row indices ordered by value, ties in row order: what a stable comparator
+ * sort `(a, b) => x[a] - x[b]` gives, without a comparator call per
+ * comparison. An LSD radix sort (16-bit digits) of the doubles' bit patterns
+ * mapped to unsigned order, rows entering in row order; −0 is read as 0, as
+ * the comparator sees them. A column with NaN keeps the comparator sort.
+ *
+ * @example
+ * Array.from(stableOrder(Float64Array.of(3, -1, 3, 0))); // => [1, 3, 0, 2]
+ */
+export function stableOrder(x: Float64Array): Uint32Array {
   const n = x.length;
   let idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;

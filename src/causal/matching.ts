@@ -2,7 +2,7 @@ import type { Estimate } from '../core/estimate';
 import { EstimationError } from '../core/errors';
 import { createRng } from '../stats/rng';
 import type { VcovType } from '../stats/vcov';
-import { balanceTable, balanceWarnings } from './balance';
+import { balanceTable, balanceWarnings, stableOrder } from './balance';
 import {
   checkCrossSectionInput,
   effectiveSampleSize,
@@ -130,16 +130,30 @@ export function matchNearest(distance: Float64Array, treat: Float64Array, opts: 
     }
     nCells = ids.size;
   }
-  // Controls sorted by (cell, distance, row): each cell is one contiguous run.
+  // Controls sorted by (cell, distance, row): each cell is one contiguous run. A stable sort by distance
+  // of the controls in row order, then a stable counting sort by cell.
   const controls: number[] = [];
   const treatedList: number[] = [];
   for (let i = 0; i < n; i++) (treat[i] === 1 ? treatedList : controls).push(i);
   if (treatedList.length === 0) throw new EstimationError('matchNearest: there are no treated units');
   if (controls.length === 0) throw new EstimationError('matchNearest: there are no control units');
-  controls.sort((a, b) => cellOf[a] - cellOf[b] || distance[a] - distance[b] || a - b);
   const nc = controls.length;
-  const sortedRow = Int32Array.from(controls);
-  const sortedDist = Float64Array.from(controls, (i) => distance[i]);
+  const controlDist = new Float64Array(nc);
+  for (let k = 0; k < nc; k++) controlDist[k] = distance[controls[k]];
+  const byDistance = stableOrder(controlDist);
+  const sortedRow = new Int32Array(nc);
+  if (nCells === 1) for (let k = 0; k < nc; k++) sortedRow[k] = controls[byDistance[k]];
+  else {
+    const next = new Int32Array(nCells + 1);
+    for (let k = 0; k < nc; k++) next[cellOf[controls[k]] + 1]++;
+    for (let c = 0; c < nCells; c++) next[c + 1] += next[c];
+    for (let k = 0; k < nc; k++) {
+      const row = controls[byDistance[k]];
+      sortedRow[next[cellOf[row]]++] = row;
+    }
+  }
+  const sortedDist = new Float64Array(nc);
+  for (let k = 0; k < nc; k++) sortedDist[k] = distance[sortedRow[k]];
   const cellStart = new Int32Array(nCells + 1).fill(nc);
   for (let k = nc - 1; k >= 0; k--) cellStart[cellOf[sortedRow[k]]] = k;
   for (let c = nCells - 1; c >= 0; c--) if (cellStart[c] > cellStart[c + 1]) cellStart[c] = cellStart[c + 1];
@@ -157,10 +171,11 @@ export function matchNearest(distance: Float64Array, treat: Float64Array, opts: 
 
   const treatedOrder = Int32Array.from(treatedList);
   if (order === 'largest' || order === 'smallest') {
+    // By distance (largest: by its negative), ties in row order.
     const sign = order === 'largest' ? -1 : 1;
-    const idx = Array.from(treatedOrder);
-    idx.sort((a, b) => sign * (distance[a] - distance[b]) || a - b);
-    treatedOrder.set(idx);
+    const key = Float64Array.from(treatedOrder, (row) => sign * distance[row]);
+    const byKey = stableOrder(key);
+    for (let k = 0; k < byKey.length; k++) treatedOrder[k] = treatedList[byKey[k]];
   } else if (order === 'random') {
     const rng = createRng(opts.seed ?? 0);
     for (let k = treatedOrder.length - 1; k > 0; k--) {
