@@ -1016,8 +1016,8 @@ function drCellGraceful(
   }
   const keep: number[] = [];
   for (let j = 0; j < k; j++) {
-    if (seen[j] === 0) notes.push(`${names[j]} has no observed value (it lies before the data): dropped`);
-    else if (!(hi[j] > lo[j])) notes.push(`${names[j]} is constant among the controls: dropped`);
+    if (seen[j] === 0) notes.push(`${names[j]} has no observed value (it lies before the data): left out of the adjustment`);
+    else if (!(hi[j] > lo[j])) notes.push(`${names[j]} is constant among the controls: left out of the adjustment`);
     else keep.push(j);
   }
   const kept = keep.map((j) => cov[j]);

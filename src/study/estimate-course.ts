@@ -201,7 +201,7 @@ export function estimateCourse(panel: Panel, course: string, metric: string, opt
     if (staggered !== null) {
       verdict = panelVerdict(course, { input: panelInput, staggered, twfe: twfe ?? undefined, window });
       if (opts.conditionalDid ?? true) {
-        conditional = conditionalStaggered(panel, course, metric, common, warnings);
+        conditional = conditionalStaggered(panel, course, metric, common, (staggered as StaggeredResult).warnings, warnings);
         if (conditional !== null) byMethod.set('did_staggered', { ...conditional.aggregates.window, method: 'did_staggered', course });
       }
     }
@@ -233,6 +233,7 @@ function conditionalStaggered(
   course: string,
   metric: string,
   common: Pick<StaggeredOptions, 'control' | 'window' | 'eventRange' | 'bootstrap'>,
+  plainWarnings: readonly string[],
   warnings: string[],
 ): StaggeredResult | null {
   const covariates = [
@@ -244,7 +245,9 @@ function conditionalStaggered(
   try {
     const input = coursePanelInput(panel, course, metric, { covariates });
     const r = didStaggered(input, { ...common, laggedOutcomes: PRE_PERIOD_BLOCKS, covariates: covariates.length > 0 });
-    for (const w of r.warnings) warnings.push(`did_staggered (${course}, conditional): ${w}`);
+    // What the plain comparison already said (gaps in the panel, a window beyond the data) is not repeated.
+    const said = new Set(plainWarnings);
+    for (const w of r.warnings) if (!said.has(w)) warnings.push(`did_staggered (${course}, conditional): ${w}`);
     return Number.isFinite(r.aggregates.window.estimate) ? r : null;
   } catch (e) {
     if (e instanceof EstimationError || e instanceof RangeError) {
