@@ -35,7 +35,7 @@ export function aipw(input: CrossSectionInput, opts: Pick<CommonOptions, 'dropMi
   // The propensity model already encoded the covariates: the outcome model
   // takes the control rows of that design rather than encoding them again.
   const X = ps.design;
-  const controlRows = Int32Array.from(Array.from({ length: n }, (_, i) => i).filter((i) => data.treat[i] === 0));
+  const controlRows = rowsWhere(data.treat, 0);
   const m0fit = controlsKeepEveryLevel(data.covariates, controlRows)
     ? fitOls(subsetRows(X, controlRows), pickRows(data.y, controlRows), { weights: data.weights ? pickRows(data.weights, controlRows) : undefined })
     : fitOnEncodedControls(data, controlRows, X);
@@ -86,7 +86,18 @@ export function aipw(input: CrossSectionInput, opts: Pick<CommonOptions, 'dropMi
 }
 
 function pickRows(v: Float64Array, rows: Int32Array): Float64Array {
-  return Float64Array.from(rows, (i) => v[i]);
+  const out = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) out[r] = v[rows[r]];
+  return out;
+}
+
+// The row indices (ascending) where `values` equals `target`.
+function rowsWhere(values: Float64Array, target: number): Int32Array {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === target) count++;
+  const rows = new Int32Array(count);
+  for (let i = 0, r = 0; i < values.length; i++) if (values[i] === target) rows[r++] = i;
+  return rows;
 }
 
 // Whether every level of every text covariate occurs among the controls:

@@ -23,14 +23,18 @@ import { treatmentCoefficient } from './regression';
  * attWeights(Float64Array.from([0.5, 0.2]), Float64Array.from([1, 0])); // => [1, 0.25]
  */
 export function attWeights(score: Float64Array, treat: Float64Array, sampleWeights?: Float64Array): Float64Array {
-  return Float64Array.from(score, (e, i) => {
-    if (treat[i] !== 1 && !(e < 1 - 1e-12)) {
+  const weights = new Float64Array(score.length);
+  for (let i = 0; i < score.length; i++) {
+    const e = score[i];
+    const treated = treat[i] === 1;
+    if (!treated && !(e < 1 - 1e-12)) {
       throw new EstimationError(
         `attWeights: the control at row index ${i} has a propensity score of ${e}: its ATT weight e/(1−e) is infinite, so the groups do not overlap there; drop or coarsen the covariates that predict treatment perfectly`,
       );
     }
-    return (sampleWeights ? sampleWeights[i] : 1) * (treat[i] === 1 ? 1 : e / (1 - e));
-  });
+    weights[i] = (sampleWeights ? sampleWeights[i] : 1) * (treated ? 1 : e / (1 - e));
+  }
+  return weights;
 }
 
 /**

@@ -29,19 +29,6 @@ function sigmoid(eta: number): number {
   return eta >= 0 ? 1 / (1 + Math.exp(-eta)) : Math.exp(eta) / (1 + Math.exp(eta));
 }
 
-function binomialDeviance(y: Float64Array, mu: Float64Array, w: Float64Array | undefined): number {
-  let dev = 0;
-  for (let i = 0; i < y.length; i++) {
-    const wi = w ? w[i] : 1;
-    if (wi === 0) continue;
-    const m = mu[i];
-    if (y[i] === 1) dev -= 2 * wi * Math.log(m);
-    else if (y[i] === 0) dev -= 2 * wi * Math.log(1 - m);
-    else dev -= 2 * wi * (y[i] * Math.log(m / y[i]) + (1 - y[i]) * Math.log((1 - m) / (1 - y[i])));
-  }
-  return dev;
-}
-
 /**
  * Finds a covariate that (quasi-)separates the outcome on its own: every unit
  * with y = 1 on one side of a threshold and every unit with y = 0 on the
@@ -116,10 +103,26 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
   const scratch = new Float64Array(n);
   // Found once for every iteration: the factor indicators' rows do not change.
   const structure = designStructure(X);
+  // One pass per trial: probabilities, deviance, and the IRLS weights and
+  // working residuals the next step needs. The last trial evaluated is always
+  // the one kept, so its weights are the ones the next step (or the final
+  // information matrix) uses.
   const evaluate = (b: Float64Array): number => {
     linearPredictor(X, b, eta, structure);
-    for (let i = 0; i < n; i++) mu[i] = sigmoid(eta[i]);
-    return binomialDeviance(y, mu, w);
+    let devSum = 0;
+    for (let i = 0; i < n; i++) {
+      const m = sigmoid(eta[i]);
+      mu[i] = m;
+      const wi = w ? w[i] : 1;
+      omega[i] = wi * m * (1 - m);
+      const yi = y[i];
+      resid[i] = wi * (yi - m);
+      if (wi === 0) continue;
+      if (yi === 1) devSum -= 2 * wi * Math.log(m);
+      else if (yi === 0) devSum -= 2 * wi * Math.log(1 - m);
+      else devSum -= 2 * wi * (yi * Math.log(m / yi) + (1 - yi) * Math.log((1 - m) / (1 - yi)));
+    }
+    return devSum;
   };
   let dev = evaluate(beta);
   let converged = false;
@@ -127,11 +130,6 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
   let info: Float64Array = new Float64Array(0);
   const trial = new Float64Array(p);
   for (iterations = 1; iterations <= maxIter; iterations++) {
-    for (let i = 0; i < n; i++) {
-      const wi = w ? w[i] : 1;
-      omega[i] = wi * mu[i] * (1 - mu[i]);
-      resid[i] = wi * (y[i] - mu[i]);
-    }
     info = weightedGram(X, omega, scratch, structure);
     const grad = crossprodVector(X, resid, undefined, structure);
     const chol = choleskyScaled(info, p);
@@ -170,8 +168,7 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
       );
     }
   }
-  // Information at the final coefficients.
-  for (let i = 0; i < n; i++) omega[i] = (w ? w[i] : 1) * mu[i] * (1 - mu[i]);
+  // Information at the final coefficients (their IRLS weights are in omega).
   info = weightedGram(X, omega, scratch, structure);
   const chol = choleskyScaled(info, p);
   if ('dependent' in chol) throw new EstimationError(`fitLogit: singular information matrix at column \`${X.names[chol.dependent]}\``);
@@ -188,8 +185,8 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
   return {
     coef: beta,
     names: X.names.slice(),
-    fitted: Float64Array.from(mu),
-    linear: Float64Array.from(eta),
+    fitted: mu,
+    linear: eta,
     vcov,
     se,
     logLik,
