@@ -29,7 +29,8 @@ export function fitPropensity(treat: Float64Array, covariates: NamedColumn[], op
   const cached = FITTED.get(treat);
   if (cached && cached.covariates === covariates && cached.weights === opts.weights && sameColumns(cached.columns, covariates)) return cached.score;
   const design = encodeCovariates(covariates, { intercept: true });
-  const fit = fitLogit(design, treat, { weights: opts.weights });
+  // The estimators read only the fitted scores: the coefficients' variance waits until asked for.
+  const fit = fitLogit(design, treat, { weights: opts.weights, lazyInformation: true });
   const score = { score: fit.fitted, logit: fit.linear, fit, design };
   FITTED.set(treat, { covariates, columns: covariates.map((c) => c.values), weights: opts.weights, score });
   return score;

@@ -67,12 +67,21 @@ export function separatingColumn(X: Design, y: Float64Array, weights?: Float64Ar
  * here is tighter). Perfect or quasi-separation is an EstimationError naming
  * the covariate when one covariate alone separates the outcome.
  *
+ * With `lazyInformation`, `vcov` and `se` are computed on first read rather
+ * than at the fit: one pass of XᵀWX over the rows saved for callers that only
+ * need the fitted probabilities. `X` must then stay unchanged until they are
+ * read, and a singular final information matrix throws on that read.
+ *
  * @example
  * const fit = fitLogit(designMatrix([{ name: 'x', values: Float64Array.from([1, 2, 3, 4, 5, 6]) }]),
  *                      Float64Array.from([0, 0, 1, 0, 1, 1]));
  * fit.coef; // => Float64Array [-4.34…, 1.24…]
  */
-export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Array; maxIter?: number; tol?: number } = {}): LogitFit {
+export function fitLogit(
+  X: Design,
+  y: Float64Array,
+  opts: { weights?: Float64Array; maxIter?: number; tol?: number; lazyInformation?: boolean } = {},
+): LogitFit {
   const { n, p } = X;
   const w = opts.weights;
   const maxIter = opts.maxIter ?? 50;
@@ -127,10 +136,9 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
   let dev = evaluate(beta);
   let converged = false;
   let iterations = 0;
-  let info: Float64Array = new Float64Array(0);
   const trial = new Float64Array(p);
   for (iterations = 1; iterations <= maxIter; iterations++) {
-    info = weightedGram(X, omega, scratch, structure);
+    const info = weightedGram(X, omega, scratch, structure);
     const grad = crossprodVector(X, resid, undefined, structure);
     const chol = choleskyScaled(info, p);
     if ('dependent' in chol) {
@@ -169,12 +177,15 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
     }
   }
   // Information at the final coefficients (their IRLS weights are in omega).
-  info = weightedGram(X, omega, scratch, structure);
-  const chol = choleskyScaled(info, p);
-  if ('dependent' in chol) throw new EstimationError(`fitLogit: singular information matrix at column \`${X.names[chol.dependent]}\``);
-  const vcov = choleskyInverse(chol, p);
-  const se = new Float64Array(p);
-  for (let j = 0; j < p; j++) se[j] = Math.sqrt(vcov[j * p + j]);
+  const information = (): { vcov: Float64Array; se: Float64Array } => {
+    const chol = choleskyScaled(weightedGram(X, omega, scratch, structure), p);
+    if ('dependent' in chol) throw new EstimationError(`fitLogit: singular information matrix at column \`${X.names[chol.dependent]}\``);
+    const vcov = choleskyInverse(chol, p);
+    const se = new Float64Array(p);
+    for (let j = 0; j < p; j++) se[j] = Math.sqrt(vcov[j * p + j]);
+    return { vcov, se };
+  };
+  const eager = opts.lazyInformation ? null : information();
   let logLik = 0;
   for (let i = 0; i < n; i++) {
     const wi = w ? w[i] : 1;
@@ -182,13 +193,13 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
     if (y[i] > 0) logLik += wi * y[i] * Math.log(mu[i]);
     if (y[i] < 1) logLik += wi * (1 - y[i]) * Math.log(1 - mu[i]);
   }
-  return {
+  const fit: LogitFit = {
     coef: beta,
     names: X.names.slice(),
     fitted: mu,
     linear: eta,
-    vcov,
-    se,
+    vcov: eager ? eager.vcov : new Float64Array(0),
+    se: eager ? eager.se : new Float64Array(0),
     logLik,
     deviance: dev,
     iterations,
@@ -197,6 +208,22 @@ export function fitLogit(X: Design, y: Float64Array, opts: { weights?: Float64Ar
     p,
     nExtreme,
   };
+  if (eager) return fit;
+  // Found on first read, then stored as plain values so the design and the
+  // row buffers the getter holds can be collected.
+  const settle = (): LogitFit => {
+    const { vcov, se } = information();
+    Object.defineProperties(fit, {
+      vcov: { value: vcov, writable: true, enumerable: true, configurable: true },
+      se: { value: se, writable: true, enumerable: true, configurable: true },
+    });
+    return fit;
+  };
+  Object.defineProperties(fit, {
+    vcov: { get: () => settle().vcov, enumerable: true, configurable: true },
+    se: { get: () => settle().se, enumerable: true, configurable: true },
+  });
+  return fit;
 }
 
 function separationError(X: Design, j: number): EstimationError {

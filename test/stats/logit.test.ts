@@ -40,6 +40,17 @@ describe('fitLogit on LaLonde (R glm fixtures, 1e-5 relative)', () => {
       expect(relErr(fit.se[j], ref(R, `wlogit.se.${name}`)), name).toBeLessThan(1e-5);
     });
   });
+  it('lazyInformation gives the eager vcov and SEs bit for bit, on first read, then as plain values', () => {
+    const eager = fitLogit(X, treat, { weights: w });
+    const lazy = fitLogit(X, treat, { weights: w, lazyInformation: true });
+    expect(Array.from(lazy.coef)).toEqual(Array.from(eager.coef));
+    expect(Object.getOwnPropertyDescriptor(lazy, 'se')?.get).toBeTypeOf('function');
+    expect(Array.from(lazy.se)).toEqual(Array.from(eager.se));
+    expect(Object.getOwnPropertyDescriptor(lazy, 'se')?.get).toBeUndefined();
+    expect(Array.from(lazy.vcov)).toEqual(Array.from(eager.vcov));
+    expect(lazy.vcov).toBe(lazy.vcov);
+    expect(Object.keys(lazy)).toEqual(Object.keys(eager));
+  });
   it('fitted probabilities are the sigmoid of the linear predictor', () => {
     const fit = fitLogit(X, treat);
     for (let i = 0; i < 20; i++) expect(fit.fitted[i]).toBeCloseTo(1 / (1 + Math.exp(-fit.linear[i])), 14);
