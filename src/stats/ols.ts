@@ -1,6 +1,6 @@
 import { EstimationError } from '../core/errors';
 import type { Design } from './design';
-import { choleskyInverse, choleskyScaled, choleskySolve, crossprodVector, designStructure, linearPredictor, structureRows, weightedGram, type DesignStructure } from './linalg';
+import { choleskyScaled, choleskySolve, crossprodVector, designStructure, linearPredictor, structureRows, weightedGram, type DesignStructure } from './linalg';
 
 /**
  * A least-squares fit. `rInverse` is R⁻¹ from the QR of √W·X (p×p, row-major,
@@ -205,24 +205,7 @@ function solveByQr(X: Design, y: Float64Array, weights: Float64Array | undefined
     for (let k = j + 1; k < p; k++) s -= a[k * n + j] * coef[k];
     coef[j] = s / diag[j];
   }
-  const rInverse = new Float64Array(p * p);
-  for (let c = 0; c < p; c++) {
-    // Solve R z = e_c by back-substitution; column c of R⁻¹.
-    for (let j = c; j >= 0; j--) {
-      let s = j === c ? 1 : 0;
-      for (let k = j + 1; k <= c; k++) s -= a[k * n + j] * rInverse[k * p + c];
-      rInverse[j * p + c] = s / diag[j];
-    }
-  }
-  const bread = new Float64Array(p * p);
-  for (let r = 0; r < p; r++) {
-    for (let c = r; c < p; c++) {
-      let s = 0;
-      for (let k = c; k < p; k++) s += rInverse[r * p + k] * rInverse[c * p + k];
-      bread[r * p + c] = s;
-      bread[c * p + r] = s;
-    }
-  }
+  const { rInverse, bread } = inverseAndBread(p, (j, k) => (j === k ? diag[j] : a[k * n + j]));
   return { coef, rInverse, bread };
 }
 
@@ -254,27 +237,36 @@ function solveByGram(
   for (let i = 0; i < n; i++) wy[i] = w[i] * (y[i] - fitted[i]);
   const step = choleskySolve(f, crossprodVector(X, wy, undefined, structure), p);
   for (let j = 0; j < p; j++) coef[j] += step[j];
-  // XᵀWX = D⁻¹LLᵀD⁻¹ = RᵀR with R = LᵀD⁻¹, so R⁻¹ = D·L⁻ᵀ (upper triangular).
+  // XᵀWX = D⁻¹LLᵀD⁻¹ = RᵀR with R = LᵀD⁻¹ (upper triangular), as QR's R up to signs.
   const { L, d } = f;
+  const { rInverse, bread } = inverseAndBread(p, (j, k) => L[k * p + j] / d[k]);
+  return { coef, rInverse, bread };
+}
+
+/**
+ * R⁻¹ (row-major, upper triangular) by back-substitution from R's entries
+ * `r(j, k)`, k ≥ j, and the bread (XᵀWX)⁻¹ = R⁻¹R⁻ᵀ, for either path's R.
+ */
+function inverseAndBread(p: number, r: (j: number, k: number) => number): { rInverse: Float64Array; bread: Float64Array } {
   const rInverse = new Float64Array(p * p);
   for (let c = 0; c < p; c++) {
-    // Column c of L⁻ᵀ: solve Lᵀ z = e_c by back-substitution (z_j = 0 for j > c).
+    // Solve R z = e_c by back-substitution; column c of R⁻¹.
     for (let j = c; j >= 0; j--) {
       let s = j === c ? 1 : 0;
-      for (let k = j + 1; k <= c; k++) s -= L[k * p + j] * rInverse[k * p + c];
-      rInverse[j * p + c] = s / L[j * p + j];
+      for (let k = j + 1; k <= c; k++) s -= r(j, k) * rInverse[k * p + c];
+      rInverse[j * p + c] = s / r(j, j);
     }
   }
-  for (let j = 0; j < p; j++) for (let c = 0; c < p; c++) rInverse[j * p + c] *= d[j];
-  const bread = choleskyInverse(f, p);
-  for (let r = 0; r < p; r++) {
-    for (let c = r + 1; c < p; c++) {
-      const v = 0.5 * (bread[r * p + c] + bread[c * p + r]);
-      bread[r * p + c] = v;
-      bread[c * p + r] = v;
+  const bread = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    for (let c = i; c < p; c++) {
+      let s = 0;
+      for (let k = c; k < p; k++) s += rInverse[i * p + k] * rInverse[c * p + k];
+      bread[i * p + c] = s;
+      bread[c * p + i] = s;
     }
   }
-  return { coef, rInverse, bread };
+  return { rInverse, bread };
 }
 
 function finishFit(
