@@ -198,10 +198,12 @@ export function estimateCourse(panel: Panel, course: string, metric: string, opt
       for (const w of staggered.warnings) warnings.push(`did_staggered (${course}): ${w}`);
       return staggered.aggregates.window;
     });
-    if (staggered !== null) {
-      verdict = panelVerdict(course, { input: panelInput, staggered, twfe: twfe ?? undefined, window });
+    // Assigned inside attempt's closure, which TypeScript's narrowing does not follow.
+    const plain = staggered as StaggeredResult | null;
+    if (plain !== null) {
+      verdict = panelVerdict(course, { input: panelInput, staggered: plain, twfe: twfe ?? undefined, window });
       if (opts.conditionalDid ?? true) {
-        conditional = conditionalStaggered(panel, course, metric, common, (staggered as StaggeredResult).warnings, warnings);
+        conditional = conditionalStaggered(panel, course, metric, common, plain.warnings, warnings);
         if (conditional !== null) byMethod.set('did_staggered', { ...conditional.aggregates.window, method: 'did_staggered', course });
       }
     }
