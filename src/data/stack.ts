@@ -29,7 +29,9 @@ export interface StackedData {
    * Pre-treatment covariates: `role`, `region` (strings), `level`, `tenure`
    * (months at g), `y_pre`, `prior_<course>` (1 when that other course was
    * first completed before g), each context factor averaged over the
-   * baseline, and `cohort` (the period label, for cohort effects).
+   * baseline and, as `<factor>_window`, over the window months (a market
+   * the course cannot move), and `cohort` (the period label, for cohort
+   * effects).
    */
   covariates: { names: string[]; columns: Record<string, Float64Array | string[]> };
   /** Rows left out and why. */
@@ -162,16 +164,23 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     }
     add(`prior_${other}`, col);
   });
-  // Context factors over each row's baseline months, by the same prefix sums.
+  // Context factors over each row's baseline months, and over its window months as `<name>_window`, by the
+  // same prefix sums. A context factor is outside the employee's control (a region's market), so training
+  // cannot move it, and its level during the window is a fair thing to compare on: a regional downturn that
+  // hits a rollout wave's window months would otherwise read as an effect of the course.
   for (const name of panel.contextNames) {
     const grid = prefixGrid(panel, panel.context[name]);
-    const col = new Float64Array(n);
+    const before = new Float64Array(n);
+    const during = new Float64Array(n);
     const at = { s: 0, c: 0 };
     for (let r = 0; r < n; r++) {
       grid.range(employee[r], cohort[r] - baseline, cohort[r] - 1, at);
-      col[r] = at.c > 0 ? at.s / at.c : NaN;
+      before[r] = at.c > 0 ? at.s / at.c : NaN;
+      grid.range(employee[r], cohort[r] + window[0], cohort[r] + window[1], at);
+      during[r] = at.c > 0 ? at.s / at.c : NaN;
     }
-    add(name, col);
+    add(name, before);
+    add(`${name}_window`, during);
   }
   add('cohort', cohortLabel);
 

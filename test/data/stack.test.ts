@@ -32,16 +32,19 @@ describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/ti
       { reason: 'control: no observed post month', count: 1 },
     ]);
   });
-  it('measures covariates before the cohort month', () => {
+  it('measures covariates before the cohort month, and context factors over the window as well', () => {
     const s = stackCourse(p, 'C01', 'revenue');
     const c = s.covariates.columns;
-    expect(s.covariates.names).toEqual(['role', 'region', 'level', 'tenure', 'y_pre', 'quota', 'prior_C02', 'prior_C03', 'market_index', 'cohort']);
+    expect(s.covariates.names).toEqual(['role', 'region', 'level', 'tenure', 'y_pre', 'quota', 'prior_C02', 'prior_C03', 'market_index', 'market_index_window', 'cohort']);
     expect(c.role).toEqual(['AE', 'AE', 'SDR', 'AE', 'AE', 'AE']);
     expect(Array.from(c.tenure as Float64Array)).toEqual([31, 17, 38, 54, 20, 62]);
     expect(Array.from(c.prior_C02 as Float64Array)).toEqual([0, 0, 1, 0, 0, 0]);
     // North, baseline Feb..Jul: mean of 1.02..1.07.
     expect((c.market_index as Float64Array)[0]).toBeCloseTo(1.045, 12);
     expect((c.market_index as Float64Array)[1]).toBe(2);
+    // The same factor over the window months that were observed: A1's Sep..Dec (1.09..1.12), A2 in the South.
+    expect((c.market_index_window as Float64Array)[0]).toBeCloseTo(1.105, 12);
+    expect((c.market_index_window as Float64Array)[1]).toBe(2);
     expect(c.cohort).toEqual(['2024-08', '2024-08', '2024-08', '2024-08', '2024-11', '2024-11']);
   });
   it('honours a narrower window and baseline', () => {
