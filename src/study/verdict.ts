@@ -96,17 +96,25 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
     (fragile
       ? ` The doubly robust estimate was set aside: its weighted controls are worth only ${Math.round(fragile.diagnostics.effectiveControls as number)} employees, so a handful of people would decide it.`
       : '');
+  const best = trusted[0];
+  // Weights that extreme mean few untrained employees resemble the trained; a regression then answers from its
+  // model, extrapolated from controls unlike them (on the synthetic remedial course, chosen by a threshold on
+  // recent results, it overstates the effect by about the effect's size over 200 companies).
+  const extrapolates =
+    fragile && best.method === 'regression_adjustment'
+      ? ' With so few comparable untrained employees the regression estimate too leans on its model, extrapolated from controls unlike the trained: it can be off in either direction by more than its interval shows.'
+      : '';
+  const caveats = setAside + extrapolates;
   const positive = trusted.filter((e) => e.ci[0] > 0);
   const negative = trusted.filter((e) => e.ci[1] < 0);
-  const best = trusted[0];
   if (positive.length === trusted.length) {
-    return { course, verdict: 'effective', reason: `Effective: ${describe(best, unit)}${trusted.length > 1 ? `; ${trusted.slice(1).map((e) => e.method).join(' and ')} agree${trusted.length > 2 ? '' : 's'} on the sign` : ''}.${setAside}`, recommended: best };
+    return { course, verdict: 'effective', reason: `Effective: ${describe(best, unit)}${trusted.length > 1 ? `; ${trusted.slice(1).map((e) => e.method).join(' and ')} agree${trusted.length > 2 ? '' : 's'} on the sign` : ''}.${caveats}`, recommended: best };
   }
   if (negative.length === trusted.length) {
-    return { course, verdict: 'harmful', reason: `Harmful: ${describe(best, unit)}; the course lowered the outcome.${setAside}`, recommended: best };
+    return { course, verdict: 'harmful', reason: `Harmful: ${describe(best, unit)}; the course lowered the outcome.${caveats}`, recommended: best };
   }
   if (!trusted.some(excludesZero)) {
-    return { course, verdict: 'no detectable effect', reason: `No detectable effect: ${describe(best, unit)}; the interval includes zero.${setAside}`, recommended: best };
+    return { course, verdict: 'no detectable effect', reason: `No detectable effect: ${describe(best, unit)}; the interval includes zero.${caveats}`, recommended: best };
   }
   const says = trusted.map((e) => `${e.method} ${fmt(e.estimate)} (${fmt(e.ci[0])} to ${fmt(e.ci[1])})`).join(', ');
   return {
@@ -115,7 +123,7 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
     reason:
       `Methods disagree: ${says}. The DiD assumes the trained would have moved in parallel with the untrained; ` +
       `the doubly robust estimate assumes the recorded covariates and baseline results capture why people took the course. ` +
-      `Look at the event study and the balance table before deciding.${setAside}`,
+      `Look at the event study and the balance table before deciding.${caveats}`,
     recommended: best,
   };
 }

@@ -50,6 +50,11 @@ describe('runStudy on the sample company', () => {
     // the verdict says why that DiD does not vote: the pre-period cannot test a comparison made on it
     const c01 = (run.result.verdicts ?? []).find((v) => v.course === 'C01')!;
     expect(c01.reason).toMatch(/plain staggered DiD failed its pre-period test: .*The DiD shown compares employees with the same pre-period results instead/);
+    // where AIPW's weights are extreme (the remedial course, chosen by a threshold on recent results), the verdict
+    // warns that the recommended regression extrapolates too; where they are not, it does not say so
+    const verdictOf = (course: string) => (run.result.verdicts ?? []).find((v) => v.course === course)!;
+    expect(verdictOf('C02').reason).toMatch(/set aside: its weighted controls are worth only \d+ employees.*regression estimate too leans on its model/);
+    expect(c01.reason).not.toMatch(/extrapolated/);
     // the event study stays the plain comparison, whose pre-period shows C02's dip before the course
     const c02 = run.result.eventStudy.find((e) => e.course === 'C02')!;
     expect(c02.preTrend!.pValue).toBeLessThan(0.001);
