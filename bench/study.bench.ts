@@ -2,7 +2,8 @@
 // months (and 20,000, to show the scaling), then `runStudy` with analytic intervals
 // (bootstrapDraws 0) and without attribution, then the same folder through the pandas +
 // statsmodels pipeline of bench/study_reference.py (Debian's /usr/bin/python3) in the same run.
-// The synthetic company has 6 courses, not the issue's 8. Wall and CPU time are both printed:
+// The synthetic company runs 8 courses, as the issue asks (`courses: 8`: C01–C06 with their traps, a
+// no-effect compliance course and a randomly taken one; STUDY_COURSES=6 for the six). Wall and CPU time are both printed:
 // the machine is shared, and CPU time (all threads, DuckDB's included) is the fair figure.
 //
 // The 100k study is far slower than the 30 s target (minutes), so at 100k only STUDY_BIG_COURSES
@@ -30,6 +31,7 @@ const BIG = Number(process.env.STUDY_BIG ?? 50000);
 const BIG_COURSES = (process.env.STUDY_BIG_COURSES ?? 'C04').split(',');
 const REFERENCE = process.env.STUDY_REF !== '0';
 const MONTHS = 36;
+const COURSES = Number(process.env.STUDY_COURSES ?? 8);
 const SEED = 7;
 const OUTCOME = 'revenue';
 
@@ -63,7 +65,7 @@ async function benchSize(employees: number): Promise<void> {
   console.log(`\n--- ${employees.toLocaleString('en-US')} employees × ${MONTHS} months (seed ${SEED}); ${load()} ---`);
   const dir = mkdtempSync(join(tmpdir(), 'tl-bench-study-'));
   try {
-    await step('synthesize + write CSVs (not part of the study)', () => writeSynth(dir, { employees, months: MONTHS, seed: SEED }));
+    await step('synthesize + write CSVs (not part of the study)', () => writeSynth(dir, { employees, months: MONTHS, seed: SEED, courses: COURSES }));
     const prepared = await step('prepare: load + validate + clean + panel', () => prepareStudy(dir));
     const panel = prepared.value.panel;
     console.log(`  ${panel.employees.length.toLocaleString('en-US')} employees, ${panel.nRows.toLocaleString('en-US')} employee-months, ${panel.courses.length} courses (${panel.courses.join(', ')})`);

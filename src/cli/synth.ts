@@ -3,7 +3,7 @@ import { runAction, intOption } from './action';
 import { SCENARIOS, writeSynth } from '../data/synth';
 
 /**
- * `trainlift synth --out DIR [--employees N] [--months M] [--seed S] [--scenario NAME] [--messy]`:
+ * `trainlift synth --out DIR [--employees N] [--months M] [--seed S] [--scenario NAME] [--courses 6|8] [--messy]`:
  * writes a synthetic study folder with truth.json (CONTRACT §2).
  *
  * @example
@@ -19,16 +19,18 @@ export function registerSynth(program: Command): void {
     .option('--seed <s>', 'random seed: same seed, same bytes', '7')
     .option('--start <YYYY-MM>', 'first outcome month', '2024-01')
     .option('--scenario <name>', `one of: ${Object.keys(SCENARIOS).join(', ')}`, 'default')
+    .option('--courses <n>', 'courses in the catalogue: 6 (C01–C06, each with its trap) or 8 (adds a no-effect compliance course and a randomly taken one)', '6')
     .option('--messy', 'inject realistic export faults (duplicates, id case and spaces, mixed date formats, missing months, orphans, a dropped column)')
     .addHelpText('after', `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(11)} ${v}`).join('\n')}`)
     .action(
-      runAction('synth', async (opts: { out: string; employees: string; months: string; seed: string; start: string; scenario: string; messy?: boolean }) => {
+      runAction('synth', async (opts: { out: string; employees: string; months: string; seed: string; start: string; scenario: string; courses: string; messy?: boolean }) => {
         const truth = await writeSynth(opts.out, {
           employees: intOption('employees', opts.employees, 2000),
           months: intOption('months', opts.months, 30),
           seed: intOption('seed', opts.seed, 7),
           start: opts.start,
           scenario: opts.scenario,
+          courses: intOption('courses', opts.courses, 6),
           messy: opts.messy === true,
         });
         const courses = Object.keys(truth.effects);

@@ -19,6 +19,15 @@ export interface SynthOptions {
   start?: string;
   /** Also return Y(0) of every treated employee-month (for tests that recompute the truth). */
   recordPotentialOutcomes?: boolean;
+  /**
+   * How many courses of the catalogue the company runs: 6 (default, C01–C06,
+   * each with its trap) or 8 (adds C07, a compliance refresher everyone takes
+   * in the first two months of the year, with no effect, and C08, a
+   * territory-planning course taken at random by people with a year's
+   * tenure, +3 % revenue). The first six courses, and every draw for them,
+   * are the same either way up to the point where C07 or C08 first draws.
+   */
+  courses?: number;
 }
 
 /**
@@ -114,8 +123,10 @@ const COURSES: CourseDef[] = [
   { id: 'C04', title: 'CRM Mastery', cost: 300, hours: 4, revenueShare: 0.08, closePoints: 0.02, shape: (e) => Math.min(e, 6) / 6, scored: false },
   { id: 'C05', title: 'Product Launch Briefing', cost: 150, hours: 2, revenueShare: 0.07, closePoints: 0.015, shape: (e) => Math.pow(0.7, e - 1), scored: true },
   { id: 'C06', title: 'AI Sales Assistant', cost: 900, hours: 10, revenueShare: 0.05, closePoints: 0.01, shape: () => 1, scored: true },
+  // Only with `courses: 8`.
+  { id: 'C07', title: 'Compliance Refresher', cost: 50, hours: 1, revenueShare: 0, closePoints: 0, shape: () => 1, scored: false },
+  { id: 'C08', title: 'Territory Planning', cost: 400, hours: 6, revenueShare: 0.03, closePoints: 0.005, shape: () => 1, scored: false },
 ];
-const K = COURSES.length;
 
 /** How an assessment score scales a course's effect: 60 → 0.4, 80 → 1.0, 100 → 1.6 (clipped to [0.2, 1.6]). */
 function scoreMultiplier(score: number): number {
@@ -149,7 +160,8 @@ function closeOf(latent: number): number {
 }
 
 function checkOptions(opts: SynthOptions): Required<SynthOptions> {
-  const o = { employees: 2000, months: 30, seed: 7, scenario: 'default', messy: false, start: '2024-01', recordPotentialOutcomes: false, ...opts };
+  const o = { employees: 2000, months: 30, seed: 7, scenario: 'default', messy: false, start: '2024-01', recordPotentialOutcomes: false, courses: 6, ...opts };
+  if (o.courses !== 6 && o.courses !== 8) throw new RangeError(`synthesizeCompany: \`courses\` must be 6 or 8, got ${o.courses}`);
   if (!Number.isInteger(o.employees) || o.employees < 10) throw new RangeError(`synthesizeCompany: \`employees\` must be an integer ≥ 10, got ${o.employees}`);
   if (!Number.isInteger(o.months) || o.months < 18 || o.months > 240) throw new RangeError(`synthesizeCompany: \`months\` must be an integer in [18, 240], got ${o.months}`);
   if (!(o.scenario in SCENARIOS)) throw new RangeError(`synthesizeCompany: unknown \`scenario\` "${o.scenario}"; the scenarios are ${Object.keys(SCENARIOS).join(', ')}`);
@@ -199,6 +211,8 @@ interface TruthSums {
  */
 export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
   const o = checkOptions(opts);
+  const COURSE_LIST = COURSES.slice(0, o.courses);
+  const K = COURSE_LIST.length;
   const rng = createRng(o.seed);
   const N = o.employees;
   const M = o.months;
@@ -299,8 +313,8 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
           if (first[k] >= 0) {
             if (!repeated[k] && t > first[k] && rng.uniform() < 0.004) {
               repeated[k] = 1;
-              const score = COURSES[k].scored ? String(Math.min(100, Math.max(0, Math.round(78 + 6 * a + 9 * rng.normal())))) : '';
-              trainLines.push(`${id},${COURSES[k].id},completed,${dayInMonth(t)},${score}`);
+              const score = COURSE_LIST[k].scored ? String(Math.min(100, Math.max(0, Math.round(78 + 6 * a + 9 * rng.normal())))) : '';
+              trainLines.push(`${id},${COURSE_LIST[k].id},completed,${dayInMonth(t)},${score}`);
             }
             continue;
           }
@@ -326,6 +340,12 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
             case 5: // launched five months before the data end
               if (t >= c06Start) p = randomized ? 0.1 : Math.min(0.5, 0.1 * Math.exp(0.3 * a));
               break;
+            case 6: // mandatory each year, in January and February
+              p = cal <= 1 ? 0.45 : 0.002;
+              break;
+            case 7: // open to anyone with a year's tenure, taken at random
+              if (tenure >= 12) p = 0.01;
+              break;
           }
           if (p <= 0 || rng.uniform() >= p) continue;
           const fate = rng.uniform();
@@ -333,18 +353,18 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
             // One drop-out per course and person: a second identical export row would read as a duplicate.
             if (droppedOnce[k]) continue;
             droppedOnce[k] = 1;
-            trainLines.push(`${id},${COURSES[k].id},dropped,,`);
+            trainLines.push(`${id},${COURSE_LIST[k].id},dropped,,`);
           } else if (t === M - 1 && fate < 0.2) {
-            trainLines.push(`${id},${COURSES[k].id},in_progress,,`);
+            trainLines.push(`${id},${COURSE_LIST[k].id},in_progress,,`);
           } else {
             first[k] = t;
             let score = '';
-            if (COURSES[k].scored) {
+            if (COURSE_LIST[k].scored) {
               const s = Math.min(100, Math.max(0, Math.round(78 + 6 * a + 9 * rng.normal())));
               score = String(s);
               mult[k] = scoreMultiplier(s);
             }
-            trainLines.push(`${id},${COURSES[k].id},completed,${dayInMonth(t)},${score}`);
+            trainLines.push(`${id},${COURSE_LIST[k].id},completed,${dayInMonth(t)},${score}`);
           }
         }
       }
@@ -360,9 +380,9 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
       if (!nullEffects) {
         for (let k = 0; k < K; k++) {
           if (first[k] < 0 || t <= first[k]) continue;
-          const s = COURSES[k].shape(t - first[k]) * mult[k];
-          effR[k] = COURSES[k].revenueShare * levelRevenue * s;
-          effC[k] = COURSES[k].closePoints * s;
+          const s = COURSE_LIST[k].shape(t - first[k]) * mult[k];
+          effR[k] = COURSE_LIST[k].revenueShare * levelRevenue * s;
+          effC[k] = COURSE_LIST[k].closePoints * s;
           rLatent += effR[k];
           cLatent += effC[k];
         }
@@ -380,7 +400,7 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
         const deals0 = dealsOf((rLatent - effR[k]) / dealSize + dealNoise);
         const close0 = closeOf(cLatent - effC[k]);
         if (pot) {
-          pot.course.push(COURSES[k].id);
+          pot.course.push(COURSE_LIST[k].id);
           pot.employee.push(id);
           pot.period.push(formatMonth(start + t));
           pot.revenue.push(revenue0);
@@ -408,7 +428,7 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
     empLines.push(`${id},${formatDay(hireDay)},${termText},${ROLES[role]},${ROLE_DEPARTMENT[role]},${REGIONS[region]},${level},${rating}`);
   }
 
-  const courseLines = ['course_id,title,cost_per_learner,hours', ...COURSES.map((c) => `${c.id},${c.title},${c.cost},${c.hours}`)];
+  const courseLines = ['course_id,title,cost_per_learner,hours', ...COURSE_LIST.map((c) => `${c.id},${c.title},${c.cost},${c.hours}`)];
   const contextLines = ['period,region,market_index'];
   for (let t = 0; t < M; t++) {
     for (let r = 0; r < REGIONS.length; r++) contextLines.push(`${formatMonth(start + t)},${REGIONS[r]},${market[r * M + t].toFixed(4)}`);
@@ -434,7 +454,7 @@ export function synthesizeCompany(opts: SynthOptions = {}): SynthCompany {
       }
       byMetric[metric] = { att: c > 0 ? roundTruth(s / c) : NaN, path, nTreated, treatedMonths: c };
     });
-    truth.effects[COURSES[k].id] = byMetric;
+    truth.effects[COURSE_LIST[k].id] = byMetric;
   }
 
   let files: SynthCompany['files'] = {

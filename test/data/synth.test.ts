@@ -274,3 +274,36 @@ describe('the randomized scenario', () => {
     expect(truth.effects.C03.revenue.att).toBe(0);
   });
 });
+
+describe('the eight-course catalogue', () => {
+  it('adds a no-effect compliance course bunched in January-February and a randomly taken one, with truth recomputable from the potential outcomes', () => {
+    const c = synthesizeCompany({ seed: 11, employees: 800, courses: 8, recordPotentialOutcomes: true });
+    expect(rows(c.files.courses).map((r) => r[0])).toEqual(['C01', 'C02', 'C03', 'C04', 'C05', 'C06', 'C07', 'C08']);
+    expect(Object.keys(c.truth.effects)).toEqual(['C01', 'C02', 'C03', 'C04', 'C05', 'C06', 'C07', 'C08']);
+    expect(c.truth.effects.C07.revenue.att).toBe(0);
+    expect(c.truth.effects.C07.revenue.nTreated).toBeGreaterThan(300);
+    expect(c.truth.effects.C08.revenue.att).toBeGreaterThan(0);
+    // C08's effect, from the potential outcomes, equals its truth
+    const observed = new Map(rows(c.files.outcomes).map((r) => [`${r[0]}|${r[1]}`, Number(r[2])]));
+    const pot = c.potential!;
+    let s = 0;
+    let n = 0;
+    const first = new Map<string, number>();
+    for (const r of rows(c.files.training)) if (r[1] === 'C08' && r[2] === 'completed' && !first.has(r[0])) first.set(r[0], monthIndex(r[3]));
+    for (let j = 0; j < pot.course.length; j++) {
+      if (pot.course[j] !== 'C08') continue;
+      const e = monthIndex(pot.period[j]) - first.get(pot.employee[j])!;
+      if (e < 1 || e > 12) continue;
+      s += observed.get(`${pot.employee[j]}|${pot.period[j]}`)! - pot.revenue[j];
+      n++;
+    }
+    expect(n).toBe(c.truth.effects.C08.revenue.treatedMonths);
+    expect(s / n).toBeCloseTo(c.truth.effects.C08.revenue.att, 6);
+    // the compliance course is taken in January and February
+    const months = rows(c.files.training).filter((r) => r[1] === 'C07' && r[2] === 'completed').map((r) => r[3].slice(5, 7));
+    expect(months.filter((m) => m === '01' || m === '02').length / months.length).toBeGreaterThan(0.8);
+  });
+  it('accepts only 6 or 8 courses', () => {
+    expect(() => synthesizeCompany({ courses: 7 })).toThrow(/`courses` must be 6 or 8, got 7/);
+  });
+});
