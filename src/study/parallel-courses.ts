@@ -4,7 +4,7 @@ import type { Estimate } from '../core/estimate';
 import { DataError, EstimationError } from '../core/errors';
 import type { CourseRobustness } from '../core/study-result';
 import { workerEntry } from '../core/worker-entry';
-import type { Panel } from '../data/panel';
+import { NEVER_COMPLETED, type Panel } from '../data/panel';
 import { mergeCourseParts, splitMethods, type CourseTask, type CourseTaskResult } from './course-work';
 import type { CourseEstimation, CourseEstimationOptions } from './estimate-course';
 
@@ -53,6 +53,31 @@ function shareArrays<T>(value: T): T {
   return value;
 }
 
+// Course indices by the rows their stacked data will have, roughly (each cohort's trained and the
+// employees not trained by the end of its window; hires and leavers ignored), most first; ties in
+// course order.
+function bySizeDown(panel: Panel, courses: string[], windowEnd: number): number[] {
+  const T = panel.periods.length;
+  const size = courses.map((c) => {
+    const fc = panel.firstCompletion[panel.courses.indexOf(c)];
+    const trained = new Float64Array(T);
+    let never = 0;
+    for (let e = 0; e < fc.length; e++) {
+      if (fc[e] >= 0) trained[fc[e]]++;
+      else if (fc[e] === NEVER_COMPLETED) never++;
+    }
+    let rows = 0;
+    for (let g = 0; g < T; g++) {
+      if (trained[g] === 0) continue;
+      let later = 0;
+      for (let t = g + windowEnd + 1; t < T; t++) later += trained[t];
+      rows += trained[g] + never + later;
+    }
+    return rows;
+  });
+  return courses.map((c, k) => k).sort((a, b) => size[b] - size[a] || a - b);
+}
+
 function rebuildError(msg: { name: string; message: string }): Error {
   if (msg.name === 'DataError') return new DataError(msg.message);
   if (msg.name === 'EstimationError') return new EstimationError(msg.message);
@@ -66,7 +91,8 @@ function rebuildError(msg: { name: string; message: string }): Error {
  * threads, as the study would run them one after the other in this thread,
  * with the same numbers: every part is deterministic and runs on the same
  * panel. One thread takes the cross-sectional parts (the memory-heavy ones:
- * their dense designs), in course order, the other the panel parts; either
+ * their dense designs), the other the panel parts, both largest course
+ * first; either
  * takes a robustness step once both parts of its course are in and
  * `wantsRobustness` says yes, and the cross thread helps with panel parts
  * when it has nothing else to do (never the other way round, so that two
@@ -88,8 +114,10 @@ export async function coursesInWorkers(
   const entry = courseWorkerEntry();
   if (entry === null) throw new Error('coursesInWorkers: the course worker entry file is not there');
   const methods = splitMethods(opts.methods);
-  const crossQueue = courses.map((c, k) => k);
-  const panelQueue = courses.map((c, k) => k);
+  // Largest courses first (by their stacked rows, roughly), so that the lanes end on small
+  // parts and the large robustness steps are ready early enough to be shared out.
+  const crossQueue = bySizeDown(panel, courses, (opts.window ?? [1, 12])[1]);
+  const panelQueue = crossQueue.slice();
   const robustQueue: number[] = [];
   const crossDone: (CourseTaskResult & { kind: 'cross' | 'panel' })[] = [];
   const panelDone: (CourseTaskResult & { kind: 'cross' | 'panel' })[] = [];
