@@ -200,11 +200,16 @@ export async function coursesInWorkers(
         workers.push(worker);
         worker.postMessage({ panel: shared });
         worker.on('message', (msg) => onMessage(w, msg));
-        worker.on('error', (e) => {
+        const fail = (e: Error) => {
           if (!failed) {
             failed = true;
-            reject(e instanceof Error ? e : new Error(String(e)));
+            reject(e);
           }
+        };
+        worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+        // A thread that stops before the work is done (out of memory, say) would otherwise leave the study waiting.
+        worker.on('exit', (code) => {
+          if (finished < courses.length) fail(new Error(`coursesInWorkers: a worker thread stopped (exit code ${code}) before the courses were done`));
         });
       }
       feed();

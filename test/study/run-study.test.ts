@@ -137,6 +137,10 @@ describe('runStudy: determinism and bad input', () => {
     expect(serial.result.robustness?.length).toBeGreaterThan(0);
     expect(JSON.stringify(parallel.result)).toBe(JSON.stringify(serial.result));
     expect(JSON.stringify(parallel.charts)).toBe(JSON.stringify(serial.charts));
+    // an error in a worker thread reaches the caller as the serial run gives it
+    await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: false })).rejects.toThrow(RangeError);
+    await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: true })).rejects.toThrow(/estimateCourse: unknown method `psm`/);
+    await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: true })).rejects.toThrow(RangeError);
   }, 300_000);
 
   it('withholds employee ids from the free text of a messy study (problems, cleaning notes)', async () => {
