@@ -1,13 +1,16 @@
-import { bindColumns, checkNoMissing, designMatrix, factorLevels, subsetRows, type Design, type NamedColumn } from '../stats/design';
+import { checkNoMissing, designMatrix, factorLevels, type Design, type NamedColumn } from '../stats/design';
 
-// The refuters refit one estimator many times on the same covariates (with a
-// random column added) or on row subsets of them. Encoding a text column
-// (one pass over every row per level) is then repeated work: each text
-// column's indicators are kept per values array, and a row subset made by
-// `subsetInput` takes its parent's indicators' rows instead of re-encoding.
-// Both give exactly the numbers `designMatrix` gives, which encodes each
+// The estimators of one course (and the refuters, which refit one estimator
+// many times on the same covariates or on row subsets of them) encode the
+// same text columns again and again. Finding each row's level (a look-up of
+// its text) is then repeated work: each text column's levels and row codes
+// are kept per values array, and a row subset made by `subsetInput` takes its
+// parent's codes' rows instead of looking the texts up again. The indicator
+// columns themselves are never kept: they are written straight into each
+// design from the codes, so no copy of them sits in memory between designs.
+// Every design is exactly the one `designMatrix` builds, which encodes each
 // column on its own and places the blocks side by side.
-const ENCODED = new WeakMap<(string | null)[], { name: string; design: Design }>();
+const CODED = new WeakMap<(string | null)[], { levels: string[]; codes: Int32Array }>();
 const SUBSET_OF = new WeakMap<(string | null)[], { parent: (string | null)[]; rows: Int32Array }>();
 
 /**
@@ -22,61 +25,127 @@ export function noteRowSubset(parent: (string | null)[], subset: (string | null)
   SUBSET_OF.set(subset, { parent, rows: rows.slice() });
 }
 
-// Every level of the parent is still there: each indicator has a 1 and some row has none (the reference level).
-function keepsEveryLevel(d: Design): boolean {
-  const { n, p, x } = d;
-  for (let j = 0; j < p; j++) {
-    let any = false;
-    for (let i = j * n; i < (j + 1) * n; i++) if (x[i] !== 0) { any = true; break; }
-    if (!any) return false;
-  }
-  for (let i = 0; i < n; i++) {
-    let zero = true;
-    for (let j = 0; j < p; j++) if (x[j * n + i] !== 0) { zero = false; break; }
-    if (zero) return true;
-  }
-  return false;
-}
-
-function encodeText(name: string, values: (string | null)[]): Design {
-  const hit = ENCODED.get(values);
-  if (hit && hit.name === name) return hit.design;
-  const from = SUBSET_OF.get(values);
-  if (from) {
-    const parent = ENCODED.get(from.parent);
-    if (parent && parent.name === name) {
-      const design = subsetRows(parent.design, from.rows);
-      if (keepsEveryLevel(design)) {
-        ENCODED.set(values, { name, design });
-        return design;
-      }
-    }
-  }
-  const design = encodeLevels(name, values);
-  ENCODED.set(values, { name, design });
-  return design;
-}
-
-// designMatrix's indicators for one text column in a single pass over the rows (it makes
-// one pass per level, which a cohort column with dozens of levels feels).
-function encodeLevels(name: string, values: (string | null)[]): Design {
+// Each row's indicator column (−1 for the first level, the reference) and the sorted levels, with
+// designMatrix's checks: no missing value, at least two levels (it says so, in its words).
+function levelCodes(name: string, values: (string | null)[]): { levels: string[]; codes: Int32Array } {
   checkNoMissing('designMatrix', { name, values });
   const levels = factorLevels(values);
-  // One level: designMatrix says so, in its words.
-  if (levels.length < 2) return designMatrix([{ name, values }], { intercept: false });
-  const n = values.length;
+  if (levels.length < 2) designMatrix([{ name, values }], { intercept: false });
   const column = new Map(levels.map((level, j) => [level, j - 1]));
-  const x = new Float64Array(n * (levels.length - 1));
-  for (let i = 0; i < n; i++) {
-    const j = column.get(values[i] as string) as number;
-    if (j >= 0) x[j * n + i] = 1;
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) codes[i] = column.get(values[i] as string) as number;
+  return { levels, codes };
+}
+
+// The parent's codes on a subset's rows, when the subset still has every level (then its levels,
+// reference included, are the parent's); null when a level is gone.
+function subsetCodes(parent: { levels: string[]; codes: Int32Array }, rows: Int32Array): Int32Array | null {
+  const codes = new Int32Array(rows.length);
+  const seen = new Uint8Array(parent.levels.length);
+  let count = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const c = parent.codes[rows[r]];
+    codes[r] = c;
+    if (seen[c + 1] === 0) {
+      seen[c + 1] = 1;
+      count++;
+    }
   }
-  return { n, p: levels.length - 1, names: levels.slice(1).map((level) => name + level), x };
+  return count === parent.levels.length ? codes : null;
+}
+
+function textCodes(name: string, values: (string | null)[]): { levels: string[]; codes: Int32Array } {
+  const hit = CODED.get(values);
+  if (hit) return hit;
+  const from = SUBSET_OF.get(values);
+  const parent = from ? CODED.get(from.parent) : undefined;
+  const codes = from && parent ? subsetCodes(parent, from.rows) : null;
+  const coded = codes ? { levels: parent!.levels, codes } : levelCodes(name, values);
+  CODED.set(values, coded);
+  return coded;
+}
+
+/** A covariate as {@link covariateCodes} gives it: numbers as they are, or a text column's levels and each row's indicator. */
+export type CodedCovariate = { name: string; values: Float64Array } | { name: string; levels: string[]; codes: Int32Array };
+
+/**
+ * The covariates as `encodeCovariates` reads them, without building the
+ * indicator columns: numeric columns as they are, and for a text column its
+ * sorted levels and, per row, the index of its indicator among the
+ * `levels.length − 1` that `designMatrix` would make (−1 for the first
+ * level, the reference), for callers that work on the design's non-zero
+ * entries only. The same checks and errors as `encodeCovariates`. Text
+ * columns' codes are shared with later calls: read them, never write.
+ *
+ * @example
+ * covariateCodes([{ name: 'race', values: ['white', 'black', 'hispan'] }]);
+ * // => [{ name: 'race', levels: ['black', 'hispan', 'white'], codes: Int32Array [1, -1, 0] }]
+ */
+export function covariateCodes(covariates: NamedColumn[]): CodedCovariate[] {
+  if (covariates.length === 0) throw new RangeError('covariateCodes: `covariates` is empty');
+  const n = covariates[0].values.length;
+  const out: CodedCovariate[] = [];
+  for (const c of covariates) {
+    if (c.values.length !== n) throw new RangeError(`designMatrix: column \`${c.name}\` has ${c.values.length} rows, expected ${n}`);
+    if (c.values instanceof Float64Array) {
+      checkNoMissing('designMatrix', c);
+      out.push({ name: c.name, values: c.values });
+    } else if (Array.isArray(c.values)) out.push({ name: c.name, ...textCodes(c.name, c.values) });
+    // Neither numbers nor text: designMatrix says what is wrong.
+    else designMatrix(covariates, { intercept: false });
+  }
+  return out;
+}
+
+function columnsOf(c: CodedCovariate): number {
+  return 'codes' in c ? c.levels.length - 1 : 1;
+}
+
+function namesOf(c: CodedCovariate): string[] {
+  return 'codes' in c ? c.levels.slice(1).map((level) => c.name + level) : [c.name];
+}
+
+// Writes a covariate's columns at x[off ..): numbers as they are, a text column's indicators from its
+// codes (x must be zero there: a fresh array).
+function writeCovariate(c: CodedCovariate, x: Float64Array, off: number, n: number): void {
+  if (!('codes' in c)) {
+    x.set(c.values, off);
+    return;
+  }
+  const codes = c.codes;
+  for (let i = 0; i < n; i++) if (codes[i] >= 0) x[off + codes[i] * n + i] = 1;
+}
+
+/**
+ * `[leading | covariates]` in one matrix: the columns of the designs
+ * `leading` (say an intercept and a treatment), then the covariates' design
+ * exactly as `encodeCovariates(covariates)` builds it, written in place, so
+ * that the whole design is built once with no intermediate blocks.
+ *
+ * @example
+ * bindCovariates([columnDesign('treat', treat)], [{ name: 'age', values: age }]).names; // => ['treat', 'age']
+ */
+export function bindCovariates(leading: Design[], covariates: NamedColumn[]): Design {
+  const coded = covariateCodes(covariates);
+  const n = covariates[0].values.length;
+  for (const d of leading) if (d.n !== n) throw new RangeError(`bindColumns: designs have ${d.n} and ${n} rows`);
+  const p = leading.reduce((s, d) => s + d.p, 0) + coded.reduce((s, c) => s + columnsOf(c), 0);
+  const x = new Float64Array(n * p);
+  let off = 0;
+  for (const d of leading) {
+    x.set(d.x, off);
+    off += d.x.length;
+  }
+  for (const c of coded) {
+    writeCovariate(c, x, off, n);
+    off += columnsOf(c) * n;
+  }
+  return { n, p, names: [...leading.flatMap((d) => d.names), ...coded.flatMap(namesOf)], x };
 }
 
 /**
  * The covariates' design, exactly as `designMatrix(covariates, { intercept })`
- * builds it (no intercept unless asked), but reusing the encoding of text
+ * builds it (no intercept unless asked), but reusing the level codes of text
  * columns seen before (the same array, or a row subset of one made by
  * `subsetInput`).
  *
@@ -87,17 +156,15 @@ function encodeLevels(name: string, values: (string | null)[]): Design {
  */
 export function encodeCovariates(covariates: NamedColumn[], opts: { intercept?: boolean } = {}): Design {
   if (covariates.length === 0) throw new RangeError('encodeCovariates: `covariates` is empty');
-  const blocks = covariateBlocks(covariates);
-  if (opts.intercept) blocks.unshift({ n: blocks[0].n, p: 1, names: ['(Intercept)'], x: new Float64Array(blocks[0].n).fill(1) });
-  return bindColumns(...blocks);
+  const n = covariates[0].values.length;
+  const leading = opts.intercept ? [{ n, p: 1, names: ['(Intercept)'], x: new Float64Array(n).fill(1) }] : [];
+  return bindCovariates(leading, covariates);
 }
 
 /**
- * The blocks `encodeCovariates` binds side by side, one per covariate, not
- * yet copied into one matrix: a caller that adds columns of its own (or
- * reads the columns one by one) binds or walks them itself and saves a copy
- * of the whole design. Numeric blocks are the input arrays themselves, and
- * text blocks are shared with later calls: read them, never write.
+ * The blocks `encodeCovariates` binds side by side, one per covariate:
+ * numeric blocks are the input arrays themselves (read them, never write),
+ * text blocks fresh indicator columns.
  *
  * @example
  * covariateBlocks([{ name: 'age', values: age }, { name: 'race', values: race }]).map((b) => b.p); // => [1, 2]
@@ -105,15 +172,10 @@ export function encodeCovariates(covariates: NamedColumn[], opts: { intercept?: 
 export function covariateBlocks(covariates: NamedColumn[]): Design[] {
   if (covariates.length === 0) throw new RangeError('covariateBlocks: `covariates` is empty');
   const n = covariates[0].values.length;
-  const blocks: Design[] = [];
-  for (const c of covariates) {
-    if (c.values.length !== n) throw new RangeError(`designMatrix: column \`${c.name}\` has ${c.values.length} rows, expected ${n}`);
-    if (c.values instanceof Float64Array) {
-      checkNoMissing('designMatrix', c);
-      blocks.push({ n, p: 1, names: [c.name], x: c.values });
-    } else if (Array.isArray(c.values)) blocks.push(encodeText(c.name, c.values));
-    // Neither numbers nor text: designMatrix says what is wrong.
-    else return [designMatrix(covariates, { intercept: false })];
-  }
-  return blocks;
+  return covariateCodes(covariates).map((c) => {
+    if (!('codes' in c)) return { n, p: 1, names: [c.name], x: c.values };
+    const x = new Float64Array(n * columnsOf(c));
+    writeCovariate(c, x, 0, n);
+    return { n, p: columnsOf(c), names: namesOf(c), x };
+  });
 }

@@ -55,7 +55,9 @@ function rowLabel(input: Pick<PanelInput, 'source' | 'sourceRows'>, i: number): 
 /**
  * Checks a {@link PanelInput} and builds its {@link DensePanel}. Rejects
  * mismatched lengths, missing or non-finite outcomes, duplicate unit-period
- * rows and a group that changes within a unit, naming the row.
+ * rows and a group that changes within a unit, naming the row. The dense
+ * panel of an unweighted input is kept and returned again for the same
+ * input while its rows are unchanged: read it, never write it.
  *
  * @example
  * const d = densePanel({ unit: Int32Array.of(1, 1, 2, 2), time: Int32Array.of(1, 2, 1, 2),
@@ -64,6 +66,35 @@ function rowLabel(input: Pick<PanelInput, 'source' | 'sourceRows'>, i: number): 
  * d.yByPeriod[1 * 2 + 0]; // => 3 (unit 1 in period 2)
  */
 export function densePanel(input: PanelInput, fn: string): DensePanel {
+  const hit = input.weights === undefined && input.y instanceof Float64Array ? DENSE.get(input.y) : undefined;
+  if (hit && hit.unit === input.unit && hit.time === input.time && hit.group === input.group && stillDense(hit.dense, input)) return hit.dense;
+  const d = buildDensePanel(input, fn);
+  if (input.weights === undefined) DENSE.set(input.y, { unit: input.unit, time: input.time, group: input.group, dense: d });
+  return d;
+}
+
+// A course's panel estimators (before-after, TWFE and its Bacon decomposition, the staggered DiD, the
+// window coverage) each take the dense form of one input: it is kept per outcome array (unweighted
+// inputs) and handed out again, read-only, once a pass over the rows finds every row where it was.
+const DENSE = new WeakMap<Float64Array, { unit: Int32Array; time: Int32Array; group: Int32Array; dense: DensePanel }>();
+
+// Whether every row still has the unit, period, group and outcome the dense panel put it at: then the
+// rows are the ones it was built from (their number included), and so is everything derived from them.
+function stillDense(d: DensePanel, input: PanelInput): boolean {
+  const { unit, time, group, y } = input;
+  const n = y.length;
+  if (n !== d.nRows || unit.length !== n || time.length !== n || group.length !== n) return false;
+  const { rowUnit, rowPeriod, unitCodes, periods, unitGroup, yByPeriod, nUnits } = d;
+  let same = true;
+  for (let i = 0; i < n && same; i++) {
+    const u = rowUnit[i];
+    const p = rowPeriod[i];
+    same = unitCodes[u] === unit[i] && periods[p] === time[i] && unitGroup[u] === group[i] && yByPeriod[p * nUnits + u] === y[i];
+  }
+  return same;
+}
+
+function buildDensePanel(input: PanelInput, fn: string): DensePanel {
   const n = input.y?.length;
   if (!(input.y instanceof Float64Array)) throw new TypeError(`${fn}: \`y\` must be a Float64Array`);
   for (const key of ['unit', 'time', 'group'] as const) {

@@ -1,8 +1,7 @@
 import type { Estimate } from '../core/estimate';
-import { factorLevels } from '../stats/design';
 import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { clusterCodes } from '../stats/vcov';
-import { covariateBlocks } from './covariate-encoding';
+import { covariateCodes, type CodedCovariate } from './covariate-encoding';
 import { checkCrossSectionInput, chooseVcov, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
 
 /**
@@ -36,28 +35,46 @@ const PIVOT_SHARE = 1e-8;
 // is left to the ordinary path.
 const KEPT_SHARE = 1e-6;
 
-// The design [1, columns…] row by row, non-zero entries only (compressed sparse rows):
-// indicator columns are mostly zero, so a row holds far fewer than p entries and every
-// pass over it (Gram matrices, residuals, cross-products) reads a fraction of the dense design.
-function sparseRows(n: number, columns: Float64Array[]): { rowStart: Int32Array; nzCol: Int32Array; nzVal: Float64Array } {
-  // Column by column (each a contiguous run): count, then place; a row's entries stay in
-  // column order. Every row has the intercept, column 0.
+// The design [1, treat, covariates…] row by row, non-zero entries only (compressed sparse rows):
+// indicator columns are mostly zero, so a row holds far fewer than p entries and every pass over
+// it (Gram matrices, residuals, cross-products) reads a fraction of the dense design. A text
+// covariate comes as its rows' indicator codes, so its indicator columns are never built.
+function sparseRows(n: number, treat: Float64Array, covariates: CodedCovariate[]): { rowStart: Int32Array; nzCol: Int32Array; nzVal: Float64Array } {
+  const blocks: ({ values: Float64Array } | { codes: Int32Array; size: number })[] = [{ values: treat }];
+  for (const c of covariates) blocks.push('codes' in c ? { codes: c.codes, size: c.levels.length - 1 } : { values: c.values });
+  // Block by block (each a contiguous run): count, then place; a row's entries stay in column
+  // order. Every row has the intercept, column 0; a row has at most one of a text block's columns.
   const rowStart = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) rowStart[i + 1] = 1;
-  for (const c of columns) for (let i = 0; i < n; i++) if (c[i] !== 0) rowStart[i + 1]++;
+  for (const b of blocks) {
+    if ('codes' in b) for (let i = 0; i < n; i++) rowStart[i + 1] += +(b.codes[i] >= 0);
+    else for (let i = 0; i < n; i++) if (b.values[i] !== 0) rowStart[i + 1]++;
+  }
   for (let i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
   const next = rowStart.slice(0, n);
   const nzCol = new Int32Array(rowStart[n]);
   const nzVal = new Float64Array(rowStart[n]);
   for (let i = 0; i < n; i++) nzVal[next[i]++] = 1;
-  columns.forEach((c, k) => {
-    for (let i = 0; i < n; i++) {
-      const v = c[i];
-      if (v === 0) continue;
-      nzCol[next[i]] = k + 1;
-      nzVal[next[i]++] = v;
+  let column = 1;
+  for (const b of blocks) {
+    if ('codes' in b) {
+      const codes = b.codes;
+      for (let i = 0; i < n; i++) {
+        if (codes[i] < 0) continue;
+        nzCol[next[i]] = column + codes[i];
+        nzVal[next[i]++] = 1;
+      }
+      column += b.size;
+    } else {
+      const v = b.values;
+      for (let i = 0; i < n; i++) {
+        if (v[i] === 0) continue;
+        nzCol[next[i]] = column;
+        nzVal[next[i]++] = v[i];
+      }
+      column++;
     }
-  });
+  }
   return { rowStart, nzCol, nzVal };
 }
 
@@ -100,31 +117,31 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   const n = data.y.length;
   const y = data.y;
   const w = data.weights;
-  // Intercept aside, the design's columns: treatment, then each covariate block's columns.
-  const columns: Float64Array[] = [data.treat];
+  // The covariates as they enter the design (text columns as level codes), checked as the ordinary path checks them.
+  let coded: CodedCovariate[] = [];
   if (data.covariates.length > 0) {
     try {
-      for (const block of covariateBlocks(data.covariates)) for (let j = 0; j < block.p; j++) columns.push(block.x.subarray(j * n, (j + 1) * n));
+      coded = covariateCodes(data.covariates);
     } catch {
       return null;
     }
   }
-  const p = 1 + columns.length;
-  // Where each text covariate's indicators sit (first column, count): a subset that lacks
-  // a level is encoded without it by the ordinary path, and withOutcome follows suit.
+  // Intercept, treatment, then each covariate's columns. Where each text covariate's indicators
+  // sit (first column, count): a subset that lacks a level is encoded without it by the ordinary
+  // path, and withOutcome follows suit.
+  const p = 2 + coded.reduce((s, c) => s + ('codes' in c ? c.levels.length - 1 : 1), 0);
   const blockOf = new Int32Array(p).fill(-1);
   const textBlocks: { start: number; size: number }[] = [];
   let offset = 2;
-  for (const cv of data.covariates) {
-    const size = cv.values instanceof Float64Array ? 1 : factorLevels(cv.values).length - 1;
-    if (!(cv.values instanceof Float64Array)) {
+  for (const cv of coded) {
+    const size = 'codes' in cv ? cv.levels.length - 1 : 1;
+    if ('codes' in cv) {
       blockOf.fill(textBlocks.length, offset, offset + size);
       textBlocks.push({ start: offset, size });
     }
     offset += size;
   }
-  if (offset !== p) return null;
-  const { rowStart, nzCol, nzVal } = sparseRows(n, columns);
+  const { rowStart, nzCol, nzVal } = sparseRows(n, data.treat, coded);
   // Adds sign·w_i·x_i x_iᵀ (lower triangle, all choleskyScaled reads) to G and sign·w_i·x_i y_i to b, over the rows with mask[i] === want (all rows without a mask).
   const accumulate = (G: Float64Array, b: Float64Array | null, sign: number, mask: Uint8Array | null, want: number) => {
     for (let i = 0; i < n; i++) {

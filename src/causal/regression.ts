@@ -1,6 +1,6 @@
 import type { Estimate } from '../core/estimate';
 import { bindColumns, type Design } from '../stats/design';
-import { covariateBlocks, encodeCovariates } from './covariate-encoding';
+import { bindCovariates, encodeCovariates } from './covariate-encoding';
 import { coefIndex, fitOls, type OlsFit } from '../stats/ols';
 import { vcovOls, type VcovType } from '../stats/vcov';
 import {
@@ -39,11 +39,21 @@ export function treatmentCoefficient(
   weights: Float64Array | undefined,
   vcov: VcovType,
 ): TreatmentCoefficient {
-  const n = y.length;
+  const base = treatmentBase(treat);
+  return fitTreatment(controls === null ? base : bindColumns(base, ...(Array.isArray(controls) ? controls : [controls])), y, weights, vcov);
+}
+
+// The intercept and treatment columns every treatment regression starts with.
+function treatmentBase(treat: Float64Array): Design {
+  const n = treat.length;
   const base: Design = { n, p: 2, names: ['(Intercept)', 'treat'], x: new Float64Array(2 * n) };
   base.x.fill(1, 0, n);
   base.x.set(treat, n);
-  const design = controls === null ? base : bindColumns(base, ...(Array.isArray(controls) ? controls : [controls]));
+  return base;
+}
+
+// The treatment coefficient of a design that has the column `treat`.
+function fitTreatment(design: Design, y: Float64Array, weights: Float64Array | undefined, vcov: VcovType): TreatmentCoefficient {
   const fit = fitOls(design, y, { weights });
   const V = vcovOls(fit, design, vcov);
   const j = coefIndex(fit, 'treat');
@@ -80,10 +90,11 @@ export function regressionAdjustment(
 ): Estimate {
   const { input: data, dropped } = checkCrossSectionInput('regressionAdjustment', input, opts);
   const vcov = chooseVcov(data.cluster, opts.vcov);
-  // Without interactions the covariate blocks go straight into the one design matrix (no intermediate copy).
-  const controls =
-    data.covariates.length === 0 ? null : opts.interactions ? withCentredInteractions(encodeCovariates(data.covariates), data.treat, data.weights) : covariateBlocks(data.covariates);
-  const r = treatmentCoefficient(data.y, data.treat, controls, data.weights, vcov);
+  // Without interactions the covariates are written straight into the one design matrix (no intermediate copy).
+  const r =
+    data.covariates.length > 0 && !opts.interactions
+      ? fitTreatment(bindCovariates([treatmentBase(data.treat)], data.covariates), data.y, data.weights, vcov)
+      : treatmentCoefficient(data.y, data.treat, data.covariates.length === 0 ? null : withCentredInteractions(encodeCovariates(data.covariates), data.treat, data.weights), data.weights, vcov);
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   return makeEstimate('regression_adjustment', r.estimate, r.se, r.dfResidual, nTreated, nControl, {
     vcov: vcovLabel(vcov),

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { METHODS } from '../core/estimate';
+import { workerEntry } from '../core/worker-entry';
 import { progressBar } from '../stats/bootstrap';
 import { runSimulationTask, type ReplicationRecord, type SimulationTask } from './simulation-task';
 
@@ -144,20 +142,6 @@ export function summariseSimulation(records: ReplicationRecord[]): SimulationRow
   });
 }
 
-/** The folder of this module, under ESM (tsx, vitest) or CommonJS (the notebook kernel). */
-function moduleDir(): string {
-  if (typeof __dirname === 'string' && existsSync(join(__dirname, 'simulation-worker-entry.js'))) return __dirname;
-  // ESM without import.meta (banned so that the kernel's CommonJS build works): read our own stack frame.
-  const frame = (new Error().stack ?? '').split('\n').find((l) => /simulation\.ts/.test(l));
-  const m = frame ? /((?:file:\/\/)?\/[^():]+simulation\.ts)/.exec(frame) : null;
-  if (m) return dirname(m[1].startsWith('file:') ? fileURLToPath(m[1]) : m[1]);
-  return join(process.cwd(), 'src', 'compare');
-}
-
-function inKernel(): boolean {
-  return process.argv.some((a) => /tslab/.test(a));
-}
-
 /**
  * Runs tasks over `workers` worker threads (each started through tsx's
  * loader) and returns the records in task order, whatever order the workers
@@ -175,8 +159,8 @@ export async function runSimulationTasks(
   opts: { workers: number; onRecord?: (r: ReplicationRecord) => void },
 ): Promise<{ records: ReplicationRecord[]; workers: number }> {
   const wanted = Math.min(opts.workers, tasks.length);
-  const entry = join(moduleDir(), 'simulation-worker-entry.js');
-  if (wanted < 1 || inKernel() || !existsSync(entry)) {
+  const entry = workerEntry('simulation.ts', 'src/compare', 'simulation-worker-entry.js');
+  if (wanted < 1 || entry === null) {
     const records: ReplicationRecord[] = [];
     for (const t of tasks) {
       const r = await runSimulationTask(t);

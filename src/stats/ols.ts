@@ -32,8 +32,8 @@ export interface OlsFit {
 const RANK_TOLERANCE = 1e-7;
 
 /** Designs with at least this many rows (and this many rows per column) are solved through their Gram matrix; smaller ones by QR alone. */
-const GRAM_MIN_ROWS = 50_000;
-const GRAM_ROWS_PER_COLUMN = 50;
+export const GRAM_MIN_ROWS = 50_000;
+export const GRAM_ROWS_PER_COLUMN = 50;
 /**
  * A scaled Cholesky pivot below this (the squared share of a column's norm
  * left after projecting out the earlier columns) sends the fit to QR, whose

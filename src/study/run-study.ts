@@ -17,6 +17,7 @@ import { fullyLoadedCost } from '../roi/costs';
 import { kirkpatrickInputFromPanel, kirkpatrickLevels } from '../roi/kirkpatrick';
 import { courseRobustness } from './robustness';
 import { estimateCourse, type CourseEstimation } from './estimate-course';
+import { coursesInWorkers, parallelWorth, workersAvailable } from './parallel-courses';
 import { courseVerdict } from './verdict';
 import { studyAttribution } from './attribution';
 import { studyCharts, type ReportChart } from './charts';
@@ -57,6 +58,13 @@ export interface StudyOptions {
    * study's memory to one course's stack at a time).
    */
   keepStacked?: boolean;
+  /**
+   * Share the courses out over two worker threads (same results). Default:
+   * when the panel has 300,000 employee-months or more, there are several
+   * courses and a second core; never with `keepStacked`, nor where worker
+   * threads cannot load the sources (the notebook kernel).
+   */
+  parallel?: boolean;
   /** Progress on stderr. */
   progress?: boolean;
 }
@@ -222,18 +230,20 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
   const robustness: CourseRobustness[] = [];
   const comparisonRows: unknown[] = [];
   const readings: Record<string, string[]> = {};
-  for (const course of courses) {
-    say(`estimating ${course}…`);
-    const ce = estimateCourse(panel, course, opts.outcome, {
-      window,
-      methods: opts.methods,
-      seed,
-      bootstrapDraws: opts.bootstrapDraws ?? 999,
-    });
+  const estimation = { window, methods: opts.methods, seed, bootstrapDraws: opts.bootstrapDraws ?? 999 };
+  const unit = `${opts.outcome} per employee-month`;
+  const wantsRobustness = (verdict: CourseVerdict) => (opts.robustness ?? true) && verdict.verdict !== 'too early to judge';
+  const parallel = !opts.keepStacked && (opts.parallel ?? parallelWorth(panel, courses.length)) && workersAvailable();
+  const done = parallel
+    ? await coursesInWorkers(panel, courses, opts.outcome, estimation, (ce) => wantsRobustness(courseVerdict(ce.course, ce.estimates, ce.panelVerdict, { unit })), seed, (c) => say(`estimating ${c}…`))
+    : null;
+  for (const [k, course] of courses.entries()) {
+    if (!done) say(`estimating ${course}…`);
+    const ce = done ? done[k].ce : estimateCourse(panel, course, opts.outcome, estimation);
     perCourse.push(ce);
     estimates.push(...ce.estimates);
     warnings.push(...ce.warnings);
-    const verdict = courseVerdict(course, ce.estimates, ce.panelVerdict, { unit: `${opts.outcome} per employee-month` });
+    const verdict = courseVerdict(course, ce.estimates, ce.panelVerdict, { unit });
     verdicts.push(verdict);
     if (ce.staggered) {
       const st = ce.staggered;
@@ -255,8 +265,8 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
         warnings.push(`${course}: ROI not computed: no costs are known (courses.csv has no cost_per_learner or hours for it, and no --hourly-cost or --fixed-cost was given)`);
       }
     }
-    if ((opts.robustness ?? true) && verdict.verdict !== 'too early to judge') {
-      const r = courseRobustness(panel, ce, { seed });
+    if (wantsRobustness(verdict)) {
+      const r = done ? done[k].robustness : courseRobustness(panel, ce, { seed });
       if (r) robustness.push(r);
     }
     if (truth && truth.att[course] !== undefined) {

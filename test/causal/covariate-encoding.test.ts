@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { covariateBlocks, encodeCovariates } from '../../src/causal/covariate-encoding';
+import { bindCovariates, covariateBlocks, covariateCodes, encodeCovariates } from '../../src/causal/covariate-encoding';
 import { subsetInput, type CrossSectionInput } from '../../src/causal/cross-section-input';
-import { bindColumns, designMatrix } from '../../src/stats/design';
+import { bindColumns, columnDesign, designMatrix } from '../../src/stats/design';
 
 const n = 40;
 const input: CrossSectionInput = {
@@ -48,6 +48,21 @@ describe('encodeCovariates', () => {
     expect(blocks.map((b) => b.p)).toEqual([1, 2, 2]);
     expect(blocks[0].x).toBe(input.covariates[0].values);
     expect(bindColumns(...blocks)).toEqual(reference(input.covariates));
+  });
+  it('writes the covariates after leading columns in one matrix, as bindColumns would place them', () => {
+    const treat = columnDesign('treat', input.treat);
+    expect(bindCovariates([treat], input.covariates)).toEqual(bindColumns(treat, reference(input.covariates)));
+  });
+  it('gives a text column as its levels and each row’s indicator (−1: the reference level)', () => {
+    const coded = covariateCodes(input.covariates);
+    const role = coded[1] as { levels: string[]; codes: Int32Array };
+    expect(role.levels).toEqual(['eng', 'ops', 'sales']);
+    const X = reference(input.covariates);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 2; j++) expect(X.x[(1 + j) * n + i]).toBe(role.codes[i] === j ? 1 : 0);
+    }
+    expect(coded[0]).toEqual({ name: 'age', values: input.covariates[0].values });
+    expect(() => covariateCodes([{ name: 'team', values: ['a', 'a', 'a'] }])).toThrow('designMatrix: text column `team` has a single level ("a")');
   });
   it('still names a missing value like designMatrix', () => {
     const role = ['eng', null, 'ops', 'ops'];

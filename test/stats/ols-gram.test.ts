@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { designMatrix, type Design } from '../../src/stats/design';
+import { designMatrix, subsetRows, type Design } from '../../src/stats/design';
 import { columnSupport, weightedGram } from '../../src/stats/linalg';
 import { fitOls } from '../../src/stats/ols';
 import { vcovOls } from '../../src/stats/vcov';
@@ -111,5 +111,24 @@ describe('clusterCodes', () => {
     const wide = Int32Array.from([2_000_000_000, -5, 2_000_000_000, 9]); // too wide a range for a table
     expect(clusterCodes(wide)).toEqual({ codes: Int32Array.from([0, 1, 0, 2]), groups: 3 });
     expect(clusterCodes(new Int32Array(0))).toEqual({ codes: new Int32Array(0), groups: 0 });
+  });
+});
+
+describe('fitOls on a row subset through zero weights (as aipw fits its controls)', () => {
+  it('gives the subset fit’s coefficients and R² bit for bit on the Gram path', () => {
+    const { X, y, w } = stackedLike(60_000, 4);
+    const treat = X.x.subarray(X.names.indexOf('treat') * X.n, (X.names.indexOf('treat') + 1) * X.n);
+    const rows = Int32Array.from(Array.from({ length: X.n }, (_, i) => i).filter((i) => treat[i] === 0));
+    const pick = (v: Float64Array) => Float64Array.from(rows, (i) => v[i]);
+    // Without the treatment column, which is all zero among the controls.
+    const keep = Int32Array.from(X.names.map((_, j) => j).filter((j) => X.names[j] !== 'treat'));
+    const Xk: Design = { n: X.n, p: keep.length, names: Array.from(keep, (j) => X.names[j]), x: new Float64Array(X.n * keep.length) };
+    keep.forEach((j, c) => Xk.x.set(X.x.subarray(j * X.n, (j + 1) * X.n), c * X.n));
+    const sub = fitOls(subsetRows(Xk, rows), pick(y), { weights: pick(w) });
+    const zeroed = new Float64Array(X.n);
+    for (const i of rows) zeroed[i] = w[i];
+    const all = fitOls(Xk, y, { weights: zeroed, solver: 'gram' });
+    expect(Array.from(all.coef)).toEqual(Array.from(sub.coef));
+    expect(all.r2).toBe(sub.r2);
   });
 });

@@ -133,6 +133,21 @@ describe('runStudy: determinism and bad input', () => {
     expect(JSON.stringify(b.result)).toBe(JSON.stringify(a.result));
   }, 300_000);
 
+  it('gives the same bytes whether the courses run in this thread or over two worker threads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-par-'));
+    await writeSynth(dir, { employees: 400, months: 24, seed: 11 });
+    const opts = { outcome: 'revenue', bootstrapDraws: 99, seed: 5, attribution: false };
+    const serial = await runStudy(dir, { ...opts, parallel: false });
+    const parallel = await runStudy(dir, { ...opts, parallel: true });
+    expect(serial.result.robustness?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(parallel.result)).toBe(JSON.stringify(serial.result));
+    expect(JSON.stringify(parallel.charts)).toBe(JSON.stringify(serial.charts));
+    // an error in a worker thread reaches the caller as the serial run gives it
+    await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: false })).rejects.toThrow(RangeError);
+    await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: true })).rejects.toThrow(/estimateCourse: unknown method `psm`/);
+    await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: true })).rejects.toThrow(RangeError);
+  }, 300_000);
+
   it('withholds employee ids from the free text of a messy study (problems, cleaning notes)', async () => {
     const run = await runStudy('data/sample-messy', { outcome: 'revenue', bootstrapDraws: 0, attribution: false, methods: ['naive_difference'] });
     const text = JSON.stringify(run.result);

@@ -1,0 +1,90 @@
+import type { Estimate } from '../core/estimate';
+import type { CourseRobustness } from '../core/study-result';
+import type { Panel } from '../data/panel';
+import { stackCourse } from '../data/stack';
+import { CROSS_SECTION_METHOD_NAMES } from '../causal/cross-section';
+import { estimateCourse, STUDY_METHODS, type CourseEstimation, type CourseEstimationOptions } from './estimate-course';
+import { courseRobustness } from './robustness';
+
+// A course's work in three independent parts, so that worker threads can share it out:
+// the cross-sectional methods on the stacked data, the panel methods on the employee-month
+// panel (the two halves of `estimateCourse`, which share nothing), and the robustness step,
+// which needs the first part's regression estimate and both parts' verdict.
+
+/** One part of one course's work (see {@link runCourseTask}). */
+export type CourseTask =
+  | { kind: 'cross' | 'panel'; course: string; metric: string; opts: CourseEstimationOptions }
+  | { kind: 'robustness'; course: string; metric: string; estimates: Estimate[]; window: [number, number]; baseline: number; seed: number };
+
+/** What a {@link CourseTask} gives back: plain data, as a worker thread posts it. */
+export type CourseTaskResult =
+  | { kind: 'cross' | 'panel'; ce: CourseEstimation; stacked: { window: [number, number]; baseline: number } | null }
+  | { kind: 'robustness'; robustness: CourseRobustness | null };
+
+/**
+ * The methods of `methods` (default all) that each part runs: the
+ * cross-sectional ones on the stacked data, the rest on the panel.
+ *
+ * @example
+ * splitMethods(undefined).cross; // => ['naive_difference', 'regression_adjustment', 'psm_nearest', 'ipw', 'aipw']
+ */
+export function splitMethods(methods: readonly string[] | undefined): { cross: string[]; panel: string[] } {
+  const all = methods ?? STUDY_METHODS;
+  const isCross = (m: string) => (CROSS_SECTION_METHOD_NAMES as readonly string[]).includes(m);
+  return { cross: all.filter(isCross), panel: all.filter((m) => !isCross(m)) };
+}
+
+/**
+ * Runs one part of a course's work. The stacked data a cross part builds is
+ * not returned (only its window and baseline, for the robustness part, which
+ * stacks again: the same rows, and no large arrays to pass between threads).
+ *
+ * @example
+ * runCourseTask(panel, { kind: 'panel', course: 'C01', metric: 'revenue', opts: { methods: ['did_staggered'] } });
+ */
+export function runCourseTask(panel: Panel, task: CourseTask): CourseTaskResult {
+  if (task.kind === 'robustness') {
+    const stacked = stackCourse(panel, task.course, task.metric, { window: task.window, baseline: task.baseline });
+    const ce: CourseEstimation = {
+      course: task.course,
+      metric: task.metric,
+      window: task.window,
+      estimates: task.estimates,
+      stacked,
+      staggered: null,
+      conditionalStaggered: null,
+      twfe: null,
+      panelVerdict: null,
+      warnings: [],
+    };
+    return { kind: 'robustness', robustness: courseRobustness(panel, ce, { seed: task.seed }) };
+  }
+  const ce = estimateCourse(panel, task.course, task.metric, task.opts);
+  const stacked = ce.stacked ? { window: ce.stacked.window, baseline: ce.stacked.baseline } : null;
+  ce.stacked = null;
+  return { kind: task.kind, ce, stacked };
+}
+
+/**
+ * The `estimateCourse` result of a course from its cross and panel parts:
+ * estimates in table order, the cross part's warnings before the panel
+ * part's (the order `estimateCourse` gives them in), no stacked data.
+ *
+ * @example
+ * mergeCourseParts(cross.ce, panel.ce).estimates.map((e) => e.method); // => ['naive_difference', ..., 'did_staggered']
+ */
+export function mergeCourseParts(cross: CourseEstimation, panel: CourseEstimation): CourseEstimation {
+  const byMethod = new Map([...cross.estimates, ...panel.estimates].map((e) => [e.method, e]));
+  return {
+    course: cross.course,
+    metric: cross.metric,
+    window: cross.window,
+    estimates: STUDY_METHODS.filter((m) => byMethod.has(m)).map((m) => byMethod.get(m) as Estimate),
+    stacked: null,
+    staggered: panel.staggered,
+    conditionalStaggered: panel.conditionalStaggered,
+    twfe: panel.twfe,
+    panelVerdict: panel.panelVerdict,
+    warnings: [...cross.warnings, ...panel.warnings],
+  };
+}
