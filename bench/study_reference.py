@@ -6,7 +6,7 @@ g-6..g-1; post g+1..g+12; controls not yet completed by g+12, hired before the b
 outcomes in both periods; y_pre and y_post the means of the observed months; weight = observed
 post months), with the covariates TrainLift's stack uses (role, region, level, tenure, y_pre, the
 employee's other numeric columns, prior completion of each other course, context factors averaged
-over the baseline, cohort), then fits
+over the baseline and over the window months, cohort), then fits
   - regression adjustment: WLS of y_post on treated + covariates, SE clustered by employee (CR1);
   - a weighted logit propensity model and the IPW ATT (controls weighted e/(1-e)).
 Timings go to stderr as they happen; one JSON object on stdout at the end.
@@ -134,6 +134,8 @@ def stack_course(P, course):
         for name, (cs, cc) in ctx_prefix.items():
             a, b = window_mean(cs, cc, g - BASELINE, g - 1, T)
             part[name] = a[idx] / b[idx]
+            a, b = window_mean(cs, cc, g + WINDOW[0], g + WINDOW[1], T)
+            part[f"{name}_window"] = a[idx] / b[idx]
         for other in P["courses"]:
             if other == course:
                 continue
@@ -153,7 +155,8 @@ def stack_course(P, course):
 
 def covariate_columns(df, P, course):
     names = ["role", "region", "level", "tenure", "y_pre", *P["extra"],
-             *[f"prior_{c}" for c in P["courses"] if c != course], *P["context"].keys()]
+             *[f"prior_{c}" for c in P["courses"] if c != course],
+             *[n for name in P["context"].keys() for n in (name, f"{name}_window")]]
     return [n for n in names if df[n].nunique() > 1]
 
 
