@@ -160,22 +160,3 @@ export function encodeCovariates(covariates: NamedColumn[], opts: { intercept?: 
   const leading = opts.intercept ? [{ n, p: 1, names: ['(Intercept)'], x: new Float64Array(n).fill(1) }] : [];
   return bindCovariates(leading, covariates);
 }
-
-/**
- * The blocks `encodeCovariates` binds side by side, one per covariate:
- * numeric blocks are the input arrays themselves (read them, never write),
- * text blocks fresh indicator columns.
- *
- * @example
- * covariateBlocks([{ name: 'age', values: age }, { name: 'race', values: race }]).map((b) => b.p); // => [1, 2]
- */
-export function covariateBlocks(covariates: NamedColumn[]): Design[] {
-  if (covariates.length === 0) throw new RangeError('covariateBlocks: `covariates` is empty');
-  const n = covariates[0].values.length;
-  return covariateCodes(covariates).map((c) => {
-    if (!('codes' in c)) return { n, p: 1, names: [c.name], x: c.values };
-    const x = new Float64Array(n * columnsOf(c));
-    writeCovariate(c, x, 0, n);
-    return { n, p: columnsOf(c), names: namesOf(c), x };
-  });
-}

@@ -24,7 +24,7 @@ export interface TreatmentCoefficient {
 
 /**
  * Regresses y on an intercept, `treat` and the columns of `controls` (may be
- * null; several blocks are placed side by side) with weights, and returns
+ * null) with weights, and returns
  * the coefficient on `treat` with its SE under `vcov`. The building block of
  * the regression, matching and weighting estimators, as MatchIt's guide
  * estimates effects on matched data.
@@ -35,12 +35,12 @@ export interface TreatmentCoefficient {
 export function treatmentCoefficient(
   y: Float64Array,
   treat: Float64Array,
-  controls: Design | Design[] | null,
+  controls: Design | null,
   weights: Float64Array | undefined,
   vcov: VcovType,
 ): TreatmentCoefficient {
   const base = treatmentBase(treat);
-  return fitTreatment(controls === null ? base : bindColumns(base, ...(Array.isArray(controls) ? controls : [controls])), y, weights, vcov);
+  return fitTreatment(controls === null ? base : bindColumns(base, controls), y, weights, vcov);
 }
 
 // The intercept and treatment columns every treatment regression starts with.

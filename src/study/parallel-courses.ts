@@ -150,8 +150,7 @@ export async function coursesInWorkers(
           } else if (w === 1 && panelQueue.length > 0) {
             const k = panelQueue.shift() as number;
             send(1, panelPart(k), k);
-          }
-          else if (robustQueue.length > 0) {
+          } else if (robustQueue.length > 0) {
             const k = robustQueue.shift() as number;
             const part = crossDone[k];
             const st = part.stacked as { window: [number, number]; baseline: number };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindCovariates, covariateBlocks, covariateCodes, encodeCovariates } from '../../src/causal/covariate-encoding';
+import { bindCovariates, covariateCodes, encodeCovariates } from '../../src/causal/covariate-encoding';
 import { subsetInput, type CrossSectionInput } from '../../src/causal/cross-section-input';
 import { bindColumns, columnDesign, designMatrix } from '../../src/stats/design';
 
@@ -42,12 +42,6 @@ describe('encodeCovariates', () => {
     const withIntercept = encodeCovariates(input.covariates, { intercept: true });
     expect(withIntercept).toEqual(designMatrix(input.covariates));
     expect(withIntercept.names.slice(0, 2)).toEqual(['(Intercept)', 'age']);
-  });
-  it('hands out the blocks one per covariate, which side by side are the design', () => {
-    const blocks = covariateBlocks(input.covariates);
-    expect(blocks.map((b) => b.p)).toEqual([1, 2, 2]);
-    expect(blocks[0].x).toBe(input.covariates[0].values);
-    expect(bindColumns(...blocks)).toEqual(reference(input.covariates));
   });
   it('writes the covariates after leading columns in one matrix, as bindColumns would place them', () => {
     const treat = columnDesign('treat', input.treat);
