@@ -70,6 +70,18 @@ export interface StaggeredOptions {
    * window ATT is −2,577 against a truth of 203, the regression one 218.
    */
   laggedAdjustment?: 'regression' | 'doubly-robust';
+  /**
+   * Which group-time cells to estimate: `all` (default) or `window`, only
+   * the cells whose event time lies in `window`. With `window` the window
+   * ATT and its standard error are exactly those of `all` (its cells and
+   * influence functions are the same), the event study holds the window's
+   * event times only, there is no pre-trend test, and the simple, group,
+   * calendar and dynamic aggregates are not computed (NaN, with empty
+   * `groupEffects` and `calendarEffects`). For a caller that needs only the
+   * window ATT, as the study's conditional DiD: its cells are a regression
+   * each, and the window holds about a third of them.
+   */
+  cells?: 'all' | 'window';
   /** Multiplier bootstrap (Rademacher weights by unit) for the aggregates and a simultaneous band over `eventStudy`. */
   bootstrap?: { draws: number; seed: number; progress?: boolean };
   /** 1 − confidence level, default 0.05. */
@@ -214,6 +226,9 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   if (laggedModel !== 'regression' && laggedModel !== 'doubly-robust') {
     throw new RangeError(`${fn}: \`laggedAdjustment\` must be 'regression' or 'doubly-robust', got ${JSON.stringify(opts.laggedAdjustment)}`);
   }
+  const cellSet = opts.cells ?? 'all';
+  if (cellSet !== 'all' && cellSet !== 'window') throw new RangeError(`${fn}: \`cells\` must be 'all' or 'window', got ${JSON.stringify(opts.cells)}`);
+  const windowOnly = cellSet === 'window';
   if (opts.bootstrap) {
     const { draws, seed } = opts.bootstrap;
     if (!Number.isInteger(draws) || draws < 20) throw new RangeError(`${fn}: \`bootstrap.draws\` must be an integer >= 20, got ${draws}`);
@@ -370,6 +385,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       const post = t >= g;
       const base = basePeriod === 'varying' && !post ? cur - 1 : lastPre;
       const e = t - g;
+      if (windowOnly && (e < window[0] || e > window[1])) continue;
       cellTargets.length = 0;
       cellCoefs.length = 0;
       // Influence functions are only needed where a standard error is reported: the listed path, e >= 0, post cells, the window.
@@ -467,7 +483,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       attgt.push({ group: g, time: t, e, basePeriod: periods[base], estimate: att, se: Math.sqrt(ss) / n, nTreated: s1, nControl: s0 });
 
       addCell(eventT, groupShare[gi], att, gi, eventNeedsInf);
-      if (post) {
+      if (post && !windowOnly) {
         let gt = groupTargets[gi];
         if (!gt) gt = groupTargets[gi] = newTarget(nUnits, nGroups, 'equal');
         addCell(gt, 1, att, gi, true);
@@ -615,10 +631,11 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const calendarOverallEst = calendarOverall.cells > 0 ? finishShare(calendarOverall) : NaN;
   const dynamicOverall = newTarget(nUnits, nGroups, 'equal');
   for (const e of eventTimes) {
-    if (e < 0 || !eventEst.has(e)) continue;
+    if (windowOnly || e < 0 || !eventEst.has(e)) continue;
     addTo(dynamicOverall, eventTargets.get(e)!, eventEst.get(e)!);
   }
-  const dynamicOverallEst = dynamicOverall.cells > 0 ? finishShare(dynamicOverall) : NaN;
+  // With only the window's cells, an average over e >= 0 would be the window's again under another name.
+  const dynamicOverallEst = dynamicOverall.cells > 0 && !windowOnly ? finishShare(dynamicOverall) : NaN;
 
   function addTo(dst: Target, part: Target, est: number): void {
     dst.coefSum += 1;

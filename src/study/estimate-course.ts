@@ -202,7 +202,8 @@ export function estimateCourse(panel: Panel, course: string, metric: string, opt
     const plain = staggered as StaggeredResult | null;
     if (plain !== null) {
       verdict = panelVerdict(course, { input: panelInput, staggered: plain, twfe: twfe ?? undefined, window });
-      if (opts.conditionalDid ?? true) {
+      // Without a window estimate from the plain comparison (too early) the conditional one has no cell to estimate either.
+      if ((opts.conditionalDid ?? true) && Number.isFinite(plain.aggregates.window.estimate)) {
         conditional = conditionalStaggered(panel, course, metric, common, plain.warnings, warnings);
         if (conditional !== null) byMethod.set('did_staggered', { ...conditional.aggregates.window, method: 'did_staggered', course });
       }
@@ -246,7 +247,8 @@ function conditionalStaggered(
   ];
   try {
     const input = coursePanelInput(panel, course, metric, { covariates });
-    const r = didStaggered(input, { ...common, laggedOutcomes: PRE_PERIOD_BLOCKS, covariates: covariates.length > 0 });
+    // Only the window ATT is reported (the event study is the plain comparison's): only the window's cells are fitted.
+    const r = didStaggered(input, { ...common, laggedOutcomes: PRE_PERIOD_BLOCKS, covariates: covariates.length > 0, cells: 'window' });
     // What the plain comparison already said (gaps in the panel, a window beyond the data) is not repeated.
     const said = new Set(plainWarnings);
     for (const w of r.warnings) if (!said.has(w)) warnings.push(`did_staggered (${course}, conditional): ${w}`);
