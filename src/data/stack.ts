@@ -64,66 +64,92 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   if (!Number.isInteger(baseline) || baseline < 1) throw new RangeError(`stackCourse: \`baseline\` must be an integer ≥ 1, got ${baseline}`);
 
   const nEmp = panel.employees.length;
+  const T = panel.periods.length;
   const yGrid = prefixGrid(panel, y);
-  const pre = { s: 0, c: 0 };
-  const post = { s: 0, c: 0 };
 
   const fc = panel.firstCompletion[k];
   const cohortSet = new Set<number>();
   for (let e = 0; e < nEmp; e++) if (fc[e] >= 0) cohortSet.add(fc[e]);
   const cohorts = [...cohortSet].sort((a, b) => a - b);
 
-  const dropCounts = new Map<string, number>();
-  const drop = (reason: string) => dropCounts.set(reason, (dropCounts.get(reason) ?? 0) + 1);
-  const rowsCohort: number[] = [];
-  const rowsEmp: number[] = [];
-  const rowsTreated: number[] = [];
-  const rowsPre: number[] = [];
-  const rowsPost: number[] = [];
-  const rowsWeight: number[] = [];
+  // Drop reasons by a small code (counted in a typed array in the hot loop, named after it).
+  const reasons = [
+    'treated: hired after the baseline began',
+    'control: hired after the baseline began',
+    'treated: no observed baseline month',
+    'control: no observed baseline month',
+    'treated: no observed post month',
+    'control: no observed post month',
+  ];
+  const dropCount = new Float64Array(reasons.length);
+  // Rows as (cohort, employee) pairs in cohort order, employees in code order within a cohort.
+  let rowsCohort = new Int32Array(1024);
+  let rowsEmp = new Int32Array(1024);
+  let n = 0;
+  const { sum: ySum, cnt: yCnt } = yGrid;
+  const stride = T + 1;
+  const hire = panel.hirePeriod;
+  const term = panel.termPeriod;
   for (const g of cohorts) {
+    // The baseline g−baseline..g−1 and the post months g+w0..g+w1 as prefix-sum bounds, clipped to the data.
+    const preLo = clip(g - baseline, T), preHi = clip(g, T);
+    const postLo = clip(g + window[0], T), postHi = clip(g + window[1] + 1, T);
     for (let e = 0; e < nEmp; e++) {
       const f = fc[e];
       const isTreated = f === g;
       const isControl = f === NEVER_COMPLETED || f > g + window[1];
       if (!isTreated && !isControl) continue;
-      const who = isTreated ? 'treated' : 'control';
+      const who = isTreated ? 0 : 1;
       // Controls are counted only when they would have been usable, so the drop counts stay readable.
-      if (panel.hirePeriod[e] >= g - baseline) {
-        if (isTreated || panel.hirePeriod[e] <= g + window[1]) drop(`${who}: hired after the baseline began`);
+      if (hire[e] >= g - baseline) {
+        if (isTreated || hire[e] <= g + window[1]) dropCount[who]++;
         continue;
       }
-      if (panel.termPeriod[e] < g - baseline) continue; // gone before the cohort's baseline: never a candidate
-      yGrid.range(e, g - baseline, g - 1, pre);
-      if (pre.c === 0) {
-        drop(`${who}: no observed baseline month`);
+      if (term[e] < g - baseline) continue; // gone before the cohort's baseline: never a candidate
+      const base = e * stride;
+      if (preHi <= preLo || yCnt[base + preHi] - yCnt[base + preLo] === 0) {
+        dropCount[2 + who]++;
         continue;
       }
-      yGrid.range(e, g + window[0], g + window[1], post);
-      if (post.c === 0) {
-        drop(`${who}: no observed post month`);
+      if (postHi <= postLo || yCnt[base + postHi] - yCnt[base + postLo] === 0) {
+        dropCount[4 + who]++;
         continue;
       }
-      rowsCohort.push(g);
-      rowsEmp.push(e);
-      rowsTreated.push(isTreated ? 1 : 0);
-      rowsPre.push(pre.s / pre.c);
-      rowsPost.push(post.s / post.c);
-      rowsWeight.push(post.c);
+      if (n === rowsCohort.length) {
+        rowsCohort = grow(rowsCohort);
+        rowsEmp = grow(rowsEmp);
+      }
+      rowsCohort[n] = g;
+      rowsEmp[n] = e;
+      n++;
     }
   }
+  const dropCounts = new Map<string, number>();
+  reasons.forEach((reason, j) => {
+    if (dropCount[j] > 0) dropCounts.set(reason, dropCount[j]);
+  });
   let completedBefore = 0;
   for (let e = 0; e < nEmp; e++) if (fc[e] === COMPLETED_BEFORE_DATA) completedBefore++;
   if (completedBefore > 0) dropCounts.set('treated: first completion before the first period of the data', completedBefore);
 
-  const n = rowsCohort.length;
   if (n === 0) throw new DataError(`stackCourse: course "${course}" has no usable cohort for \`${metric}\` (no trained employee with baseline and post months)`);
-  const cohort = Int32Array.from(rowsCohort);
-  const employee = Int32Array.from(rowsEmp);
-  const treated = Float64Array.from(rowsTreated);
-  const yPre = Float64Array.from(rowsPre);
-  const yPost = Float64Array.from(rowsPost);
-  const weight = Float64Array.from(rowsWeight);
+  const cohort = rowsCohort.slice(0, n);
+  const employee = rowsEmp.slice(0, n);
+  const treated = new Float64Array(n);
+  const yPre = new Float64Array(n);
+  const yPost = new Float64Array(n);
+  const weight = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const g = cohort[r];
+    const base = employee[r] * stride;
+    treated[r] = fc[employee[r]] === g ? 1 : 0;
+    const preLo = base + clip(g - baseline, T), preHi = base + clip(g, T);
+    const postLo = base + clip(g + window[0], T), postHi = base + clip(g + window[1] + 1, T);
+    yPre[r] = (ySum[preHi] - ySum[preLo]) / (yCnt[preHi] - yCnt[preLo]);
+    const c = yCnt[postHi] - yCnt[postLo];
+    yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
+    weight[r] = c;
+  }
 
   const columns: Record<string, Float64Array | string[]> = {};
   const names: string[] = [];
@@ -169,15 +195,14 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   // cannot move it, and its level during the window is a fair thing to compare on: a regional downturn that
   // hits a rollout wave's window months would otherwise read as an effect of the course.
   for (const name of panel.contextNames) {
-    const grid = prefixGrid(panel, panel.context[name]);
+    const { sum, cnt } = prefixGrid(panel, panel.context[name]);
     const before = new Float64Array(n);
     const during = new Float64Array(n);
-    const at = { s: 0, c: 0 };
     for (let r = 0; r < n; r++) {
-      grid.range(employee[r], cohort[r] - baseline, cohort[r] - 1, at);
-      before[r] = at.c > 0 ? at.s / at.c : NaN;
-      grid.range(employee[r], cohort[r] + window[0], cohort[r] + window[1], at);
-      during[r] = at.c > 0 ? at.s / at.c : NaN;
+      const g = cohort[r];
+      const base = employee[r] * stride;
+      before[r] = rangeMean(sum, cnt, base + clip(g - baseline, T), base + clip(g, T));
+      during[r] = rangeMean(sum, cnt, base + clip(g + window[0], T), base + clip(g + window[1] + 1, T));
     }
     add(name, before);
     add(`${name}_window`, during);
@@ -189,11 +214,12 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
 }
 
 /**
- * Per-employee prefix sums of a panel column over the period axis, so that
- * the sum and count of observed (non-NaN) months in any range of months cost
- * two lookups.
+ * Per-employee prefix sums of a panel column over the period axis (T + 1
+ * entries per employee, the first 0), so that the sum and count of observed
+ * (non-NaN) months in months a..b of employee e cost two look-ups each:
+ * `sum[e·(T+1) + b + 1] − sum[e·(T+1) + a]`, with the bounds clipped to the data by {@link clip}.
  */
-function prefixGrid(panel: Panel, values: Float64Array): { range: (e: number, a: number, b: number, out: { s: number; c: number }) => void } {
+function prefixGrid(panel: Panel, values: Float64Array): { sum: Float64Array; cnt: Int32Array } {
   const T = panel.periods.length;
   const nEmp = panel.employees.length;
   const stride = T + 1;
@@ -213,18 +239,23 @@ function prefixGrid(panel: Panel, values: Float64Array): { range: (e: number, a:
       cnt[base + t] += cnt[base + t - 1];
     }
   }
-  return {
-    range: (e, a, b, out) => {
-      const lo = a < 0 ? 0 : a > T ? T : a;
-      const hi = b + 1 < 0 ? 0 : b + 1 > T ? T : b + 1;
-      if (hi <= lo) {
-        out.s = 0;
-        out.c = 0;
-        return;
-      }
-      const base = e * stride;
-      out.s = sum[base + hi] - sum[base + lo];
-      out.c = cnt[base + hi] - cnt[base + lo];
-    },
-  };
+  return { sum, cnt };
+}
+
+/** A prefix-sum bound for month index a: a clipped to 0..T. */
+function clip(a: number, T: number): number {
+  return a < 0 ? 0 : a > T ? T : a;
+}
+
+/** Mean of the observed months between two prefix-sum positions (lo ≤ hi of one employee), NaN when none. */
+function rangeMean(sum: Float64Array, cnt: Int32Array, lo: number, hi: number): number {
+  if (hi <= lo) return NaN;
+  const c = cnt[hi] - cnt[lo];
+  return c > 0 ? (sum[hi] - sum[lo]) / c : NaN;
+}
+
+function grow(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
