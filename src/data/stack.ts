@@ -83,8 +83,8 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   ];
   const dropCount = new Float64Array(reasons.length);
   // Rows as (cohort, employee) pairs in cohort order, employees in code order within a cohort.
-  let rowsCohort = new Int32Array(1024);
-  let rowsEmp = new Int32Array(1024);
+  let rowsCohort: Int32Array = new Int32Array(1024);
+  let rowsEmp: Int32Array = new Int32Array(1024);
   let n = 0;
   const { sum: ySum, cnt: yCnt } = yGrid;
   const stride = T + 1;

@@ -116,9 +116,24 @@ export function fitOls(X: Design, y: Float64Array, opts: { weights?: Float64Arra
   const tall = n >= GRAM_MIN_ROWS && n >= GRAM_ROWS_PER_COLUMN * p;
   const structure = designStructure(X);
   const gram = solver === 'gram' || (solver === 'auto' && tall) ? solveByGram(X, y, weights, structure) : null;
-  if (gram !== null) return finishFit(X, y, weights, nPositive, gram.coef, gram.rInverse, gram.bread, structure);
-  const qr = solveByQr(X, y, weights);
-  return finishFit(X, y, weights, nPositive, qr.coef, qr.rInverse, qr.bread, structure);
+  const solved = gram ?? solveByQr(X, y, weights);
+  const fit = finishFit(X, y, weights, nPositive, solved.coef, solved.rInverse, solved.bread, structure);
+  FIT_STRUCTURE.set(fit, { x: X.x, structure });
+  return fit;
+}
+
+// The structure of the design each fit was made from, so that its variance (the next call, on the
+// same design) need not check the design's indicator columns again.
+const FIT_STRUCTURE = new WeakMap<OlsFit, { x: Float64Array; structure: DesignStructure }>();
+
+/**
+ * The indicator structure of `X` as found when `fit` was made from it
+ * (undefined when `fit` came from another design): a fit belongs to its
+ * design's contents at fitting time, and so does this.
+ */
+export function fitStructure(fit: OlsFit, X: Design): DesignStructure | undefined {
+  const known = FIT_STRUCTURE.get(fit);
+  return known !== undefined && known.x === X.x && known.structure.n === X.n && known.structure.p === X.p ? known.structure : undefined;
 }
 
 /**

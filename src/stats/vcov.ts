@@ -1,7 +1,12 @@
 import type { Design } from './design';
-import type { OlsFit } from './ols';
+import { fitStructure, type OlsFit } from './ols';
 import { criticalValue, twoSidedP } from './dists';
 import { designStructure, sandwichProduct as sandwich, structureRows, weightedGram, type DesignStructure } from './linalg';
+
+// The design's indicator structure as its fit found it, or found afresh for a design the fit was not made from.
+function structureOf(fit: OlsFit, X: Design): DesignStructure {
+  return fitStructure(fit, X) ?? designStructure(X);
+}
 
 /** Cluster labels: dense integer codes or any labels. */
 export type ClusterLabels = Int32Array | readonly (string | number)[];
@@ -75,7 +80,7 @@ export function hatValues(fit: OlsFit, X: Design): Float64Array {
   const R = fit.rInverse;
   // An indicator or sparse column adds only at its non-zero rows: each q_i still takes its non-zero
   // terms in column order, so the values are the dense loop's, bit for bit.
-  const rows = structureRows(designStructure(X));
+  const rows = structureRows(structureOf(fit, X));
   // q = X · (column c of R⁻¹); h = Σ_c q².
   for (let c = 0; c < p; c++) {
     q.fill(0);
@@ -192,16 +197,16 @@ export function vcovOls(fit: OlsFit, X: Design, type: VcovType): Float64Array {
         if (d > 1e-12) omega[i] /= type === 'HC2' ? d : d * d;
       }
     }
-    return sandwich(fit.bread, weightedGram(X, omega, undefined, designStructure(X)), p, scale);
+    return sandwich(fit.bread, weightedGram(X, omega, undefined, structureOf(fit, X)), p, scale);
   }
-  if ('cluster' in type) return oneWayCluster(fit, X, type.cluster, type.type ?? 'HC1', designStructure(X));
+  if ('cluster' in type) return oneWayCluster(fit, X, type.cluster, type.type ?? 'HC1', structureOf(fit, X));
   if ('cluster2' in type) {
     const [a, b] = type.cluster2;
     const t = type.type ?? 'HC1';
     if (a.length !== n || b.length !== n) throw new RangeError('vcovOls: both `cluster2` label vectors must have one label per row');
     const both: string[] = new Array(n);
     for (let i = 0; i < n; i++) both[i] = `${a[i]}\u0000${b[i]}`;
-    const structure = designStructure(X);
+    const structure = structureOf(fit, X);
     const v1 = oneWayCluster(fit, X, a, t, structure);
     const v2 = oneWayCluster(fit, X, b, t, structure);
     const v12 = clusterCodes(both).groups > 1 ? oneWayCluster(fit, X, both, t, structure) : new Float64Array(p * p);

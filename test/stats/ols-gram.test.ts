@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { designMatrix, subsetRows, type Design } from '../../src/stats/design';
 import { columnSupport, weightedGram } from '../../src/stats/linalg';
-import { fitOls } from '../../src/stats/ols';
+import { fitOls, fitStructure } from '../../src/stats/ols';
 import { vcovOls } from '../../src/stats/vcov';
 import { createRng } from '../../src/stats/rng';
 import { firstDifference, plainClusterMeat, plainFitted, plainGram, plainHat } from './plain-kernels';
@@ -130,5 +130,23 @@ describe('fitOls on a row subset through zero weights (as aipw fits its controls
     const all = fitOls(Xk, y, { weights: zeroed, solver: 'gram' });
     expect(Array.from(all.coef)).toEqual(Array.from(sub.coef));
     expect(all.r2).toBe(sub.r2);
+  });
+});
+
+describe('fitStructure: the variance reuses the structure its fit found', () => {
+  it('is the fit’s own for its design and absent for any other design, where vcovOls finds it afresh with the same result', () => {
+    const rng = createRng(11);
+    const n = 400;
+    const g = Array.from({ length: n }, () => ['a', 'b', 'c'][rng.int(3)]);
+    const z = Float64Array.from({ length: n }, () => rng.uniform());
+    const X = designMatrix([{ name: 'z', values: z }, { name: 'g', values: g }], { intercept: true });
+    const y = Float64Array.from({ length: n }, (_, i) => 1 + 2 * z[i] + (g[i] === 'b' ? 1 : 0) + rng.normal());
+    const fit = fitOls(X, y, { solver: 'gram' });
+    expect(fitStructure(fit, X)?.groups.length).toBe(1);
+    const copy: Design = { ...X, x: X.x.slice() };
+    expect(fitStructure(fit, copy)).toBeUndefined();
+    const cluster = Int32Array.from({ length: n }, (_, i) => i % 40);
+    expect(Array.from(vcovOls(fit, copy, { cluster }))).toEqual(Array.from(vcovOls(fit, X, { cluster })));
+    expect(Array.from(vcovOls(fit, copy, 'HC3'))).toEqual(Array.from(vcovOls(fit, X, 'HC3')));
   });
 });
