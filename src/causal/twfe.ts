@@ -30,8 +30,9 @@ export type TwfeResult = Estimate & { bacon: BaconDecomposition | null };
 /**
  * Two-way fixed-effects DiD: y_it = α_i + λ_t + β·D_it + ε_it with
  * D_it = 1 from the unit's first treated period on, unit and period effects
- * absorbed by alternating-projection demeaning (no dummies, so it scales to
- * millions of employee-months), errors clustered by unit. The classic
+ * absorbed by demeaning (no dummies, so it scales to millions of
+ * employee-months: the period effects solved for directly, alternating
+ * projections when that does not apply), errors clustered by unit. The classic
  * estimator: under staggered timing with effects that change over time it is
  * biased, because already-treated units act as controls; the Goodman-Bacon
  * decomposition attached says how much weight sits on those comparisons.
@@ -65,7 +66,7 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   if (nTreatedRows === 0 || nTreatedRows === n) {
     throw new EstimationError(`${fn}: treatment does not vary (${nTreatedRows} of ${n} rows treated); TWFE needs treated and untreated unit-periods`);
   }
-  const report = demeanTwoWay([y, treated], d.rowUnit, d.nUnits, d.rowPeriod, d.nPeriods, { weights: input.weights });
+  const report = demeanTwoWay([y, treated], d.rowUnit, d.nUnits, d.rowPeriod, d.nPeriods, { weights: input.weights, solve: 'exact' });
   let ss = 0;
   for (let i = 0; i < n; i++) ss += treated[i] * treated[i];
   if (ss < 1e-12 * nTreatedRows) {
@@ -97,6 +98,7 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
       clusters: d.nUnits,
       rows: n,
       smallSample,
+      demeaning: report.method,
       demeaningSweeps: Math.max(...report.iterations),
       forbiddenWeight: decomposition?.forbiddenWeight ?? null,
       warnings: [

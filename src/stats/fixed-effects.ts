@@ -1,4 +1,5 @@
 import { EstimationError } from '../core/errors';
+import { choleskyScaled, choleskySolve } from './linalg';
 
 /**
  * Subtracts group means from each column in place, one grouping factor:
@@ -40,6 +41,8 @@ function subtractMeans(col: Float64Array, group: Int32Array, wSum: Float64Array,
 export interface DemeanReport {
   iterations: number[];
   converged: boolean;
+  /** `exact` when the period effects were solved for directly (`solve: 'exact'` and it applied), else `alternating`. */
+  method: 'exact' | 'alternating';
 }
 
 /**
@@ -49,7 +52,11 @@ export interface DemeanReport {
  * the period means left are below `tol` × the column's scale. A balanced
  * panel converges in one sweep; an unbalanced one in a few. No dummy matrix
  * is ever built, so millions of employee-months fit in memory. Columns are
- * changed in place.
+ * changed in place. `solve: 'exact'` solves for the period effects directly
+ * instead (one periods × periods system, a few passes per column, the
+ * residuals to rounding rather than to `tol`) when there are few periods,
+ * every weight is positive and the panel is connected; otherwise it falls
+ * back to alternating projections. The report says which ran.
  *
  * @example
  * // unit effects 0 and 10, period effects 0 and 1, no noise: everything is absorbed
@@ -63,10 +70,16 @@ export function demeanTwoWay(
   nUnits: number,
   time: Int32Array,
   nTimes: number,
-  opts: { weights?: Float64Array; tol?: number; maxIterations?: number } = {},
+  opts: { weights?: Float64Array; tol?: number; maxIterations?: number; solve?: 'alternating' | 'exact' } = {},
 ): DemeanReport {
   const n = unit.length;
   if (time.length !== n) throw new RangeError(`demeanTwoWay: \`unit\` has ${n} rows but \`time\` has ${time.length}`);
+  const solve = opts.solve ?? 'alternating';
+  if (solve !== 'alternating' && solve !== 'exact') throw new RangeError(`demeanTwoWay: \`solve\` must be 'alternating' or 'exact', got ${JSON.stringify(opts.solve)}`);
+  for (const col of columns) if (col.length !== n) throw new RangeError(`demeanTwoWay: a column has ${col.length} rows, \`unit\` has ${n}`);
+  if (solve === 'exact' && demeanExact(columns, unit, nUnits, time, nTimes, opts.weights)) {
+    return { iterations: columns.map(() => 1), converged: true, method: 'exact' };
+  }
   const tol = opts.tol ?? 1e-10;
   const maxIterations = opts.maxIterations ?? 10000;
   const weights = opts.weights;
@@ -105,5 +118,98 @@ export function demeanTwoWay(
       `demeanTwoWay: alternating projections did not converge in ${maxIterations} sweeps; the panel may be split into disconnected unit-period sets`,
     );
   }
-  return { iterations, converged };
+  return { iterations, converged, method: 'alternating' };
+}
+
+/** Periods up to which {@link demeanExact} solves for the period effects (a dense periods × periods system). */
+const EXACT_MAX_TIMES = 400;
+
+/**
+ * The two-way within transformation in closed form, for few periods: by
+ * Frisch–Waugh, the residual of y on unit and period dummies is the unit-
+ * demeaned y minus the unit-demeaned period effects τ, where τ solves the
+ * periods × periods system (DᵀW M_U D) τ = DᵀW M_U y, M_U the (weighted)
+ * unit demeaning and one period the reference. The system is built once for
+ * all columns, in one pass over the rows and one outer product per unit over
+ * its periods; each column then takes three passes. False (columns
+ * untouched) when it does not apply: too many periods, a weight that is not
+ * positive (a zero-weight row's residual is not defined by the fit), or a
+ * system that is singular, as when the panel splits into unit-period sets
+ * with no period in common.
+ */
+function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, time: Int32Array, nTimes: number, weights: Float64Array | undefined): boolean {
+  const n = unit.length;
+  // The dense units × periods table must stay near the panel's own size.
+  if (nTimes > EXACT_MAX_TIMES || nTimes < 1 || nUnits * nTimes > 4 * n + 1_000_000) return false;
+  if (weights) for (let i = 0; i < n; i++) if (!(weights[i] > 0)) return false;
+  // a[u·T + t]: weight of unit u in period t; its row sums are the units' weights.
+  const T = nTimes;
+  const a = new Float64Array(nUnits * T);
+  const wUnit = new Float64Array(nUnits);
+  const wTime = new Float64Array(T);
+  for (let i = 0; i < n; i++) {
+    const wi = weights ? weights[i] : 1;
+    a[unit[i] * T + time[i]] += wi;
+    wUnit[unit[i]] += wi;
+    wTime[time[i]] += wi;
+  }
+  // Periods with rows, the first of them the reference (its effect 0); the others are the unknowns.
+  const slot = new Int32Array(T).fill(-1);
+  let q = 0;
+  let reference = -1;
+  for (let t = 0; t < T; t++) {
+    if (!(wTime[t] > 0)) continue;
+    if (reference < 0) reference = t;
+    else slot[t] = q++;
+  }
+  if (reference < 0) return false;
+  // M = diag(wTime) − Σ_u a_u a_uᵀ / W_u, on the unknown periods.
+  const M = new Float64Array(q * q);
+  for (let t = 0; t < T; t++) if (slot[t] >= 0) M[slot[t] * q + slot[t]] = wTime[t];
+  const seen = new Int32Array(T);
+  for (let u = 0; u < nUnits; u++) {
+    const W = wUnit[u];
+    if (!(W > 0)) continue;
+    const off = u * T;
+    let k = 0;
+    for (let t = 0; t < T; t++) if (a[off + t] !== 0 && slot[t] >= 0) seen[k++] = t;
+    for (let x = 0; x < k; x++) {
+      const sx = slot[seen[x]];
+      const ax = a[off + seen[x]] / W;
+      for (let y = x; y < k; y++) M[sx * q + slot[seen[y]]] -= ax * a[off + seen[y]];
+    }
+  }
+  for (let x = 0; x < q; x++) for (let y = 0; y < x; y++) M[x * q + y] = M[y * q + x];
+  const chol = q > 0 ? choleskyScaled(M, q) : null;
+  if (chol !== null && 'dependent' in chol) return false;
+  const unitMean = new Float64Array(nUnits);
+  const rhs = new Float64Array(q);
+  const tau = new Float64Array(T);
+  for (const col of columns) {
+    // The unit-demeaned column, and its weighted sum per period.
+    unitMean.fill(0);
+    for (let i = 0; i < n; i++) unitMean[unit[i]] += (weights ? weights[i] : 1) * col[i];
+    for (let u = 0; u < nUnits; u++) unitMean[u] = wUnit[u] > 0 ? unitMean[u] / wUnit[u] : 0;
+    rhs.fill(0);
+    for (let i = 0; i < n; i++) {
+      col[i] -= unitMean[unit[i]];
+      const s = slot[time[i]];
+      if (s >= 0) rhs[s] += (weights ? weights[i] : 1) * col[i];
+    }
+    tau.fill(0);
+    if (chol !== null) {
+      const sol = choleskySolve(chol, rhs, q);
+      for (let t = 0; t < T; t++) if (slot[t] >= 0) tau[t] = sol[slot[t]];
+    }
+    // Subtract the period effects, demeaned within unit: τ_t − Σ_t a_ut τ_t / W_u.
+    for (let u = 0; u < nUnits; u++) {
+      if (!(wUnit[u] > 0)) continue;
+      const off = u * T;
+      let s = 0;
+      for (let t = 0; t < T; t++) s += a[off + t] * tau[t];
+      unitMean[u] = s / wUnit[u];
+    }
+    for (let i = 0; i < n; i++) col[i] -= tau[time[i]] - unitMean[unit[i]];
+  }
+  return true;
 }

@@ -60,3 +60,52 @@ describe('demeanOneWay', () => {
     expect(Array.from(y)).toEqual([1 - 2.5, 3 - 2.5, -5, 5]);
   });
 });
+
+describe("demeanTwoWay with solve: 'exact'", () => {
+  function unbalanced(seed: number, nU: number, nT: number) {
+    const rng = createRng(seed);
+    const unit: number[] = [];
+    const time: number[] = [];
+    for (let u = 0; u < nU; u++) for (let t = 0; t < nT; t++) if (rng.uniform() < 0.7 || t === u % nT) { unit.push(u); time.push(t); }
+    const n = unit.length;
+    const y = Float64Array.from({ length: n }, (_, i) => 100 * unit[i] + 5 * time[i] * time[i] + rng.normal());
+    const w = Float64Array.from({ length: n }, (_, i) => 1 + (unit[i] % 4));
+    return { U: Int32Array.from(unit), T: Int32Array.from(time), y, w, n };
+  }
+  it('equals the residuals of a dummy regression (unweighted and weighted), without iterating', () => {
+    const { U, T, y, w, n } = unbalanced(5, 40, 9);
+    for (const weights of [undefined, w]) {
+      const expected = dummyResiduals(y, U, 40, T, 9, weights);
+      const col = Float64Array.from(y);
+      const rep = demeanTwoWay([col], U, 40, T, 9, { weights, solve: 'exact' });
+      expect(rep.method).toBe('exact');
+      expect(rep.iterations).toEqual([1]);
+      for (let i = 0; i < n; i++) expect(Math.abs(col[i] - expected[i])).toBeLessThan(1e-9);
+    }
+  });
+  it('agrees with alternating projections, and leaves a period without rows out of the system', () => {
+    const { U, T, y } = unbalanced(8, 25, 6);
+    // period codes 0, 2..6: code 1 has no rows
+    const T2 = Int32Array.from(T, (t) => (t === 0 ? 0 : t + 1));
+    const a = Float64Array.from(y);
+    const b = Float64Array.from(y);
+    demeanTwoWay([a], U, 25, T2, 7, { solve: 'exact' });
+    demeanTwoWay([b], U, 25, T2, 7, { tol: 1e-14 });
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-8);
+  });
+  it('falls back to alternating projections on a zero weight and on a panel split in two', () => {
+    const { U, T, y, w, n } = unbalanced(9, 20, 5);
+    const w0 = w.slice();
+    w0[3] = 0;
+    expect(demeanTwoWay([Float64Array.from(y)], U, 20, T, 5, { weights: w0, solve: 'exact' }).method).toBe('alternating');
+    // units 0-1 only in periods 0-1, units 2-3 only in periods 2-3: no period in common, the system is singular
+    const U2 = Int32Array.of(0, 0, 1, 1, 2, 2, 3, 3);
+    const T3 = Int32Array.of(0, 1, 0, 1, 2, 3, 2, 3);
+    const y2 = Float64Array.of(1, 2, 4, 3, 10, 12, 9, 8);
+    expect(demeanTwoWay([y2], U2, 4, T3, 4, { solve: 'exact' }).method).toBe('alternating');
+    expect(n).toBeGreaterThan(0);
+  });
+  it('rejects an unknown solver', () => {
+    expect(() => demeanTwoWay([new Float64Array(2)], Int32Array.of(0, 1), 2, Int32Array.of(0, 0), 1, { solve: 'qr' as 'exact' })).toThrow(/`solve` must be 'alternating' or 'exact'/);
+  });
+});
