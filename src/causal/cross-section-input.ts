@@ -42,6 +42,30 @@ export function checkCrossSectionInput(fn: string, input: CrossSectionInput, opt
   if (!input || !(input.y instanceof Float64Array) || !(input.treat instanceof Float64Array)) {
     throw new TypeError(`${fn}: input must have \`y\` and \`treat\` as Float64Array`);
   }
+  if (passedBefore(input)) return { input, dropped: 0 };
+  const checked = checkAfresh(fn, input, opts);
+  if (checked.input === input) PASSED.set(input, arraysOf(input));
+  return checked;
+}
+
+// Inputs that passed whole (nothing to drop), with the arrays they had then. The study runs every
+// method on one input object, and the check is a pass over every column of it: once is enough.
+// An input whose fields now point at other arrays is checked again. (As the propensity score's cache,
+// this trusts that arrays are not rewritten in place between calls.)
+const PASSED = new WeakMap<CrossSectionInput, unknown[]>();
+
+function arraysOf(input: CrossSectionInput): unknown[] {
+  return [input.y, input.treat, input.weights, input.cluster, input.covariates, ...(input.covariates ?? []).map((c) => c.values)];
+}
+
+function passedBefore(input: CrossSectionInput): boolean {
+  const known = PASSED.get(input);
+  if (known === undefined) return false;
+  const now = arraysOf(input);
+  return now.length === known.length && now.every((a, k) => a === known[k]);
+}
+
+function checkAfresh(fn: string, input: CrossSectionInput, opts: { dropMissing?: boolean }): { input: CrossSectionInput; dropped: number } {
   const n = input.y.length;
   if (input.treat.length !== n) throw new RangeError(`${fn}: \`treat\` has ${input.treat.length} rows, \`y\` has ${n}`);
   const covariates = input.covariates ?? [];

@@ -5,7 +5,7 @@ import { ipw, attWeights } from '../../src/causal/weighting';
 import { aipw } from '../../src/causal/aipw';
 import { fitPropensity } from '../../src/causal/propensity';
 import { estimateCrossSection, CROSS_SECTION_METHOD_NAMES } from '../../src/causal/cross-section';
-import { effectiveSampleSize, type CrossSectionInput } from '../../src/causal/cross-section-input';
+import { checkCrossSectionInput, effectiveSampleSize, type CrossSectionInput } from '../../src/causal/cross-section-input';
 import { bootstrapCases } from '../../src/stats/bootstrap';
 import { loadFlatTable } from '../../src/data/flat-table';
 import { DataError, EstimationError } from '../../src/core/errors';
@@ -235,5 +235,22 @@ describe('regression with interactions and a level no treated unit has', () => {
     const y = Float64Array.from({ length: n }, (_, i) => x[i] + (role[i] === 'AE' ? 5 : 0) + 2 * treat[i]);
     const e = regressionAdjustment({ y, treat, covariates: [{ name: 'role', values: role }, { name: 'x', values: x }] }, { interactions: true });
     expect(e.estimate).toBeCloseTo(2, 9);
+  });
+});
+
+describe('checkCrossSectionInput remembers an input that passed', () => {
+  it('checks an input once while its arrays stay the same, and again when a field points at another array', () => {
+    const y = Float64Array.of(1, 2, 3, 4, 5, 6);
+    const treat = Float64Array.of(1, 1, 1, 0, 0, 0);
+    const input = { y, treat, covariates: [{ name: 'x', values: Float64Array.of(1, 2, 3, 1, 2, 3) }] };
+    expect(checkCrossSectionInput('t', input).input).toBe(input);
+    expect(checkCrossSectionInput('t', input).dropped).toBe(0);
+    // a new outcome array with a missing value: checked afresh, and refused
+    input.y = Float64Array.of(1, NaN, 3, 4, 5, 6);
+    expect(() => checkCrossSectionInput('t', input)).toThrow(/missing values in `outcome` \(1 row\)/);
+    // a new covariate column too
+    input.y = y;
+    input.covariates = [{ name: 'x', values: Float64Array.of(1, 2, NaN, 1, 2, 3) }];
+    expect(() => checkCrossSectionInput('t', input)).toThrow(/missing values in `x`/);
   });
 });
