@@ -264,14 +264,16 @@ export function balanceTable(
   // Infinite or NaN weights make 0 × w a NaN that the indicator sums would miss: build the indicators then.
   const sparseLevels = [before, after].every((s) => Number.isFinite(s.swT) && Number.isFinite(s.swC));
   const out: BalanceRow[] = [];
+  // What the before side of every numeric column depends on besides the column itself.
+  const sideKey = [...fingerprint(treat), ...fingerprint(opts.before), opts.before ? 1 : 0];
   for (const c of covariates) {
     if (c.values instanceof Float64Array) {
-      out.push(numericRow(c.name, c.values, treat, before, after));
+      out.push(numericRow(c.name, c.values, treat, before, after, sideKey));
       continue;
     }
     const { levels, codes } = levelCodes(c.values);
     if (!sparseLevels) {
-      levels.forEach((level, j) => out.push(numericRow(c.name + level, Float64Array.from(codes, (k) => (k === j ? 1 : 0)), treat, before, after)));
+      levels.forEach((level, j) => out.push(numericRow(c.name + level, Float64Array.from(codes, (k) => (k === j ? 1 : 0)), treat, before, after, sideKey)));
       continue;
     }
     const m0 = levelMeans(codes, levels.length, treat, before);
@@ -304,14 +306,51 @@ function smd(a: number, b: number, sd: number): number {
   return sd > 0 ? (a - b) / sd : a === b ? 0 : NaN;
 }
 
-function numericRow(name: string, values: Float64Array, treat: Float64Array, before: SideTotals, after: SideTotals): BalanceRow {
+// The before-adjustment side of a numeric column's row, kept per column with fingerprints of the column,
+// the treatment and the sample weights it was computed from: matching and weighting on one input report
+// the same "before", and a fingerprint (one pass over the bits) costs far less than the statistics and the
+// eCDF's pass in sorted order. A column, treatment or weights changed in place changes its fingerprint.
+interface BeforeSide {
+  key: number[];
+  binary: boolean;
+  t0: Stats;
+  c0: Stats;
+  ecdf: number;
+}
+const BEFORE = new WeakMap<Float64Array, BeforeSide>();
+
+/** Two 32-bit hashes of an array's bits (FNV-1a and a multiplicative mix), as a pair. */
+function fingerprint(a: Float64Array | undefined): [number, number] {
+  if (a === undefined) return [0, 0];
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = a.length | 0;
+  for (let i = 0; i < u.length; i++) {
+    const v = u[i];
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h2 = Math.imul(h2 ^ (v + i), 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return [h1, h2];
+}
+
+function beforeSide(values: Float64Array, treat: Float64Array, before: SideTotals, sideKey: number[]): BeforeSide {
+  const key = [...sideKey, ...fingerprint(values)];
+  const known = BEFORE.get(values);
+  if (known !== undefined && known.key.every((h, k) => h === key[k])) return known;
   const binary = isBinary(values);
   const [t0, c0] = weightedStats(values, treat, before, binary);
+  const ecdf = binary ? NaN : ecdfMaxSorted(values, treat, before, sortedOrder(values));
+  const side = { key, binary, t0, c0, ecdf };
+  BEFORE.set(values, side);
+  return side;
+}
+
+function numericRow(name: string, values: Float64Array, treat: Float64Array, before: SideTotals, after: SideTotals, sideKey: number[]): BalanceRow {
+  const { binary, t0, c0, ecdf: ecdfMaxBefore } = beforeSide(values, treat, before, sideKey);
   const [t1, c1] = after === before ? [t0, c0] : weightedStats(values, treat, after, binary);
   if (binary) return binaryRow(name, t0.mean, c0.mean, t1.mean, c1.mean);
   const sd = Math.sqrt(t0.variance);
-  const order = sortedOrder(values);
-  const ecdfMaxBefore = ecdfMaxSorted(values, treat, before, order);
   return {
     name,
     binary,
@@ -323,7 +362,7 @@ function numericRow(name: string, values: Float64Array, treat: Float64Array, bef
     varianceRatioBefore: t0.variance / c0.variance,
     varianceRatioAfter: t1.variance / c1.variance,
     ecdfMaxBefore,
-    ecdfMaxAfter: after === before ? ecdfMaxBefore : ecdfMaxSorted(values, treat, after, order),
+    ecdfMaxAfter: after === before ? ecdfMaxBefore : ecdfMaxSorted(values, treat, after, sortedOrder(values)),
   };
 }
 

@@ -85,6 +85,19 @@ describe('balanceTable sharing (sorts and level codes cached per column)', () =>
     expect(balanceTable(covariates, treat, { after })).toEqual(balanceTable(fresh, treat, { after }));
   });
 
+  it('the before side is computed afresh when the treatment or the sample weights change in place', () => {
+    const { treat, tied, spread, after } = sample(300, 17);
+    const covariates = [{ name: 'tied', values: tied }, { name: 'spread', values: spread }];
+    const weights = new Float64Array(300).fill(1);
+    balanceTable(covariates, treat, { before: weights, after });
+    treat.reverse();
+    weights[5] = 7;
+    const fresh = [{ name: 'tied', values: tied.slice() }, { name: 'spread', values: spread.slice() }];
+    expect(balanceTable(covariates, treat, { before: weights, after })).toEqual(balanceTable(fresh, treat.slice(), { before: weights.slice(), after }));
+    // and without sample weights, after a call with them
+    expect(balanceTable(covariates, treat, { after })).toEqual(balanceTable(fresh.map((c) => ({ ...c, values: c.values.slice() })), treat.slice(), { after }));
+  });
+
   it('the before side does not depend on the after weights or on a previous call', () => {
     const { treat, spread } = sample(300, 13);
     const covariates = [{ name: 'spread', values: spread }];
