@@ -160,3 +160,23 @@ export function encodeCovariates(covariates: NamedColumn[], opts: { intercept?: 
   const leading = opts.intercept ? [{ n, p: 1, names: ['(Intercept)'], x: new Float64Array(n).fill(1) }] : [];
   return bindCovariates(leading, covariates);
 }
+
+// Designs [intercept, covariates] by the covariate list they encode, with the columns they had then: the
+// propensity score and regression adjustment on one input share one (the largest array a study holds).
+const WITH_INTERCEPT = new WeakMap<NamedColumn[], { columns: NamedColumn['values'][]; design: Design }>();
+
+/**
+ * `encodeCovariates(covariates, { intercept: true })`, shared: the same
+ * covariate list with the same column arrays gives the same design object,
+ * which callers must treat as read-only.
+ *
+ * @example
+ * sharedInterceptDesign(input.covariates) === sharedInterceptDesign(input.covariates); // => true
+ */
+export function sharedInterceptDesign(covariates: NamedColumn[]): Design {
+  const known = WITH_INTERCEPT.get(covariates);
+  if (known !== undefined && known.columns.length === covariates.length && covariates.every((c, j) => c.values === known.columns[j])) return known.design;
+  const design = encodeCovariates(covariates, { intercept: true });
+  WITH_INTERCEPT.set(covariates, { columns: covariates.map((c) => c.values), design });
+  return design;
+}

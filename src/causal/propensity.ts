@@ -1,6 +1,6 @@
 import { EstimationError } from '../core/errors';
 import type { Design, NamedColumn } from '../stats/design';
-import { encodeCovariates } from './covariate-encoding';
+import { sharedInterceptDesign } from './covariate-encoding';
 import { fitLogit, type LogitFit } from '../stats/logit';
 
 /** A fitted propensity score model. */
@@ -28,7 +28,7 @@ export function fitPropensity(treat: Float64Array, covariates: NamedColumn[], op
   // copied by the estimators), so a changed input is a different key.
   const cached = FITTED.get(treat);
   if (cached && cached.covariates === covariates && cached.weights === opts.weights && sameColumns(cached.columns, covariates)) return cached.score;
-  const design = encodeCovariates(covariates, { intercept: true });
+  const design = sharedInterceptDesign(covariates);
   // The estimators read only the fitted scores: the coefficients' variance waits until asked for.
   const fit = fitLogit(design, treat, { weights: opts.weights, lazyInformation: true });
   const score = { score: fit.fitted, logit: fit.linear, fit, design };

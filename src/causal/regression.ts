@@ -1,8 +1,9 @@
 import type { Estimate } from '../core/estimate';
 import { bindColumns, type Design } from '../stats/design';
-import { bindCovariates, encodeCovariates } from './covariate-encoding';
-import { coefIndex, fitOls, type OlsFit } from '../stats/ols';
-import { vcovOls, type VcovType } from '../stats/vcov';
+import { bindCovariates, encodeCovariates, sharedInterceptDesign } from './covariate-encoding';
+import { coefIndex, fitOls, GRAM_MIN_ROWS, GRAM_ROWS_PER_COLUMN, type OlsFit } from '../stats/ols';
+import { clusterCodes, vcovOls, type VcovType } from '../stats/vcov';
+import { choleskyScaled, choleskySolve, crossprodVector, designStructure, linearPredictor, weightedGram } from '../stats/linalg';
 import {
   checkCrossSectionInput,
   chooseVcov,
@@ -90,12 +91,23 @@ export function regressionAdjustment(
 ): Estimate {
   const { input: data, dropped } = checkCrossSectionInput('regressionAdjustment', input, opts);
   const vcov = chooseVcov(data.cluster, opts.vcov);
+  const { nTreated, nControl } = groupSizes(data.treat, data.weights);
+  const partialled = data.covariates.length > 0 && !opts.interactions ? byPartialling(data, vcov) : null;
+  if (partialled !== null) {
+    return makeEstimate('regression_adjustment', partialled.estimate, partialled.se, partialled.dfResidual, nTreated, nControl, {
+      vcov: vcovLabel(vcov),
+      interactions: false,
+      r2: partialled.r2,
+      coefficients: partialled.p,
+      droppedMissing: dropped,
+      warnings: [],
+    });
+  }
   // Without interactions the covariates are written straight into the one design matrix (no intermediate copy).
   const r =
     data.covariates.length > 0 && !opts.interactions
       ? fitTreatment(bindCovariates([treatmentBase(data.treat)], data.covariates), data.y, data.weights, vcov)
       : treatmentCoefficient(data.y, data.treat, data.covariates.length === 0 ? null : withCentredInteractions(encodeCovariates(data.covariates), data.treat, data.weights), data.weights, vcov);
-  const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   return makeEstimate('regression_adjustment', r.estimate, r.se, r.dfResidual, nTreated, nControl, {
     vcov: vcovLabel(vcov),
     interactions: Boolean(opts.interactions),
@@ -138,4 +150,98 @@ function withCentredInteractions(X: Design, treat: Float64Array, weights: Float6
     q++;
   }
   return bindColumns(X, { n, p: q, names, x: inter.subarray(0, q * n) });
+}
+
+/** Below this share of its weighted sum of squares left after the covariates, the treatment is called collinear with them (and the ordinary path says so). */
+const TREAT_LEFT_SHARE = 1e-8;
+
+/**
+ * Regression adjustment on a tall design by partialling out (Frisch–Waugh–
+ * Lovell): the treatment coefficient of y on [1, treat, covariates] is the
+ * slope of y's residual on treat's residual, both residuals from the
+ * regression on [1, covariates], whose design is the one the propensity
+ * score fits on (shared, so a study encodes its covariates once and never
+ * builds the wider design). One Gram matrix serves both regressions, each
+ * solved with a step of iterative refinement as `fitOls` does. The
+ * coefficient's HC0/HC1 and cluster-robust variances are the full
+ * regression's: its row of (XᵀWX)⁻¹XᵀW is treat's residual over its sum of
+ * squares, so the meat needs only the per-cluster sums of w·r_treat·e. Null
+ * where this does not apply or cannot be trusted (a short design, HC2/HC3 or
+ * classical variances, a nearly singular Gram matrix, a treatment the
+ * covariates nearly explain): then the ordinary path fits, and explains any
+ * failure in its own words.
+ */
+function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: number; se: number; dfResidual: number; r2: number; p: number } | null {
+  // HC0, HC1 and one-way clusters (either factor); not the classical, leverage-based or two-way variances.
+  const cluster = typeof vcov === 'object' && 'cluster' in vcov ? vcov : null;
+  if (cluster === null && vcov !== 'HC1' && vcov !== 'HC0') return null;
+  const X = sharedInterceptDesign(data.covariates);
+  const { n } = X;
+  const p = X.p + 1;
+  if (!(n >= GRAM_MIN_ROWS && n >= GRAM_ROWS_PER_COLUMN * p)) return null;
+  const w = data.weights;
+  let nPositive = n;
+  if (w) {
+    nPositive = 0;
+    for (let i = 0; i < n; i++) if (w[i] > 0) nPositive++;
+  }
+  const structure = designStructure(X);
+  const ones = w ?? new Float64Array(n).fill(1);
+  const f = choleskyScaled(weightedGram(X, ones, undefined, structure), X.p, 1e-8);
+  if (!('L' in f)) return null;
+  const residual = (v: Float64Array): Float64Array => {
+    const wv = new Float64Array(n);
+    for (let i = 0; i < n; i++) wv[i] = ones[i] * v[i];
+    const coef = choleskySolve(f, crossprodVector(X, wv, undefined, structure), X.p);
+    const r = new Float64Array(n);
+    const fitted = linearPredictor(X, coef, r, structure);
+    for (let i = 0; i < n; i++) wv[i] = ones[i] * (v[i] - fitted[i]);
+    const step = choleskySolve(f, crossprodVector(X, wv, undefined, structure), X.p);
+    for (let j = 0; j < X.p; j++) coef[j] += step[j];
+    linearPredictor(X, coef, r, structure);
+    for (let i = 0; i < n; i++) r[i] = v[i] - r[i];
+    return r;
+  };
+  const rT = residual(data.treat);
+  const rY = residual(data.y);
+  let tt = 0;
+  let ty = 0;
+  let t0 = 0;
+  for (let i = 0; i < n; i++) {
+    tt += ones[i] * rT[i] * rT[i];
+    ty += ones[i] * rT[i] * rY[i];
+    t0 += ones[i] * data.treat[i] * data.treat[i];
+  }
+  if (!(tt > TREAT_LEFT_SHARE * t0)) return null;
+  const estimate = ty / tt;
+  // e = y − fitted of the full regression = rY − estimate·rT; the score of row i is w_i·rT_i·e_i.
+  let rss = 0;
+  let sumW = 0;
+  let sumWy = 0;
+  const score = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = rY[i] - estimate * rT[i];
+    rss += ones[i] * e * e;
+    sumW += ones[i];
+    sumWy += ones[i] * data.y[i];
+    score[i] = ones[i] * rT[i] * e;
+  }
+  let meat = 0;
+  let scale: number;
+  if (cluster !== null) {
+    const { codes, groups } = clusterCodes(cluster.cluster);
+    if (groups < 2) return null;
+    const sums = new Float64Array(groups);
+    for (let i = 0; i < n; i++) sums[codes[i]] += score[i];
+    for (let g = 0; g < groups; g++) meat += sums[g] * sums[g];
+    scale = groups / (groups - 1);
+    if ((cluster.type ?? 'HC1') === 'HC1') scale *= (n - 1) / (n - p);
+  } else {
+    for (let i = 0; i < n; i++) meat += score[i] * score[i];
+    scale = vcov === 'HC1' ? n / (n - p) : 1;
+  }
+  const mean = sumWy / sumW;
+  let tss = 0;
+  for (let i = 0; i < n; i++) tss += ones[i] * (data.y[i] - mean) * (data.y[i] - mean);
+  return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p };
 }
