@@ -57,7 +57,7 @@ export interface IndicatorGroup {
 export interface DesignStructure {
   n: number;
   p: number;
-  /** Dense columns, increasing: numeric columns and all-ones columns such as the intercept. */
+  /** Dense columns, increasing: numeric columns, all-ones columns such as the intercept, and 0/1 columns that are 1 on more than half the rows. */
   dense: Int32Array;
   /** The position in `dense` of a column of all ones (the intercept), or -1. */
   ones: number;
@@ -158,6 +158,11 @@ function findStructure(X: Design): DesignStructure {
     }
     if (nnz === n) {
       if (ones < 0) ones = dense.length;
+      dense.push(j);
+      continue;
+    }
+    // An indicator that is 1 on most rows is cheaper read whole, front to back, than through its rows' indices.
+    if (nnz > n >> 1) {
       dense.push(j);
       continue;
     }

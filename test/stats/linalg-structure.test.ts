@@ -6,13 +6,13 @@ import { firstDifference, plainBlockedPredictor, plainCrossprod, plainGram } fro
 
 // Factors, lone indicators (rare and common), numeric columns, a sparse numeric column, an all-zero
 // indicator, a 0/1 column that overlaps a factor's levels (so is not one of them), and a column of
-// 0s and 1s up to a late 2; columns shuffled so that indicators sit before and after numeric ones.
+// 0s and 1s up to a late 2, an indicator that is 1 on most rows (read as dense); columns shuffled so that indicators sit before and after numeric ones.
 function mixedDesign(n: number, seed: number, intercept: boolean): { X: Design; omega: Float64Array; v: Float64Array } {
   const rng = createRng(seed);
   const cohort: string[] = [];
   const role: string[] = [];
   const cols: Record<string, Float64Array> = {};
-  for (const name of ['tenure', 'y_pre', 'treat', 'prior', 'notExclusive', 'allZero', 'lateTwo', 'treatTenure', 'small']) cols[name] = new Float64Array(n);
+  for (const name of ['tenure', 'y_pre', 'treat', 'prior', 'notExclusive', 'allZero', 'lateTwo', 'treatTenure', 'small', 'common']) cols[name] = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const g = rng.int(7);
     cohort.push(`g${g}`);
@@ -25,6 +25,7 @@ function mixedDesign(n: number, seed: number, intercept: boolean): { X: Design; 
     cols.lateTwo[i] = i === n - 3 ? 2 : rng.uniform() < 0.1 ? 1 : 0;
     cols.treatTenure[i] = cols.treat[i] * cols.tenure[i];
     cols.small[i] = 1e-3 * rng.normal();
+    cols.common[i] = rng.uniform() < 0.7 ? 1 : 0;
   }
   const columns: NamedColumn[] = [
     { name: 'treat', values: cols.treat },
@@ -38,6 +39,7 @@ function mixedDesign(n: number, seed: number, intercept: boolean): { X: Design; 
     { name: 'lateTwo', values: cols.lateTwo },
     { name: 'treatTenure', values: cols.treatTenure },
     { name: 'small', values: cols.small },
+    { name: 'common', values: cols.common },
   ];
   const order = columns.map((_, k) => k);
   for (let k = order.length - 1; k > 0; k--) {
@@ -60,7 +62,8 @@ describe('designStructure', () => {
     const { X } = mixedDesign(2000, 1, true);
     const s = designStructure(X);
     const name = (j: number) => X.names[j];
-    expect(Array.from(s.dense).map(name).sort()).toEqual(['(Intercept)', 'small', 'tenure', 'y_pre']);
+    // common is 0/1 but 1 on most rows: dense.
+    expect(Array.from(s.dense).map(name).sort()).toEqual(['(Intercept)', 'common', 'small', 'tenure', 'y_pre']);
     expect(s.ones).toBe(Array.from(s.dense).map(name).indexOf('(Intercept)'));
     // lateTwo is 0/1 until its 2, so numeric; a tenth of its rows are non-zero, so sparse.
     expect(s.sparse.map((c) => name(c.column)).sort()).toEqual(['lateTwo', 'treatTenure']);
