@@ -40,43 +40,59 @@ const KEPT_SHARE = 1e-6;
 // it (Gram matrices, residuals, cross-products) reads a fraction of the dense design. A text
 // covariate comes as its rows' indicator codes, so its indicator columns are never built.
 function sparseRows(n: number, treat: Float64Array, covariates: CodedCovariate[]): { rowStart: Int32Array; nzCol: Int32Array; nzVal: Float64Array } {
-  const blocks: ({ values: Float64Array } | { codes: Int32Array; size: number })[] = [{ values: treat }];
-  for (const c of covariates) blocks.push('codes' in c ? { codes: c.codes, size: c.levels.length - 1 } : { values: c.values });
-  // Block by block (each a contiguous run): count, then place; a row's entries stay in column
+  // The blocks after the intercept, in column order: numbers (treat first) or a text column's codes, each with its first column.
+  const nb = covariates.length + 1;
+  const isText = new Uint8Array(nb);
+  const values: Float64Array[] = [treat];
+  const codes: Int32Array[] = [EMPTY_CODES];
+  const firstColumn = new Int32Array(nb);
+  firstColumn[0] = 1;
+  let column = 2;
+  covariates.forEach((c, k) => {
+    firstColumn[k + 1] = column;
+    if ('codes' in c) {
+      isText[k + 1] = 1;
+      values.push(EMPTY_VALUES);
+      codes.push(c.codes);
+      column += c.levels.length - 1;
+    } else {
+      values.push(c.values);
+      codes.push(EMPTY_CODES);
+      column++;
+    }
+  });
+  // Count, then place, each pass row by row: a row's entries are written next to each other, in column
   // order. Every row has the intercept, column 0; a row has at most one of a text block's columns.
   const rowStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) rowStart[i + 1] = 1;
-  for (const b of blocks) {
-    if ('codes' in b) for (let i = 0; i < n; i++) rowStart[i + 1] += +(b.codes[i] >= 0);
-    else for (let i = 0; i < n; i++) if (b.values[i] !== 0) rowStart[i + 1]++;
+  for (let i = 0; i < n; i++) {
+    let k = 1;
+    for (let b = 0; b < nb; b++) k += isText[b] === 1 ? +(codes[b][i] >= 0) : +(values[b][i] !== 0);
+    rowStart[i + 1] = rowStart[i] + k;
   }
-  for (let i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
-  const next = rowStart.slice(0, n);
   const nzCol = new Int32Array(rowStart[n]);
   const nzVal = new Float64Array(rowStart[n]);
-  for (let i = 0; i < n; i++) nzVal[next[i]++] = 1;
-  let column = 1;
-  for (const b of blocks) {
-    if ('codes' in b) {
-      const codes = b.codes;
-      for (let i = 0; i < n; i++) {
-        if (codes[i] < 0) continue;
-        nzCol[next[i]] = column + codes[i];
-        nzVal[next[i]++] = 1;
+  for (let i = 0; i < n; i++) {
+    let at = rowStart[i];
+    nzVal[at++] = 1;
+    for (let b = 0; b < nb; b++) {
+      if (isText[b] === 1) {
+        const c = codes[b][i];
+        if (c < 0) continue;
+        nzCol[at] = firstColumn[b] + c;
+        nzVal[at++] = 1;
+      } else {
+        const v = values[b][i];
+        if (v === 0) continue;
+        nzCol[at] = firstColumn[b];
+        nzVal[at++] = v;
       }
-      column += b.size;
-    } else {
-      const v = b.values;
-      for (let i = 0; i < n; i++) {
-        if (v[i] === 0) continue;
-        nzCol[next[i]] = column;
-        nzVal[next[i]++] = v[i];
-      }
-      column++;
     }
   }
   return { rowStart, nzCol, nzVal };
 }
+
+const EMPTY_CODES = new Int32Array(0);
+const EMPTY_VALUES = new Float64Array(0);
 
 /**
  * Regression adjustment (intercept, treatment, covariates; weighted; as
