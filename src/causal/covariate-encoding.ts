@@ -1,4 +1,5 @@
 import { checkNoMissing, designMatrix, factorLevels, type Design, type NamedColumn } from '../stats/design';
+import { markReadOnly } from '../stats/linalg';
 
 // The estimators of one course (and the refuters, which refit one estimator
 // many times on the same covariates or on row subsets of them) encode the
@@ -177,6 +178,7 @@ export function sharedInterceptDesign(covariates: NamedColumn[]): Design {
   const known = WITH_INTERCEPT.get(covariates);
   if (known !== undefined && known.columns.length === covariates.length && covariates.every((c, j) => c.values === known.columns[j])) return known.design;
   const design = encodeCovariates(covariates, { intercept: true });
+  markReadOnly(design);
   WITH_INTERCEPT.set(covariates, { columns: covariates.map((c) => c.values), design });
   return design;
 }

@@ -87,7 +87,7 @@ export interface DesignStructure {
  */
 export function designStructure(X: Design): DesignStructure {
   const known = FOUND.get(X.x);
-  if (known !== undefined && known.n === X.n && known.p === X.p && stillDescribes(known, X)) return known;
+  if (known !== undefined && known.n === X.n && known.p === X.p && (READ_ONLY.has(X.x) || stillDescribes(known, X))) return known;
   const found = findStructure(X);
   FOUND.set(X.x, found);
   return found;
@@ -95,6 +95,22 @@ export function designStructure(X: Design): DesignStructure {
 
 // A study fits one design, then computes its variance, then fits it again with other weights: keep what was found.
 const FOUND = new WeakMap<Float64Array, DesignStructure>();
+// Design arrays their owner promises never to change (see markReadOnly): their structure is not checked again.
+const READ_ONLY = new WeakSet<Float64Array>();
+
+/**
+ * Marks a design's array as never changed again, so that
+ * {@link designStructure} returns the structure it found for it without
+ * checking the indicator columns anew on each call. For a design shared
+ * between estimators (the study's covariate design); a design marked and
+ * then changed in place would be worked with a stale structure.
+ *
+ * @example
+ * markReadOnly(X); designStructure(X) === designStructure(X); // => true, without a pass over X
+ */
+export function markReadOnly(X: Design): void {
+  READ_ONLY.add(X.x);
+}
 
 // Whether X still has exactly the indicator and sparse columns of `s`: each such column has as many
 // non-zero entries as recorded, and is non-zero (1 for an indicator) at every recorded row, so it is

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crossprodVector, designStructure, linearPredictor, weightedGram } from '../../src/stats/linalg';
+import { crossprodVector, designStructure, linearPredictor, markReadOnly, weightedGram } from '../../src/stats/linalg';
+import { sharedInterceptDesign } from '../../src/causal/covariate-encoding';
 import { designMatrix, type Design, type NamedColumn } from '../../src/stats/design';
 import { createRng } from '../../src/stats/rng';
 import { firstDifference, plainBlockedPredictor, plainCrossprod, plainGram } from './plain-kernels';
@@ -169,3 +170,27 @@ describe('designStructure is reused only while it still describes the design', (
     expect(firstDifference(weightedGram(X, omega), plainGram(X, omega))).toBe(-1);
   });
 });
+
+describe('markReadOnly', () => {
+  it('lets designStructure return what it found without checking the design again (its owner promises no change)', () => {
+    const { X } = mixedDesign(600, 23, true);
+    const first = designStructure(X);
+    markReadOnly(X);
+    expect(designStructure(X)).toBe(first);
+    // the promise is the owner's: a change in place is not looked for any more
+    X.x[X.names.indexOf('treat') * X.n + 1] = 0.5;
+    expect(designStructure(X)).toBe(first);
+    // a copy is another array, checked as usual
+    const copy = { ...X, x: X.x.slice() };
+    expect(designStructure(copy)).not.toBe(first);
+  });
+  it('is how the study shares its covariate design', () => {
+    const covariates = [{ name: 'g', values: ['a', 'b', 'a', 'c'] }, { name: 'z', values: Float64Array.of(1, 2, 3, 4) }];
+    const X = sharedInterceptDesign(covariates);
+    expect(sharedInterceptDesign(covariates)).toBe(X);
+    const s = designStructure(X);
+    X.x[0] = 7;
+    expect(designStructure(X)).toBe(s);
+  });
+});
+
