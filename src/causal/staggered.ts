@@ -73,8 +73,9 @@ export interface StaggeredOptions {
   /**
    * Which group-time cells to estimate: `all` (default) or `window`, only
    * the cells whose event time lies in `window`. With `window` the window
-   * ATT and its standard error are exactly those of `all` (its cells and
-   * influence functions are the same), the event study holds the window's
+   * ATT and its standard error are those of `all` (its cells and influence
+   * functions are the same, to rounding), its control count is of the
+   * window's cells' controls only, the event study holds the window's
    * event times only, there is no pre-trend test, and the simple, group,
    * calendar and dynamic aggregates are not computed (NaN, with empty
    * `groupEffects` and `calendarEffects`). For a caller that needs only the
