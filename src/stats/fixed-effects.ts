@@ -180,8 +180,12 @@ function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, 
     }
   }
   for (let x = 0; x < q; x++) for (let y = 0; y < x; y++) M[x * q + y] = M[y * q + x];
-  const chol = q > 0 ? choleskyScaled(M, q) : null;
-  if (chol !== null && 'dependent' in chol) return false;
+  let chol: { L: Float64Array; d: Float64Array } | null = null;
+  if (q > 0) {
+    const f = choleskyScaled(M, q);
+    if ('dependent' in f) return false;
+    chol = f;
+  }
   const unitMean = new Float64Array(nUnits);
   const rhs = new Float64Array(q);
   const tau = new Float64Array(T);
