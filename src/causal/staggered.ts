@@ -71,18 +71,21 @@ export interface StaggeredOptions {
    */
   laggedAdjustment?: 'regression' | 'doubly-robust';
   /**
-   * Which group-time cells to estimate: `all` (default) or `window`, only
-   * the cells whose event time lies in `window`. With `window` the window
-   * ATT and its standard error are those of `all` (its cells and influence
-   * functions are the same, to rounding), its control count is of the
-   * window's cells' controls only, the event study holds the window's
-   * event times only, there is no pre-trend test, and the simple, group,
-   * calendar and dynamic aggregates are not computed (NaN, with empty
-   * `groupEffects` and `calendarEffects`). For a caller that needs only the
-   * window ATT, as the study's conditional DiD: its cells are a regression
-   * each, and the window holds about a third of them.
+   * Which group-time cells to estimate: `all` (default); `window`, only the
+   * cells whose event time lies in `window`; or `path`, those and the cells
+   * of the event study's path (event times in `eventRange`). With `window`
+   * or `path` the window ATT and its standard error are those of `all` (its
+   * cells and influence functions are the same, to rounding), and with
+   * `path` so are the event study and its pre-trend test; the control count
+   * is of the computed cells' controls only; the simple, group, calendar and
+   * dynamic aggregates are not computed (NaN, with empty `groupEffects` and
+   * `calendarEffects`). With `window` the event study holds the window's
+   * event times only and there is no pre-trend test. For callers that need
+   * no more, as the study: its conditional DiD reports only the window ATT
+   * (its cells are a regression each, and the window holds about a third of
+   * them), its plain DiD the window ATT, the event study and the test.
    */
-  cells?: 'all' | 'window';
+  cells?: 'all' | 'window' | 'path';
   /** Multiplier bootstrap (Rademacher weights by unit) for the aggregates and a simultaneous band over `eventStudy`. */
   bootstrap?: { draws: number; seed: number; progress?: boolean };
   /** 1 − confidence level, default 0.05. */
@@ -228,8 +231,13 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     throw new RangeError(`${fn}: \`laggedAdjustment\` must be 'regression' or 'doubly-robust', got ${JSON.stringify(opts.laggedAdjustment)}`);
   }
   const cellSet = opts.cells ?? 'all';
-  if (cellSet !== 'all' && cellSet !== 'window') throw new RangeError(`${fn}: \`cells\` must be 'all' or 'window', got ${JSON.stringify(opts.cells)}`);
-  const windowOnly = cellSet === 'window';
+  if (cellSet !== 'all' && cellSet !== 'window' && cellSet !== 'path') {
+    throw new RangeError(`${fn}: \`cells\` must be 'all', 'window' or 'path', got ${JSON.stringify(opts.cells)}`);
+  }
+  // Only some cells: the aggregates over all post cells (simple, group, calendar, dynamic) are not computed.
+  const partial = cellSet !== 'all';
+  const wanted = (e: number) =>
+    cellSet === 'all' || (e >= window[0] && e <= window[1]) || (cellSet === 'path' && e >= eventRange[0] && e <= eventRange[1]);
   if (opts.bootstrap) {
     const { draws, seed } = opts.bootstrap;
     if (!Number.isInteger(draws) || draws < 20) throw new RangeError(`${fn}: \`bootstrap.draws\` must be an integer >= 20, got ${draws}`);
@@ -386,7 +394,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       const post = t >= g;
       const base = basePeriod === 'varying' && !post ? cur - 1 : lastPre;
       const e = t - g;
-      if (windowOnly && (e < window[0] || e > window[1])) continue;
+      if (!wanted(e)) continue;
       cellTargets.length = 0;
       cellCoefs.length = 0;
       // Influence functions are only needed where a standard error is reported: the listed path, e >= 0, post cells, the window.
@@ -484,7 +492,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       attgt.push({ group: g, time: t, e, basePeriod: periods[base], estimate: att, se: Math.sqrt(ss) / n, nTreated: s1, nControl: s0 });
 
       addCell(eventT, groupShare[gi], att, gi, eventNeedsInf);
-      if (post && !windowOnly) {
+      if (post && !partial) {
         let gt = groupTargets[gi];
         if (!gt) gt = groupTargets[gi] = newTarget(nUnits, nGroups, 'equal');
         addCell(gt, 1, att, gi, true);
@@ -632,11 +640,11 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const calendarOverallEst = calendarOverall.cells > 0 ? finishShare(calendarOverall) : NaN;
   const dynamicOverall = newTarget(nUnits, nGroups, 'equal');
   for (const e of eventTimes) {
-    if (windowOnly || e < 0 || !eventEst.has(e)) continue;
+    if (partial || e < 0 || !eventEst.has(e)) continue;
     addTo(dynamicOverall, eventTargets.get(e)!, eventEst.get(e)!);
   }
-  // With only the window's cells, an average over e >= 0 would be the window's again under another name.
-  const dynamicOverallEst = dynamicOverall.cells > 0 && !windowOnly ? finishShare(dynamicOverall) : NaN;
+  // With only some cells, an average over the computed e >= 0 would not be the dynamic aggregate.
+  const dynamicOverallEst = dynamicOverall.cells > 0 && !partial ? finishShare(dynamicOverall) : NaN;
 
   function addTo(dst: Target, part: Target, est: number): void {
     dst.coefSum += 1;

@@ -194,7 +194,8 @@ export function estimateCourse(panel: Panel, course: string, metric: string, opt
       bootstrap: draws > 0 ? { draws, seed: opts.seed ?? 1 } : undefined,
     };
     attempt('did_staggered', () => {
-      staggered = didStaggered(panelInput, common);
+      // The study reads the window ATT, the event study and its pre-period test: only their cells are computed.
+      staggered = didStaggered(panelInput, { ...common, cells: 'path' });
       for (const w of staggered.warnings) warnings.push(`did_staggered (${course}): ${w}`);
       return staggered.aggregates.window;
     });

@@ -197,8 +197,29 @@ describe("didStaggered with cells: 'window'", () => {
       }
     });
   }
+  it("cells: 'path' gives the window ATT, the event study and the pre-trend test of all cells", () => {
+    for (const course of ['C01', 'C03', 'C06']) {
+      const input = coursePanelInput(panel, course, 'revenue');
+      const opts = { window: [1, 12] as [number, number], eventRange: [-6, 12] as [number, number] };
+      const all = didStaggered(input, opts);
+      const path = didStaggered(input, { ...opts, cells: 'path' });
+      near(path.aggregates.window.estimate, all.aggregates.window.estimate);
+      near(path.aggregates.window.se, all.aggregates.window.se);
+      expect(path.eventStudy.map((p) => p.e)).toEqual(all.eventStudy.map((p) => p.e));
+      path.eventStudy.forEach((p, k) => {
+        near(p.estimate, all.eventStudy[k].estimate);
+        near(p.se, all.eventStudy[k].se);
+      });
+      expect(path.preTrend).not.toBeNull();
+      near(path.preTrend!.statistic, all.preTrend!.statistic);
+      expect(path.preTrend!.df).toBe(all.preTrend!.df);
+      expect(path.attgt.every((c) => c.e >= -6 && c.e <= 12)).toBe(true);
+      expect(path.attgt.length).toBeLessThan(all.attgt.length);
+      for (const k of ['simple', 'group', 'calendar', 'dynamic'] as const) expect(path.aggregates[k].estimate).toBeNaN();
+    }
+  });
   it('rejects an unknown cell set', () => {
     const input = coursePanelInput(panel, 'C01', 'revenue');
-    expect(() => didStaggered(input, { cells: 'post' as 'all' })).toThrow(/`cells` must be 'all' or 'window', got "post"/);
+    expect(() => didStaggered(input, { cells: 'post' as 'all' })).toThrow(/`cells` must be 'all', 'window' or 'path', got "post"/);
   });
 });
