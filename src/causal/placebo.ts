@@ -161,7 +161,6 @@ export function refuteCourse(
 ): (RefutationResult | { refuter: RefutationResult['refuter']; passed: null; reading: string })[] {
   const input = stackedInput(stacked);
   const makeRefit = opts.refit;
-  const refit = makeRefit ? makeRefit(input, opts.original) : null;
   const seed = opts.seed ?? 1;
   const attempt = <T extends RefutationResult>(refuter: RefutationResult['refuter'], fn: () => T) => {
     try {
@@ -170,15 +169,18 @@ export function refuteCourse(
       return { refuter, passed: null, reading: `Not run: ${e instanceof Error ? e.message : String(e)}` };
     }
   };
+  const dates = attempt('placebo_dates', () =>
+    placeboDates(panel, stacked.course, stacked.metric, estimator, {
+      original: opts.original,
+      shift: opts.shift,
+      baseline: stacked.baseline,
+      refit: makeRefit && ((x) => makeRefit(x, opts.original)),
+    }),
+  );
+  // Set up after the placebo dates, whose own stacked data and refit are then done with: the two are never held at once.
+  const refit = makeRefit ? makeRefit(input, opts.original) : null;
   return [
-    attempt('placebo_dates', () =>
-      placeboDates(panel, stacked.course, stacked.metric, estimator, {
-        original: opts.original,
-        shift: opts.shift,
-        baseline: stacked.baseline,
-        refit: makeRefit && ((x) => makeRefit(x, opts.original)),
-      }),
-    ),
+    dates,
     attempt('placebo_outcome', () =>
       placeboOutcome(input, estimator, {
         original: opts.original,
