@@ -175,10 +175,11 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: num
   // HC0, HC1 and one-way clusters (either factor); not the classical, leverage-based or two-way variances.
   const cluster = typeof vcov === 'object' && 'cluster' in vcov ? vcov : null;
   if (cluster === null && vcov !== 'HC1' && vcov !== 'HC0') return null;
+  if (data.y.length < GRAM_MIN_ROWS) return null;
   const X = sharedInterceptDesign(data.covariates);
   const { n } = X;
   const p = X.p + 1;
-  if (!(n >= GRAM_MIN_ROWS && n >= GRAM_ROWS_PER_COLUMN * p)) return null;
+  if (n < GRAM_ROWS_PER_COLUMN * p) return null;
   const w = data.weights;
   let nPositive = n;
   if (w) {
@@ -186,16 +187,16 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: num
     for (let i = 0; i < n; i++) if (w[i] > 0) nPositive++;
   }
   const structure = designStructure(X);
-  const ones = w ?? new Float64Array(n).fill(1);
-  const f = choleskyScaled(weightedGram(X, ones, undefined, structure), X.p, 1e-8);
+  const wt = w ?? new Float64Array(n).fill(1);
+  const f = choleskyScaled(weightedGram(X, wt, undefined, structure), X.p, 1e-8);
   if (!('L' in f)) return null;
   const residual = (v: Float64Array): Float64Array => {
     const wv = new Float64Array(n);
-    for (let i = 0; i < n; i++) wv[i] = ones[i] * v[i];
+    for (let i = 0; i < n; i++) wv[i] = wt[i] * v[i];
     const coef = choleskySolve(f, crossprodVector(X, wv, undefined, structure), X.p);
     const r = new Float64Array(n);
     const fitted = linearPredictor(X, coef, r, structure);
-    for (let i = 0; i < n; i++) wv[i] = ones[i] * (v[i] - fitted[i]);
+    for (let i = 0; i < n; i++) wv[i] = wt[i] * (v[i] - fitted[i]);
     const step = choleskySolve(f, crossprodVector(X, wv, undefined, structure), X.p);
     for (let j = 0; j < X.p; j++) coef[j] += step[j];
     linearPredictor(X, coef, r, structure);
@@ -208,9 +209,9 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: num
   let ty = 0;
   let t0 = 0;
   for (let i = 0; i < n; i++) {
-    tt += ones[i] * rT[i] * rT[i];
-    ty += ones[i] * rT[i] * rY[i];
-    t0 += ones[i] * data.treat[i] * data.treat[i];
+    tt += wt[i] * rT[i] * rT[i];
+    ty += wt[i] * rT[i] * rY[i];
+    t0 += wt[i] * data.treat[i] * data.treat[i];
   }
   if (!(tt > TREAT_LEFT_SHARE * t0)) return null;
   const estimate = ty / tt;
@@ -221,10 +222,10 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: num
   const score = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const e = rY[i] - estimate * rT[i];
-    rss += ones[i] * e * e;
-    sumW += ones[i];
-    sumWy += ones[i] * data.y[i];
-    score[i] = ones[i] * rT[i] * e;
+    rss += wt[i] * e * e;
+    sumW += wt[i];
+    sumWy += wt[i] * data.y[i];
+    score[i] = wt[i] * rT[i] * e;
   }
   let meat = 0;
   let scale: number;
@@ -242,6 +243,6 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: num
   }
   const mean = sumWy / sumW;
   let tss = 0;
-  for (let i = 0; i < n; i++) tss += ones[i] * (data.y[i] - mean) * (data.y[i] - mean);
+  for (let i = 0; i < n; i++) tss += wt[i] * (data.y[i] - mean) * (data.y[i] - mean);
   return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p };
 }
