@@ -176,9 +176,20 @@ const WITH_INTERCEPT = new WeakMap<NamedColumn[], { columns: NamedColumn['values
  */
 export function sharedInterceptDesign(covariates: NamedColumn[]): Design {
   const known = WITH_INTERCEPT.get(covariates);
-  if (known !== undefined && known.columns.length === covariates.length && covariates.every((c, j) => c.values === known.columns[j])) return known.design;
+  if (known !== undefined && sameColumns(known.columns, covariates)) return known.design;
   const design = encodeCovariates(covariates, { intercept: true });
   markReadOnly(design);
   WITH_INTERCEPT.set(covariates, { columns: covariates.map((c) => c.values), design });
   return design;
+}
+
+/**
+ * Whether a covariate list still holds exactly the column arrays recorded
+ * from it (the caches keyed on a list check this before reuse).
+ *
+ * @example
+ * sameColumns(covariates.map((c) => c.values), covariates); // => true
+ */
+export function sameColumns(columns: NamedColumn['values'][], covariates: NamedColumn[]): boolean {
+  return columns.length === covariates.length && covariates.every((c, j) => c.values === columns[j]);
 }

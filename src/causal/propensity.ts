@@ -1,6 +1,6 @@
 import { EstimationError } from '../core/errors';
 import type { Design, NamedColumn } from '../stats/design';
-import { sharedInterceptDesign } from './covariate-encoding';
+import { sameColumns, sharedInterceptDesign } from './covariate-encoding';
 import { fitLogit, type LogitFit } from '../stats/logit';
 
 /** A fitted propensity score model. */
@@ -37,10 +37,6 @@ export function fitPropensity(treat: Float64Array, covariates: NamedColumn[], op
 }
 
 const FITTED = new WeakMap<Float64Array, { covariates: NamedColumn[]; columns: NamedColumn['values'][]; weights: Float64Array | undefined; score: PropensityScore }>();
-
-function sameColumns(columns: NamedColumn['values'][], covariates: NamedColumn[]): boolean {
-  return columns.length === covariates.length && covariates.every((c, j) => c.values === columns[j]);
-}
 
 /** How well treated and control scores overlap. */
 export interface ScoreOverlap {

@@ -1,9 +1,9 @@
 import type { Estimate } from '../core/estimate';
 import { bindColumns, type Design } from '../stats/design';
 import { bindCovariates, encodeCovariates, sharedInterceptDesign } from './covariate-encoding';
-import { coefIndex, fitOls, GRAM_MIN_ROWS, GRAM_ROWS_PER_COLUMN, type OlsFit } from '../stats/ols';
-import { clusterCodes, vcovOls, type VcovType } from '../stats/vcov';
-import { choleskyScaled, choleskySolve, crossprodVector, designStructure, linearPredictor, weightedGram } from '../stats/linalg';
+import { coefIndex, fitOls, GRAM_MIN_ROWS, GRAM_ROWS_PER_COLUMN, gramLeastSquares, type OlsFit } from '../stats/ols';
+import { clusterCodes, sandwichScale, vcovOls, type VcovType } from '../stats/vcov';
+import { designStructure, linearPredictor } from '../stats/linalg';
 import {
   checkCrossSectionInput,
   chooseVcov,
@@ -92,30 +92,36 @@ export function regressionAdjustment(
   const { input: data, dropped } = checkCrossSectionInput('regressionAdjustment', input, opts);
   const vcov = chooseVcov(data.cluster, opts.vcov);
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
-  const partialled = data.covariates.length > 0 && !opts.interactions ? byPartialling(data, vcov) : null;
-  if (partialled !== null) {
-    return makeEstimate('regression_adjustment', partialled.estimate, partialled.se, partialled.dfResidual, nTreated, nControl, {
-      vcov: vcovLabel(vcov),
-      interactions: false,
-      r2: partialled.r2,
-      coefficients: partialled.p,
-      droppedMissing: dropped,
-      warnings: [],
-    });
-  }
-  // Without interactions the covariates are written straight into the one design matrix (no intermediate copy).
-  const r =
-    data.covariates.length > 0 && !opts.interactions
-      ? fitTreatment(bindCovariates([treatmentBase(data.treat)], data.covariates), data.y, data.weights, vcov)
-      : treatmentCoefficient(data.y, data.treat, data.covariates.length === 0 ? null : withCentredInteractions(encodeCovariates(data.covariates), data.treat, data.weights), data.weights, vcov);
+  const plain = data.covariates.length > 0 && !opts.interactions;
+  const r = (plain ? byPartialling(data, vcov) : null) ?? ordinaryFit(data, vcov, Boolean(opts.interactions));
   return makeEstimate('regression_adjustment', r.estimate, r.se, r.dfResidual, nTreated, nControl, {
     vcov: vcovLabel(vcov),
     interactions: Boolean(opts.interactions),
-    r2: r.fit.r2,
-    coefficients: r.fit.p,
+    r2: r.r2,
+    coefficients: r.p,
     droppedMissing: dropped,
     warnings: [],
   });
+}
+
+/** What regressionAdjustment reports of its fit, by either path. */
+interface AdjustmentFit {
+  estimate: number;
+  se: number;
+  dfResidual: number;
+  r2: number;
+  /** Coefficients of the full regression. */
+  p: number;
+}
+
+// The regression fitted on its whole design: without interactions the covariates are written straight
+// into the one design matrix (no intermediate copy).
+function ordinaryFit(data: CrossSectionInput, vcov: VcovType, interactions: boolean): AdjustmentFit {
+  const r =
+    data.covariates.length > 0 && !interactions
+      ? fitTreatment(bindCovariates([treatmentBase(data.treat)], data.covariates), data.y, data.weights, vcov)
+      : treatmentCoefficient(data.y, data.treat, data.covariates.length === 0 ? null : withCentredInteractions(encodeCovariates(data.covariates), data.treat, data.weights), data.weights, vcov);
+  return { estimate: r.estimate, se: r.se, dfResidual: r.dfResidual, r2: r.fit.r2, p: r.fit.p };
 }
 
 /**
@@ -161,8 +167,8 @@ const TREAT_LEFT_SHARE = 1e-8;
  * slope of y's residual on treat's residual, both residuals from the
  * regression on [1, covariates], whose design is the one the propensity
  * score fits on (shared, so a study encodes its covariates once and never
- * builds the wider design). One Gram matrix serves both regressions, each
- * solved with a step of iterative refinement as `fitOls` does. The
+ * builds the wider design). One Gram matrix serves both regressions
+ * (`gramLeastSquares`, as `fitOls` solves tall designs). The
  * coefficient's HC0/HC1 and cluster-robust variances are the full
  * regression's: its row of (XᵀWX)⁻¹XᵀW is treat's residual over its sum of
  * squares, so the meat needs only the per-cluster sums of w·r_treat·e. Null
@@ -171,7 +177,7 @@ const TREAT_LEFT_SHARE = 1e-8;
  * covariates nearly explain): then the ordinary path fits, and explains any
  * failure in its own words.
  */
-function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: number; se: number; dfResidual: number; r2: number; p: number } | null {
+function byPartialling(data: CrossSectionInput, vcov: VcovType): AdjustmentFit | null {
   // HC0, HC1 and one-way clusters (either factor); not the classical, leverage-based or two-way variances.
   const cluster = typeof vcov === 'object' && 'cluster' in vcov ? vcov : null;
   if (cluster === null && vcov !== 'HC1' && vcov !== 'HC0') return null;
@@ -188,18 +194,10 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: num
   }
   const structure = designStructure(X);
   const wt = w ?? new Float64Array(n).fill(1);
-  const f = choleskyScaled(weightedGram(X, wt, undefined, structure), X.p, 1e-8);
-  if (!('L' in f)) return null;
+  const ls = gramLeastSquares(X, w, structure);
+  if (ls === null) return null;
   const residual = (v: Float64Array): Float64Array => {
-    const wv = new Float64Array(n);
-    for (let i = 0; i < n; i++) wv[i] = wt[i] * v[i];
-    const coef = choleskySolve(f, crossprodVector(X, wv, undefined, structure), X.p);
-    const r = new Float64Array(n);
-    const fitted = linearPredictor(X, coef, r, structure);
-    for (let i = 0; i < n; i++) wv[i] = wt[i] * (v[i] - fitted[i]);
-    const step = choleskySolve(f, crossprodVector(X, wv, undefined, structure), X.p);
-    for (let j = 0; j < X.p; j++) coef[j] += step[j];
-    linearPredictor(X, coef, r, structure);
+    const r = linearPredictor(X, ls.coef(v), undefined, structure);
     for (let i = 0; i < n; i++) r[i] = v[i] - r[i];
     return r;
   };
@@ -235,11 +233,10 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): { estimate: num
     const sums = new Float64Array(groups);
     for (let i = 0; i < n; i++) sums[codes[i]] += score[i];
     for (let g = 0; g < groups; g++) meat += sums[g] * sums[g];
-    scale = groups / (groups - 1);
-    if ((cluster.type ?? 'HC1') === 'HC1') scale *= (n - 1) / (n - p);
+    scale = sandwichScale(cluster.type ?? 'HC1', n, p, groups);
   } else {
     for (let i = 0; i < n; i++) meat += score[i] * score[i];
-    scale = vcov === 'HC1' ? n / (n - p) : 1;
+    scale = sandwichScale(vcov as 'HC0' | 'HC1', n, p);
   }
   const mean = sumWy / sumW;
   let tss = 0;

@@ -95,7 +95,6 @@ export function demeanTwoWay(
   const iterations: number[] = [];
   let converged = true;
   for (const col of columns) {
-    if (col.length !== n) throw new RangeError(`demeanTwoWay: a column has ${col.length} rows, \`unit\` has ${n}`);
     let scale = 0;
     for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(col[i]));
     const threshold = tol * Math.max(scale, 1e-300);

@@ -240,22 +240,48 @@ function solveByGram(
   weights: Float64Array | undefined,
   structure: DesignStructure,
 ): { coef: Float64Array; rInverse: Float64Array; bread: Float64Array } | null {
-  const { n, p } = X;
-  const w = weights ?? new Float64Array(n).fill(1);
-  const G = weightedGram(X, w, undefined, structure);
-  const f = choleskyScaled(G, p, GRAM_PIVOT_TOLERANCE);
-  if (!('L' in f)) return null;
-  const wy = new Float64Array(n);
-  for (let i = 0; i < n; i++) wy[i] = w[i] * y[i];
-  const coef = choleskySolve(f, crossprodVector(X, wy, undefined, structure), p);
-  const fitted = linearPredictor(X, coef, undefined, structure);
-  for (let i = 0; i < n; i++) wy[i] = w[i] * (y[i] - fitted[i]);
-  const step = choleskySolve(f, crossprodVector(X, wy, undefined, structure), p);
-  for (let j = 0; j < p; j++) coef[j] += step[j];
+  const p = X.p;
+  const ls = gramLeastSquares(X, weights, structure);
+  if (ls === null) return null;
+  const coef = ls.coef(y);
   // XᵀWX = D⁻¹LLᵀD⁻¹ = RᵀR with R = LᵀD⁻¹ (upper triangular), as QR's R up to signs.
-  const { L, d } = f;
+  const { L, d } = ls.factor;
   const { rInverse, bread } = inverseAndBread(p, (j, k) => L[k * p + j] / d[k]);
   return { coef, rInverse, bread };
+}
+
+/**
+ * Weighted least squares on X through its Gram matrix, factored once for any
+ * number of outcomes: `coef(v)` solves the normal equations for v and takes
+ * one step of iterative refinement on its residuals (which recovers the
+ * digits the normal equations lose to QR). Null when a scaled pivot falls
+ * below the Gram path's tolerance (nearly collinear columns: QR must judge).
+ *
+ * @example
+ * const ls = gramLeastSquares(X, w, designStructure(X));
+ * ls?.coef(y); // => fitOls(X, y, { weights: w, solver: 'gram' }).coef
+ */
+export function gramLeastSquares(
+  X: Design,
+  weights: Float64Array | undefined,
+  structure: DesignStructure,
+): { factor: { L: Float64Array; d: Float64Array }; coef: (v: Float64Array) => Float64Array } | null {
+  const { n, p } = X;
+  const w = weights ?? new Float64Array(n).fill(1);
+  const f = choleskyScaled(weightedGram(X, w, undefined, structure), p, GRAM_PIVOT_TOLERANCE);
+  if (!('L' in f)) return null;
+  const factor = f;
+  const wv = new Float64Array(n);
+  const coef = (v: Float64Array): Float64Array => {
+    for (let i = 0; i < n; i++) wv[i] = w[i] * v[i];
+    const c = choleskySolve(factor, crossprodVector(X, wv, undefined, structure), p);
+    const fitted = linearPredictor(X, c, undefined, structure);
+    for (let i = 0; i < n; i++) wv[i] = w[i] * (v[i] - fitted[i]);
+    const step = choleskySolve(factor, crossprodVector(X, wv, undefined, structure), p);
+    for (let j = 0; j < p; j++) c[j] += step[j];
+    return c;
+  };
+  return { factor, coef };
 }
 
 /**

@@ -153,10 +153,21 @@ function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0
   const { codes, groups } = clusterCodes(labels);
   if (groups < 2) throw new RangeError(`vcovOls: cluster-robust variance needs at least 2 clusters, got ${groups}`);
   const meat = clusterMeat(fit, X, codes, groups, structure);
-  // sandwich::vcovCL's default: G/(G-1), times (n-1)/(n-p) for type HC1.
-  let scale = groups / (groups - 1);
-  if (type === 'HC1') scale *= (X.n - 1) / (X.n - X.p);
-  return sandwich(fit.bread, meat, X.p, scale);
+  return sandwich(fit.bread, meat, X.p, sandwichScale(type, X.n, X.p, groups));
+}
+
+/**
+ * The small-sample factor of a sandwich variance, as `sandwich` computes it:
+ * without clusters 1 (HC0) or n/(n−p) (HC1); with G clusters vcovCL's
+ * default G/(G−1), times (n−1)/(n−p) for HC1.
+ *
+ * @example
+ * sandwichScale('HC1', 100, 5); // => 100 / 95
+ * sandwichScale('HC1', 100, 5, 20); // => (20 / 19) · (99 / 95)
+ */
+export function sandwichScale(type: 'HC0' | 'HC1', n: number, p: number, groups?: number): number {
+  if (groups === undefined) return type === 'HC1' ? n / (n - p) : 1;
+  return (groups / (groups - 1)) * (type === 'HC1' ? (n - 1) / (n - p) : 1);
 }
 
 /**
@@ -187,8 +198,7 @@ export function vcovOls(fit: OlsFit, X: Design, type: VcovType): Float64Array {
       const we = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
       omega[i] = we * we;
     }
-    let scale = 1;
-    if (type === 'HC1') scale = n / (n - p);
+    const scale = type === 'HC0' || type === 'HC1' ? sandwichScale(type, n, p) : 1;
     if (type === 'HC2' || type === 'HC3') {
       const h = hatValues(fit, X);
       for (let i = 0; i < n; i++) {
