@@ -147,6 +147,8 @@ export function stableOrder(x: Float64Array): Uint32Array {
   let finite = LITTLE_ENDIAN;
   for (let i = 0; i < n && finite; i++) finite = x[i] === x[i];
   if (!finite) return idx.sort((a, b) => x[a] - x[b]);
+  const few = fewValuesOrder(x, idx);
+  if (few !== null) return few;
   const keys = new Float64Array(n);
   for (let i = 0; i < n; i++) keys[i] = x[i] + 0;
   const bits = new Uint32Array(keys.buffer); // bits[2i] low word, bits[2i + 1] high word
@@ -176,6 +178,49 @@ export function stableOrder(x: Float64Array): Uint32Array {
     idx = spare;
     spare = t;
   }
+  return idx;
+}
+
+// Columns with few distinct values (a level, a rating, a monthly index) are sorted by counting: each
+// row's value ranked through a map of the distinct values (the last value looked up is kept, as
+// stacked rows come in runs of one cohort's values), then one stable pass by rank. Null once the
+// column shows more than FEW_VALUES distinct values, which a continuous column does within its
+// first few thousand rows.
+const FEW_VALUES = 4096;
+
+function fewValuesOrder(x: Float64Array, idx: Uint32Array): Uint32Array | null {
+  const n = x.length;
+  const slot = new Map<number, number>();
+  const rank = new Uint32Array(n);
+  let last = NaN;
+  let lastSlot = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (v !== last) {
+      let s = slot.get(v);
+      if (s === undefined) {
+        if (slot.size === FEW_VALUES) return null;
+        s = slot.size;
+        slot.set(v, s);
+      }
+      last = v;
+      lastSlot = s;
+    }
+    rank[i] = lastSlot;
+  }
+  // Slots in order of first appearance → ranks in order of value (−0 and 0 share a slot, as they compare equal).
+  const values = [...slot.keys()];
+  const bySlot = values.map((v, s) => s).sort((a, b) => values[a] - values[b]);
+  const rankOf = new Uint32Array(values.length);
+  bySlot.forEach((s, r) => (rankOf[s] = r));
+  const start = new Uint32Array(values.length + 1);
+  for (let i = 0; i < n; i++) {
+    const r = rankOf[rank[i]];
+    rank[i] = r;
+    start[r + 1]++;
+  }
+  for (let r = 0; r < values.length; r++) start[r + 1] += start[r];
+  for (let i = 0; i < n; i++) idx[start[rank[i]]++] = i;
   return idx;
 }
 

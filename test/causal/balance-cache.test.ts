@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { balanceTable, ecdfMaxDistance } from '../../src/causal/balance';
+import { balanceTable, ecdfMaxDistance, stableOrder } from '../../src/causal/balance';
 import { createRng } from '../../src/stats/rng';
 
 // Hand-rolled references: the direct definitions, with none of balanceTable's sharing.
@@ -106,5 +106,31 @@ describe('balanceTable sharing (sorts and level codes cached per column)', () =>
     expect(a[0].ecdfMaxBefore).toBe(b[0].ecdfMaxAfter);
     expect(a[0].smdBefore).toBe(b[0].smdAfter);
     expect(a[0].varianceRatioBefore).toBe(b[0].varianceRatioAfter);
+  });
+});
+
+describe('stableOrder', () => {
+  // The comparator sort it stands in for: by value, ties in row order, −0 equal to 0.
+  const reference = (x: Float64Array) => Array.from(x, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
+
+  it('orders a column of few distinct values (the counting path) as the stable comparator sort, −0 and runs included', () => {
+    const rng = createRng(11);
+    const values = [0.93, -0, 0, 1.07, -2.5, 1e-300, -1e300, 0.1 + 0.2];
+    const x = new Float64Array(5000);
+    for (let i = 0; i < x.length; ) {
+      const v = values[Math.floor(rng.uniform() * values.length)];
+      const run = 1 + Math.floor(rng.uniform() * 40);
+      for (let k = 0; k < run && i < x.length; k++) x[i++] = v;
+    }
+    expect(Array.from(stableOrder(x))).toEqual(reference(x));
+  });
+
+  it('orders a continuous column (the radix path) and a column just over the counting limit as the comparator sort', () => {
+    const rng = createRng(12);
+    const cont = Float64Array.from({ length: 20000 }, () => (rng.uniform() - 0.4) * 1e4);
+    expect(Array.from(stableOrder(cont))).toEqual(reference(cont));
+    // 4,097 distinct values, each twice: the counting path gives up and the radix sort answers.
+    const many = Float64Array.from({ length: 8194 }, (_, i) => ((i * 7919) % 4097) - 2048.5);
+    expect(Array.from(stableOrder(many))).toEqual(reference(many));
   });
 });
