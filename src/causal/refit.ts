@@ -1,5 +1,5 @@
 import type { Estimate } from '../core/estimate';
-import { choleskyScaled, choleskySolve } from '../stats/linalg';
+import { choleskyScaled, choleskySolve, denseDots } from '../stats/linalg';
 import { clusterCodes } from '../stats/vcov';
 import { covariateCodes, type CodedCovariate } from './covariate-encoding';
 import { checkCrossSectionInput, chooseVcov, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
@@ -35,64 +35,170 @@ const PIVOT_SHARE = 1e-8;
 // is left to the ordinary path.
 const KEPT_SHARE = 1e-6;
 
-// The design [1, treat, covariates…] row by row, non-zero entries only (compressed sparse rows):
-// indicator columns are mostly zero, so a row holds far fewer than p entries and every pass over
-// it (Gram matrices, residuals, cross-products) reads a fraction of the dense design. A text
-// covariate comes as its rows' indicator codes, so its indicator columns are never built.
-function sparseRows(n: number, treat: Float64Array, covariates: CodedCovariate[]): { rowStart: Int32Array; nzCol: Int32Array; nzVal: Float64Array } {
-  // The blocks after the intercept, in column order: numbers (treat first) or a text column's codes, each with its first column.
-  const nb = covariates.length + 1;
-  const isText = new Uint8Array(nb);
-  const values: Float64Array[] = [treat];
-  const codes: Int32Array[] = [EMPTY_CODES];
-  const firstColumn = new Int32Array(nb);
-  firstColumn[0] = 1;
-  let column = 2;
-  covariates.forEach((c, k) => {
-    firstColumn[k + 1] = column;
-    if ('codes' in c) {
-      isText[k + 1] = 1;
-      values.push(EMPTY_VALUES);
-      codes.push(c.codes);
-      column += c.levels.length - 1;
-    } else {
-      values.push(c.values);
-      codes.push(EMPTY_CODES);
-      column++;
-    }
-  });
-  // Count, then place, each pass row by row: a row's entries are written next to each other, in column
-  // order. Every row has the intercept, column 0; a row has at most one of a text block's columns.
-  const rowStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    let k = 1;
-    for (let b = 0; b < nb; b++) k += isText[b] === 1 ? +(codes[b][i] >= 0) : +(values[b][i] !== 0);
-    rowStart[i + 1] = rowStart[i] + k;
-  }
-  const nzCol = new Int32Array(rowStart[n]);
-  const nzVal = new Float64Array(rowStart[n]);
-  for (let i = 0; i < n; i++) {
-    let at = rowStart[i];
-    nzVal[at++] = 1;
-    for (let b = 0; b < nb; b++) {
-      if (isText[b] === 1) {
-        const c = codes[b][i];
-        if (c < 0) continue;
-        nzCol[at] = firstColumn[b] + c;
-        nzVal[at++] = 1;
-      } else {
-        const v = values[b][i];
-        if (v === 0) continue;
-        nzCol[at] = firstColumn[b];
-        nzVal[at++] = v;
-      }
-    }
-  }
-  return { rowStart, nzCol, nzVal };
+// The design [1, treat, covariates…] by columns, as the input holds them: the intercept, the numeric
+// columns (treat first) as their own arrays and each text covariate as its rows' indicator codes, so
+// that no design is ever built (a dense one would be p doubles a row, compressed rows some 130 bytes).
+// Products with it run column by column over whole arrays: a text block adds into a small table
+// indexed by each row's code instead of working its indicator columns.
+interface Layout {
+  n: number;
+  p: number;
+  /** Design column of each numeric array (treat is column 1). */
+  numericColumn: Int32Array;
+  numeric: Float64Array[];
+  /** Each text block's first design column, its size (levels − 1) and each row's code (−1: reference level). */
+  text: { start: number; size: number; codes: Int32Array }[];
 }
 
-const EMPTY_CODES = new Int32Array(0);
-const EMPTY_VALUES = new Float64Array(0);
+function layoutOf(n: number, treat: Float64Array, covariates: CodedCovariate[]): Layout {
+  const numeric: Float64Array[] = [treat];
+  const numericColumn: number[] = [1];
+  const text: Layout['text'] = [];
+  let column = 2;
+  for (const c of covariates) {
+    if ('codes' in c) {
+      text.push({ start: column, size: c.levels.length - 1, codes: c.codes });
+      column += c.levels.length - 1;
+    } else {
+      numeric.push(c.values);
+      numericColumn.push(column++);
+    }
+  }
+  return { n, p: column, numericColumn: Int32Array.from(numericColumn), numeric, text };
+}
+
+/** Rows per block of the dense products: a block of the weighted column and four others stay in cache. */
+const ROW_BLOCK = 2048;
+
+/**
+ * XᵀΩX (lower triangle, row-major p×p, into G) and, when `u` is given, Xᵀu (into b), with Ω = diag(omega).
+ * Dense columns (the intercept and the numbers) pair over row blocks, four products a pass; a text
+ * block against a dense column sums ω_i·x_ik into its rows' codes; two text blocks make one table of Σω.
+ */
+function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float64Array, y: Float64Array | null = null, b: Float64Array | null = null): void {
+  const { numeric, numericColumn, text, p } = L;
+  const m = rows === null ? L.n : rows.length;
+  const nd = numeric.length + 1; // the intercept, then the numeric columns
+  // With y, one more column after the dense ones: its products are Xᵀ(ω∘y).
+  const nc = y === null ? nd : nd + 1;
+  const block = Math.max(1, Math.min(m, ROW_BLOCK));
+  // A block of rows: the weights, the dense columns side by side (column a at a·block, the
+  // intercept's ones first) and each text block's codes, gathered once and read many times.
+  const wb = new Float64Array(block);
+  const xb = new Float64Array(nc * block);
+  xb.fill(1, 0, block);
+  const cb = text.map(() => new Int32Array(block));
+  const cols = Int32Array.from({ length: nc }, (_, a) => a);
+  const acc = new Float64Array(nd * nc);
+  // Per text block, Σ ω·x_a over its rows' codes for each dense a (row 0: the reference level).
+  const byCode = text.map((tb) => new Float64Array((tb.size + 1) * nc));
+  const pairs: { a: number; b: number; table: Float64Array; width: number }[] = [];
+  for (let a = 0; a < text.length; a++) for (let c = a + 1; c < text.length; c++) pairs.push({ a, b: c, table: new Float64Array((text[a].size + 1) * (text[c].size + 1)), width: text[c].size + 1 });
+  const t = new Float64Array(block);
+  for (let lo = 0; lo < m; lo += block) {
+    const len = Math.min(block, m - lo);
+    if (rows === null) {
+      wb.set(omega.subarray(lo, lo + len));
+      for (let a = 1; a < nd; a++) xb.set(numeric[a - 1].subarray(lo, lo + len), a * block);
+      if (y !== null) xb.set(y.subarray(lo, lo + len), nd * block);
+      text.forEach((tb, k) => cb[k].set(tb.codes.subarray(lo, lo + len)));
+    } else {
+      for (let r = 0; r < len; r++) wb[r] = omega[rows[lo + r]];
+      for (let a = 1; a < nd; a++) {
+        const x = numeric[a - 1], off = a * block;
+        for (let r = 0; r < len; r++) xb[off + r] = x[rows[lo + r]];
+      }
+      if (y !== null) for (let r = 0; r < len; r++) xb[nd * block + r] = y[rows[lo + r]];
+      text.forEach((tb, k) => {
+        const codes = tb.codes, c = cb[k];
+        for (let r = 0; r < len; r++) c[r] = codes[rows[lo + r]];
+      });
+    }
+    // Dense × dense: four products a pass over the block.
+    for (let a = 0; a < nd; a++) {
+      const off = a * block;
+      for (let r = 0; r < len; r++) t[r] = wb[r] * xb[off + r];
+      denseDots(t, xb, block, 0, len, cols, a, acc, a * nc);
+    }
+    // Text × dense, row by row: each row adds ω·x_a for every dense a into its code's row of sums.
+    for (let k = 0; k < text.length; k++) {
+      const c = cb[k], sums = byCode[k];
+      for (let r = 0; r < len; r++) {
+        const wr = wb[r];
+        const base = (c[r] + 1) * nc;
+        for (let a = 0; a < nc; a++) sums[base + a] += wr * xb[a * block + r];
+      }
+    }
+    // Text × text: Σω per pair of codes.
+    for (const q of pairs) {
+      const ca = cb[q.a], cc = cb[q.b], table = q.table, width = q.width;
+      for (let r = 0; r < len; r++) table[(ca[r] + 1) * width + cc[r] + 1] += wb[r];
+    }
+  }
+  G.fill(0);
+  const col = (a: number) => (a === 0 ? 0 : numericColumn[a - 1]);
+  const put = (j: number, k: number, v: number) => {
+    if (j >= k) G[j * p + k] = v;
+    else G[k * p + j] = v;
+  };
+  for (let a = 0; a < nd; a++) for (let c = a; c < nd; c++) put(col(a), col(c), acc[a * nc + c]);
+  text.forEach((tb, k) => {
+    const sums = byCode[k];
+    for (let l = 0; l < tb.size; l++) {
+      for (let a = 0; a < nd; a++) put(tb.start + l, col(a), sums[(l + 1) * nc + a]);
+      // Two levels of one block share no row; a level with itself is Σω over its rows.
+      G[(tb.start + l) * p + tb.start + l] = sums[(l + 1) * nc];
+    }
+  });
+  for (const q of pairs) {
+    const A = text[q.a], B = text[q.b];
+    for (let l = 0; l < A.size; l++) for (let c = 0; c < B.size; c++) put(A.start + l, B.start + c, q.table[(l + 1) * q.width + c + 1]);
+  }
+  if (y !== null && b !== null) {
+    for (let a = 0; a < nd; a++) b[col(a)] = acc[a * nc + nd];
+    text.forEach((tb, k) => {
+      for (let l = 0; l < tb.size; l++) b[tb.start + l] = byCode[k][(l + 1) * nc + nd];
+    });
+  }
+}
+
+/** Xᵀu (p entries, into out). */
+function crossprodOf(L: Layout, u: Float64Array, out: Float64Array): Float64Array {
+  const { n, numeric, numericColumn, text } = L;
+  out.fill(0);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += u[i];
+  out[0] = s;
+  numeric.forEach((x, a) => {
+    let s2 = 0;
+    for (let i = 0; i < n; i++) s2 += u[i] * x[i];
+    out[numericColumn[a]] = s2;
+  });
+  for (const tb of text) {
+    const sums = new Float64Array(tb.size + 1);
+    const codes = tb.codes;
+    for (let i = 0; i < n; i++) sums[codes[i] + 1] += u[i];
+    for (let l = 0; l < tb.size; l++) out[tb.start + l] = sums[l + 1];
+  }
+  return out;
+}
+
+/** out = Xβ (n entries). */
+function timesOf(L: Layout, beta: Float64Array, out: Float64Array): Float64Array {
+  const { n, numeric, numericColumn, text } = L;
+  out.fill(beta[0]);
+  numeric.forEach((x, a) => {
+    const bk = beta[numericColumn[a]];
+    if (bk !== 0) for (let i = 0; i < n; i++) out[i] += bk * x[i];
+  });
+  for (const tb of text) {
+    const level = new Float64Array(tb.size + 1);
+    for (let l = 0; l < tb.size; l++) level[l + 1] = beta[tb.start + l];
+    const codes = tb.codes;
+    for (let i = 0; i < n; i++) out[i] += level[codes[i] + 1];
+  }
+  return out;
+}
 
 /**
  * Regression adjustment (intercept, treatment, covariates; weighted; as
@@ -142,41 +248,26 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       return null;
     }
   }
-  // Intercept, treatment, then each covariate's columns. Where each text covariate's indicators
-  // sit (first column, count): a subset that lacks a level is encoded without it by the ordinary
-  // path, and withOutcome follows suit.
-  const p = 2 + coded.reduce((s, c) => s + ('codes' in c ? c.levels.length - 1 : 1), 0);
-  const blockOf = new Int32Array(p).fill(-1);
-  const textBlocks: { start: number; size: number }[] = [];
-  let offset = 2;
-  for (const cv of coded) {
-    const size = 'codes' in cv ? cv.levels.length - 1 : 1;
-    if ('codes' in cv) {
-      blockOf.fill(textBlocks.length, offset, offset + size);
-      textBlocks.push({ start: offset, size });
-    }
-    offset += size;
-  }
-  const { rowStart, nzCol, nzVal } = sparseRows(n, data.treat, coded);
-  // Adds sign·w_i·x_i x_iᵀ (lower triangle, all choleskyScaled reads) to G and sign·w_i·x_i y_i to b, over the rows with mask[i] === want (all rows without a mask).
-  const accumulate = (G: Float64Array, b: Float64Array | null, sign: number, mask: Uint8Array | null, want: number) => {
-    for (let i = 0; i < n; i++) {
-      if (mask !== null && mask[i] !== want) continue;
-      const wi = sign * (w ? w[i] : 1);
-      if (wi === 0) continue;
-      const yi = y[i];
-      const end = rowStart[i + 1];
-      for (let a = rowStart[i]; a < end; a++) {
-        const va = wi * nzVal[a];
-        const col = nzCol[a];
-        for (let c = a; c < end; c++) G[nzCol[c] * p + col] += va * nzVal[c];
-        if (b !== null) b[col] += va * yi;
-      }
-    }
+  // Intercept, treatment, then each covariate's columns; a subset that lacks a text level is encoded
+  // without it by the ordinary path, and withOutcome follows suit.
+  const L = layoutOf(n, data.treat, coded);
+  const p = L.p;
+  // The weights as the diagonal of Ω, zero on rows a mask leaves out.
+  const omegaOf = (mask: Uint8Array | null): Float64Array => {
+    const omega = w ? Float64Array.from(w) : new Float64Array(n).fill(1);
+    if (mask !== null) for (let i = 0; i < n; i++) if (mask[i] !== 1) omega[i] = 0;
+    return omega;
+  };
+  const weighted = (omega: Float64Array, v: Float64Array): Float64Array => {
+    const u = new Float64Array(n);
+    // A left-out row's value may be NaN (a placebo outcome it lacks): it adds nothing.
+    for (let i = 0; i < n; i++) u[i] = omega[i] === 0 ? 0 : omega[i] * v[i];
+    return u;
   };
   const G = new Float64Array(p * p);
   const b = new Float64Array(p);
-  accumulate(G, b, 1, null, 1);
+  const omegaAll = omegaOf(null);
+  gram(L, omegaAll, null, G, y, b);
   const factored = choleskyScaled(G, p, PIVOT_SHARE);
   if ('dependent' in factored) return null;
   const full = factored;
@@ -185,20 +276,10 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // condition number, the residual correction recovers the digits QR would keep.
   const e = new Float64Array(n);
   const residuals = () => {
-    for (let i = 0; i < n; i++) {
-      let r = y[i];
-      for (let a = rowStart[i]; a < rowStart[i + 1]; a++) r -= nzVal[a] * beta[nzCol[a]];
-      e[i] = r;
-    }
+    timesOf(L, beta, e);
+    for (let i = 0; i < n; i++) e[i] = y[i] - e[i];
   };
-  const crossprod = (v: Float64Array, out: Float64Array) => {
-    out.fill(0);
-    for (let i = 0; i < n; i++) {
-      const wv = (w ? w[i] : 1) * v[i];
-      for (let a = rowStart[i]; a < rowStart[i + 1]; a++) out[nzCol[a]] += nzVal[a] * wv;
-    }
-    return out;
-  };
+  const crossprod = (v: Float64Array, out: Float64Array) => crossprodOf(L, weighted(omegaAll, v), out);
   // Only the full-data estimate and an added column need the polished fit and its
   // residuals (a placebo on other rows or another outcome does not): done on first use.
   let polished: number | undefined;
@@ -237,14 +318,13 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // The kept rows' Gram matrix in Gs (and XᵀWy in bs when `withY`). Whichever side is
   // smaller is summed: the kept rows, or the full matrix minus the left-out rows.
   const keptGram = (keep: Uint8Array, kept: number, withY: boolean) => {
-    if (2 * kept >= n) {
-      Gs.set(G);
-      bs.set(b);
-      accumulate(Gs, withY ? bs : null, -1, keep, 0);
-    } else {
-      Gs.fill(0);
-      bs.fill(0);
-      accumulate(Gs, withY ? bs : null, 1, keep, 1);
+    const most = 2 * kept >= n;
+    const rows = new Int32Array(most ? n - kept : kept);
+    for (let i = 0, r = 0; i < n; i++) if ((keep[i] === 1) !== most) rows[r++] = i;
+    gram(L, omegaAll, rows, Gs, withY ? y : null, bs);
+    if (most) {
+      for (let j = 0; j < p * p; j++) Gs[j] = G[j] - Gs[j];
+      if (withY) for (let j = 0; j < p; j++) bs[j] = b[j] - bs[j];
     }
   };
   // The Cholesky factor of the kept rows' Gram A (q×q over the design columns `use`), or
@@ -261,33 +341,21 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // has is left out, and when the reference level is gone the first level left takes its
   // place. Undefined when a text covariate keeps a single level (the ordinary path refuses it).
   const presentColumns = (keep: Uint8Array): Int32Array | undefined => {
-    const present = new Uint8Array(p);
-    const reference = new Uint8Array(textBlocks.length);
-    const seen = new Uint8Array(textBlocks.length);
-    for (let i = 0; i < n; i++) {
-      if (keep[i] !== 1) continue;
-      seen.fill(0);
-      for (let a = rowStart[i]; a < rowStart[i + 1]; a++) {
-        const block = blockOf[nzCol[a]];
-        if (block < 0) continue;
-        present[nzCol[a]] = 1;
-        seen[block] = 1;
-      }
-      for (let k = 0; k < seen.length; k++) if (seen[k] === 0) reference[k] = 1;
-    }
     const use: number[] = [];
     let j = 0;
-    for (let k = 0; k < textBlocks.length; k++) {
-      const { start, size } = textBlocks[k];
+    for (const { start, size, codes } of L.text) {
       while (j < start) use.push(j++);
-      let levels = reference[k];
-      for (let l = start; l < start + size; l++) levels += present[l];
+      // present[0]: the reference level.
+      const present = new Uint8Array(size + 1);
+      for (let i = 0; i < n; i++) if (keep[i] === 1) present[codes[i] + 1] = 1;
+      let levels = 0;
+      for (let l = 0; l <= size; l++) levels += present[l];
       if (levels < 2) return undefined;
-      let takesReference = reference[k] === 0;
-      for (let l = start; l < start + size; l++) {
-        if (present[l] === 0) continue;
+      let takesReference = present[0] === 0;
+      for (let l = 0; l < size; l++) {
+        if (present[l + 1] === 0) continue;
         if (takesReference) takesReference = false;
-        else use.push(l);
+        else use.push(start + l);
       }
       j = start + size;
     }
@@ -348,36 +416,25 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       }
       const q = use.length;
       const kept = (i: number) => keep === null || keep[i] === 1;
-      // Design column → its place among the q fitted ones (−1: not fitted on these rows).
-      const place = new Int32Array(p).fill(-1);
-      use.forEach((j, k) => (place[j] = k));
-      const by = new Float64Array(q);
-      for (let i = 0; i < n; i++) {
-        if (!kept(i)) continue;
-        const wy = (w ? w[i] : 1) * yNew[i];
-        for (let a = rowStart[i]; a < rowStart[i + 1]; a++) if (place[nzCol[a]] >= 0) by[place[nzCol[a]]] += nzVal[a] * wy;
-      }
+      const omega = keep === null ? omegaAll : omegaOf(keep);
+      const byAll = crossprodOf(L, weighted(omega, yNew), new Float64Array(p));
+      const by = Float64Array.from(use, (j) => byAll[j]);
       const coef = choleskySolve(f, by, q);
       // The treatment row of (XᵀWX)⁻¹, t: its sandwich variance is tᵀ·meat·t, so only
       // each row's (or cluster's) score along X·t is needed, never the p×p meat.
       const unit = new Float64Array(q);
       unit[1] = 1;
       const t = choleskySolve(f, unit, q);
-      const res = new Float64Array(n);
-      const along = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        if (!kept(i)) continue;
-        let r = yNew[i];
-        let x = 0;
-        for (let a = rowStart[i]; a < rowStart[i + 1]; a++) {
-          const k2 = place[nzCol[a]];
-          if (k2 < 0) continue;
-          r -= nzVal[a] * coef[k2];
-          x += nzVal[a] * t[k2];
-        }
-        res[i] = r;
-        along[i] = x;
-      }
+      // Both as p-vectors, zero on the columns not fitted on these rows.
+      const coefAll = new Float64Array(p);
+      const tAll = new Float64Array(p);
+      use.forEach((j, k2) => {
+        coefAll[j] = coef[k2];
+        tAll[j] = t[k2];
+      });
+      const res = timesOf(L, coefAll, new Float64Array(n));
+      for (let i = 0; i < n; i++) res[i] = kept(i) ? yNew[i] - res[i] : 0;
+      const along = timesOf(L, tAll, new Float64Array(n));
       let sumW = 0;
       let sumWy = 0;
       let rss = 0;

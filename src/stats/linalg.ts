@@ -241,7 +241,7 @@ function checkStructure(where: string, X: Design, s: DesignStructure): void {
 // b ≥ from, adding the terms in increasing row order to the value it holds (so a pass over rows in
 // blocks adds exactly the terms of one pass, in the same order). Four (then two) columns a pass: each
 // t_r is loaded once for several products, which doubles throughput in V8.
-function denseDots(t: Float64Array, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, from: number, acc: Float64Array, accOff: number): void {
+export function denseDots(t: Float64Array, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, from: number, acc: Float64Array, accOff: number): void {
   const nd = cols.length;
   let b = from;
   for (; b + 3 < nd; b += 4) {
