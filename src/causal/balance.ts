@@ -149,34 +149,68 @@ export function stableOrder(x: Float64Array): Uint32Array {
   if (!finite) return idx.sort((a, b) => x[a] - x[b]);
   const few = fewValuesOrder(x, idx);
   if (few !== null) return few;
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = x[i] + 0;
-  const bits = new Uint32Array(keys.buffer); // bits[2i] low word, bits[2i + 1] high word
+  return highWordOrder(x, idx);
+}
+
+// Radix sort on the high 32 bits of each double (sign, exponent and 20 bits of mantissa, mapped to
+// unsigned order): two 16-bit passes that carry each row's key with it, so every pass reads in
+// order. Rows whose high words tie (for a continuous column, runs of one or two) are then put in
+// order by value and row. Same order as the comparator sort, −0 read as 0.
+function highWordOrder(x: Float64Array, idx: Uint32Array): Uint32Array {
+  const n = x.length;
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  let key: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    const hi = bits[2 * i + 1];
-    if (hi & 0x80000000) {
-      bits[2 * i + 1] = ~hi;
-      bits[2 * i] = ~bits[2 * i];
-    } else bits[2 * i + 1] = hi | 0x80000000;
+    f[0] = x[i] + 0;
+    const hi = u[1];
+    key[i] = hi & 0x80000000 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
   }
-  let spare = new Uint32Array(n);
+  let spareKey: Uint32Array = new Uint32Array(n);
+  let spare: Uint32Array = new Uint32Array(n);
   const count = new Int32Array(65537);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass >> 1;
-    const shift = (pass & 1) * 16;
+  for (let shift = 0; shift <= 16; shift += 16) {
     count.fill(0);
-    for (let i = 0; i < n; i++) count[((bits[2 * i + word] >>> shift) & 0xffff) + 1]++;
+    for (let k = 0; k < n; k++) count[((key[k] >>> shift) & 0xffff) + 1]++;
     let single = false;
     for (let d = 1; d <= 65536; d++) if (count[d] === n) single = true;
     if (single) continue;
     for (let d = 0; d < 65536; d++) count[d + 1] += count[d];
     for (let k = 0; k < n; k++) {
-      const i = idx[k];
-      spare[count[(bits[2 * i + word] >>> shift) & 0xffff]++] = i;
+      const at = count[(key[k] >>> shift) & 0xffff]++;
+      spareKey[at] = key[k];
+      spare[at] = idx[k];
     }
-    const t = idx;
+    let t = idx;
     idx = spare;
     spare = t;
+    t = key;
+    key = spareKey;
+    spareKey = t;
+  }
+  const byValue = (a: number, b: number) => x[a] - x[b] || a - b;
+  for (let lo = 0; lo < n; ) {
+    let hi = lo + 1;
+    while (hi < n && key[hi] === key[lo]) hi++;
+    // The passes are stable, so a run is in row order: only values out of order need the sort
+    // (a run of one repeated value, the common tie, needs none).
+    let sorted = true;
+    for (let k = lo + 1; k < hi && sorted; k++) sorted = x[idx[k - 1]] <= x[idx[k]];
+    if (!sorted) {
+      if (hi - lo <= 16) {
+        // Insertion sort of a short run.
+        for (let k = lo + 1; k < hi; k++) {
+          const v = idx[k];
+          let j = k - 1;
+          while (j >= lo && byValue(idx[j], v) > 0) {
+            idx[j + 1] = idx[j];
+            j--;
+          }
+          idx[j + 1] = v;
+        }
+      } else idx.subarray(lo, hi).sort(byValue);
+    }
+    lo = hi;
   }
   return idx;
 }

@@ -133,4 +133,17 @@ describe('stableOrder', () => {
     const many = Float64Array.from({ length: 8194 }, (_, i) => ((i * 7919) % 4097) - 2048.5);
     expect(Array.from(stableOrder(many))).toEqual(reference(many));
   });
+
+  it('orders values that tie on their high 32 bits by value and row: short runs and one long run', () => {
+    const rng = createRng(13);
+    // ~20,000 distinct values; rows that share 1000 + a differ only far down the mantissa (runs of a few).
+    const short = Float64Array.from({ length: 20000 }, () => 1000 + rng.int(5001) + rng.int(4) * 2 ** -35);
+    expect(Array.from(stableOrder(short))).toEqual(reference(short));
+    // Every value within 2^-23 of 1: one run of all rows, in no order.
+    const long = Float64Array.from({ length: 10000 }, () => 1 + rng.int(100000) * 2 ** -40);
+    expect(Array.from(stableOrder(long))).toEqual(reference(long));
+    // Negative values tie too (their mapped keys are complemented).
+    const negative = Float64Array.from(short, (v) => -v);
+    expect(Array.from(stableOrder(negative))).toEqual(reference(negative));
+  });
 });
