@@ -87,7 +87,6 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   let rowsEmp: Int32Array = new Int32Array(1024);
   let n = 0;
   const { sum: ySum, cnt: yCnt } = yGrid;
-  const stride = T + 1;
   const hire = panel.hirePeriod;
   const term = panel.termPeriod;
   for (const g of cohorts) {
@@ -106,12 +105,11 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
         continue;
       }
       if (term[e] < g - baseline) continue; // gone before the cohort's baseline: never a candidate
-      const base = e * stride;
-      if (preHi <= preLo || yCnt[base + preHi] - yCnt[base + preLo] === 0) {
+      if (preHi <= preLo || yCnt[preHi * nEmp + e] - yCnt[preLo * nEmp + e] === 0) {
         dropCount[2 + who]++;
         continue;
       }
-      if (postHi <= postLo || yCnt[base + postHi] - yCnt[base + postLo] === 0) {
+      if (postHi <= postLo || yCnt[postHi * nEmp + e] - yCnt[postLo * nEmp + e] === 0) {
         dropCount[4 + who]++;
         continue;
       }
@@ -141,10 +139,10 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   const weight = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const g = cohort[r];
-    const base = employee[r] * stride;
-    treated[r] = fc[employee[r]] === g ? 1 : 0;
-    const preLo = base + clip(g - baseline, T), preHi = base + clip(g, T);
-    const postLo = base + clip(g + window[0], T), postHi = base + clip(g + window[1] + 1, T);
+    const e = employee[r];
+    treated[r] = fc[e] === g ? 1 : 0;
+    const preLo = clip(g - baseline, T) * nEmp + e, preHi = clip(g, T) * nEmp + e;
+    const postLo = clip(g + window[0], T) * nEmp + e, postHi = clip(g + window[1] + 1, T) * nEmp + e;
     yPre[r] = (ySum[preHi] - ySum[preLo]) / (yCnt[preHi] - yCnt[preLo]);
     const c = yCnt[postHi] - yCnt[postLo];
     yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
@@ -200,9 +198,9 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     const during = new Float64Array(n);
     for (let r = 0; r < n; r++) {
       const g = cohort[r];
-      const base = employee[r] * stride;
-      before[r] = rangeMean(sum, cnt, base + clip(g - baseline, T), base + clip(g, T));
-      during[r] = rangeMean(sum, cnt, base + clip(g + window[0], T), base + clip(g + window[1] + 1, T));
+      const e = employee[r];
+      before[r] = rangeMean(sum, cnt, clip(g - baseline, T) * nEmp + e, clip(g, T) * nEmp + e);
+      during[r] = rangeMean(sum, cnt, clip(g + window[0], T) * nEmp + e, clip(g + window[1] + 1, T) * nEmp + e);
     }
     add(name, before);
     add(`${name}_window`, during);
@@ -215,28 +213,29 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
 
 /**
  * Per-employee prefix sums of a panel column over the period axis (T + 1
- * entries per employee, the first 0), so that the sum and count of observed
+ * bounds, the first 0), period-major, so that the sum and count of observed
  * (non-NaN) months in months a..b of employee e cost two look-ups each:
- * `sum[e·(T+1) + b + 1] − sum[e·(T+1) + a]`, with the bounds clipped to the data by {@link clip}.
+ * `sum[(b + 1)·nEmp + e] − sum[a·nEmp + e]`, with the bounds clipped to the data by {@link clip}.
+ * Period-major because a cohort's rows all read the same bounds, employee after employee: in order.
  */
 function prefixGrid(panel: Panel, values: Float64Array): { sum: Float64Array; cnt: Int32Array } {
   const T = panel.periods.length;
   const nEmp = panel.employees.length;
-  const stride = T + 1;
-  const sum = new Float64Array(nEmp * stride);
-  const cnt = new Int32Array(nEmp * stride);
+  const sum = new Float64Array(nEmp * (T + 1));
+  const cnt = new Int32Array(nEmp * (T + 1));
   for (let j = 0; j < panel.nRows; j++) {
     const v = values[j];
     if (Number.isNaN(v)) continue;
-    const at = panel.rowEmployee[j] * stride + panel.rowPeriod[j] + 1;
+    const at = (panel.rowPeriod[j] + 1) * nEmp + panel.rowEmployee[j];
     sum[at] = v;
     cnt[at] = 1;
   }
-  for (let e = 0; e < nEmp; e++) {
-    const base = e * stride;
-    for (let t = 1; t <= T; t++) {
-      sum[base + t] += sum[base + t - 1];
-      cnt[base + t] += cnt[base + t - 1];
+  for (let t = 1; t <= T; t++) {
+    const at = t * nEmp;
+    const before = at - nEmp;
+    for (let e = 0; e < nEmp; e++) {
+      sum[at + e] += sum[before + e];
+      cnt[at + e] += cnt[before + e];
     }
   }
   return { sum, cnt };
