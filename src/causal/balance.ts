@@ -1,4 +1,4 @@
-import { factorLevels, type NamedColumn } from '../stats/design';
+import { factorLevels, knownLevelCodes, type NamedColumn } from '../stats/design';
 
 /** Balance of one covariate (or one level of a text covariate) before and after matching or weighting. */
 export interface BalanceRow {
@@ -288,6 +288,12 @@ function levelCodes(v: readonly (string | null)[]): { levels: string[]; codes: I
     let same = true;
     for (let i = 0; i < v.length && same; i++) same = codes[i] < 0 ? v[i] === null : v[i] === levels[codes[i]];
     if (same) return cached;
+  }
+  const known = knownLevelCodes(v);
+  if (known) {
+    const out = { levels: known.levels, codes: known.index };
+    CODES.set(v, out);
+    return out;
   }
   const levels = factorLevels(v);
   const code = new Map(levels.map((level, j) => [level, j]));

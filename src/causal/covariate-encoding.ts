@@ -1,4 +1,4 @@
-import { checkNoMissing, designMatrix, factorLevels, type Design, type NamedColumn } from '../stats/design';
+import { checkNoMissing, designMatrix, factorLevels, knownLevelCodes, type Design, type NamedColumn } from '../stats/design';
 import { markReadOnly } from '../stats/linalg';
 
 // The estimators of one course (and the refuters, which refit one estimator
@@ -58,6 +58,15 @@ function subsetCodes(parent: { levels: string[]; codes: Int32Array }, rows: Int3
 function textCodes(name: string, values: (string | null)[]): { levels: string[]; codes: Int32Array } {
   const hit = CODED.get(values);
   if (hit) return hit;
+  // Levels its builder noted (two or more; one level is refused below, in designMatrix's words).
+  const known = knownLevelCodes(values);
+  if (known && known.levels.length >= 2) {
+    const codes = new Int32Array(values.length);
+    for (let i = 0; i < codes.length; i++) codes[i] = known.index[i] - 1;
+    const coded = { levels: known.levels, codes };
+    CODED.set(values, coded);
+    return coded;
+  }
   const from = SUBSET_OF.get(values);
   const parent = from ? CODED.get(from.parent) : undefined;
   const codes = from && parent ? subsetCodes(parent, from.rows) : null;

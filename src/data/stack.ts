@@ -1,4 +1,5 @@
 import { DataError } from '../core/errors';
+import { factorLevels, noteLevelCodes } from '../stats/design';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from './panel';
 
 /**
@@ -155,19 +156,20 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     names.push(name);
     columns[name] = col;
   };
-  const role: string[] = new Array(n);
-  const region: string[] = new Array(n);
-  const cohortLabel: string[] = new Array(n);
+  const roleIndex = new Int32Array(n);
+  const regionIndex = new Int32Array(n);
   const level = new Float64Array(n);
   const tenure = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     const e = employee[r];
-    role[r] = panel.role[e] < 0 ? '' : panel.roleLevels[panel.role[e]];
-    region[r] = panel.region[e] < 0 ? '' : panel.regionLevels[panel.region[e]];
-    cohortLabel[r] = panel.periods[cohort[r]];
+    roleIndex[r] = panel.role[e];
+    regionIndex[r] = panel.region[e];
     level[r] = panel.level[e];
     tenure[r] = cohort[r] - panel.hirePeriod[e];
   }
+  const role = codedText(roleIndex, panel.roleLevels);
+  const region = codedText(regionIndex, panel.regionLevels);
+  const cohortLabel = codedText(cohort, panel.periods);
   add('role', role);
   if (panel.regionLevels.length > 0) add('region', region);
   if (!level.every(Number.isNaN)) add('level', level);
@@ -239,6 +241,35 @@ function prefixGrid(panel: Panel, values: Float64Array): { sum: Float64Array; cn
     }
   }
   return { sum, cnt };
+}
+
+/**
+ * A text column from each row's index into `names` (−1: the empty string),
+ * with its levels and row indices noted for the encoders, which then need
+ * not look each row's text up.
+ */
+function codedText(index: Int32Array, names: readonly string[]): string[] {
+  const n = index.length;
+  // Slot k + 1 for names[k], slot 0 for the empty string.
+  const present = new Uint8Array(names.length + 1);
+  for (let r = 0; r < n; r++) present[index[r] + 1] = 1;
+  const textOf = (slot: number) => (slot === 0 ? '' : names[slot - 1]);
+  const texts: string[] = [];
+  for (let k = 0; k < present.length; k++) if (present[k] === 1) texts.push(textOf(k));
+  const levels = factorLevels(texts);
+  const at = new Map(levels.map((level, j) => [level, j]));
+  const slotLevel = new Int32Array(present.length);
+  for (let k = 0; k < present.length; k++) if (present[k] === 1) slotLevel[k] = at.get(textOf(k)) as number;
+  const slotText = Array.from(present, (_, k) => textOf(k));
+  const values: string[] = new Array(n);
+  const levelIndex = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const slot = index[r] + 1;
+    values[r] = slotText[slot];
+    levelIndex[r] = slotLevel[slot];
+  }
+  noteLevelCodes(values, levels, levelIndex);
+  return values;
 }
 
 /** A prefix-sum bound for month index a: a clipped to 0..T. */

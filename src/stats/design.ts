@@ -31,6 +31,34 @@ export function factorLevels(values: readonly (string | null)[]): string[] {
   return [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+// Text columns whose levels and row indices their builder already knew (see noteLevelCodes).
+const KNOWN_LEVELS = new WeakMap<readonly (string | null)[], { levels: string[]; index: Int32Array }>();
+
+/**
+ * Notes what a text column's builder knows: its levels, sorted as
+ * {@link factorLevels} sorts them, and each row's index among them (the
+ * column has no missing value). The encoders (`covariateCodes`, the balance
+ * table) then take the rows' levels from it instead of looking every row's
+ * text up. The column and `index` must not change afterwards.
+ *
+ * @example
+ * noteLevelCodes(['b', 'a', 'b'], ['a', 'b'], Int32Array.from([1, 0, 1]));
+ */
+export function noteLevelCodes(values: readonly (string | null)[], levels: string[], index: Int32Array): void {
+  if (index.length !== values.length) throw new RangeError(`noteLevelCodes: \`index\` has ${index.length} rows, the column ${values.length}`);
+  KNOWN_LEVELS.set(values, { levels, index });
+}
+
+/**
+ * The levels and row indices noted for a column by {@link noteLevelCodes}, if any.
+ *
+ * @example
+ * knownLevelCodes(column)?.levels; // => ['a', 'b']
+ */
+export function knownLevelCodes(values: readonly (string | null)[]): { levels: string[]; index: Int32Array } | undefined {
+  return KNOWN_LEVELS.get(values);
+}
+
 /**
  * Throws a DataError naming the column and how many rows are missing, if any are.
  *

@@ -3,6 +3,7 @@ import { loadStudy } from '../../src/data/load';
 import { buildPanel, type Panel } from '../../src/data/panel';
 import { stackCourse } from '../../src/data/stack';
 import { DataError } from '../../src/core/errors';
+import { factorLevels, knownLevelCodes } from '../../src/stats/design';
 
 describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/tiny-study/README.md)', () => {
   let p: Panel;
@@ -46,6 +47,22 @@ describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/ti
     expect((c.market_index_window as Float64Array)[0]).toBeCloseTo(1.105, 12);
     expect((c.market_index_window as Float64Array)[1]).toBe(2);
     expect(c.cohort).toEqual(['2024-08', '2024-08', '2024-08', '2024-08', '2024-11', '2024-11']);
+  });
+  it('notes each text column’s levels and row indices as factorLevels would find them, for the encoders', () => {
+    // C02 with one employee's role unknown (index −1: the empty string, a level of its own).
+    const role = Int32Array.from(p.role);
+    role[p.employees.indexOf('A2')] = -1;
+    for (const [course, panel] of [['C01', p], ['C02', p], ['C01', { ...p, role }]] as const) {
+      const s = stackCourse(panel, course, 'revenue');
+      for (const name of ['role', 'region', 'cohort']) {
+        const values = s.covariates.columns[name] as string[];
+        const known = knownLevelCodes(values);
+        expect(known, `${course} ${name}`).toBeDefined();
+        const levels = factorLevels(values);
+        expect(known!.levels).toEqual(levels);
+        expect(Array.from(known!.index, (j) => levels[j])).toEqual(values);
+      }
+    }
   });
   it('honours a narrower window and baseline', () => {
     const s = stackCourse(p, 'C01', 'revenue', { window: [1, 2], baseline: 2 });
