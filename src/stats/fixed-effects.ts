@@ -136,6 +136,50 @@ const EXACT_MAX_TIMES = 400;
  * system that is singular, as when the panel splits into unit-period sets
  * with no period in common.
  */
+/**
+ * The units with a positive weight whose rows of the units × periods table
+ * `a` differ, each with the number of units sharing its row (found by a hash
+ * of the row's bits, then compared entry by entry).
+ */
+function distinctRows(a: Float64Array, nUnits: number, T: number, wUnit: Float64Array): { rows: number[]; count: number[] } {
+  const bits = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  const byHash = new Map<number, number[]>();
+  const rows: number[] = [];
+  const count: number[] = [];
+  for (let u = 0; u < nUnits; u++) {
+    if (!(wUnit[u] > 0)) continue;
+    let h1 = 0x811c9dc5 | 0;
+    let h2 = 0x2545f491 | 0;
+    for (let j = 2 * u * T, end = j + 2 * T; j < end; j++) {
+      h1 = Math.imul(h1 ^ bits[j], 0x01000193);
+      h2 = Math.imul(h2 ^ (bits[j] + j - 2 * u * T), 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    const key = (h1 >>> 0) * 0x200000 + (h2 & 0x1fffff);
+    const same = byHash.get(key);
+    let found = -1;
+    if (same) {
+      for (const r of same) {
+        const v = rows[r] * T;
+        let equal = true;
+        for (let t = 0; t < T && equal; t++) equal = a[v + t] === a[u * T + t];
+        if (equal) {
+          found = r;
+          break;
+        }
+      }
+    }
+    if (found >= 0) count[found]++;
+    else {
+      if (same) same.push(rows.length);
+      else byHash.set(key, [rows.length]);
+      rows.push(u);
+      count.push(1);
+    }
+  }
+  return { rows, count };
+}
+
 function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, time: Int32Array, nTimes: number, weights: Float64Array | undefined): boolean {
   const n = unit.length;
   // The dense units × periods table must stay near the panel's own size.
@@ -165,16 +209,19 @@ function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, 
   // M = diag(wTime) − Σ_u a_u a_uᵀ / W_u, on the unknown periods.
   const M = new Float64Array(q * q);
   for (let t = 0; t < T; t++) if (slot[t] >= 0) M[slot[t] * q + slot[t]] = wTime[t];
+  // Units with the same row of a (the same periods at the same weights: in a panel, the same months
+  // from hire to leaving) subtract the same term: each distinct row once, times its units.
+  const { rows, count } = distinctRows(a, nUnits, T, wUnit);
   const seen = new Int32Array(T);
-  for (let u = 0; u < nUnits; u++) {
+  for (let r = 0; r < rows.length; r++) {
+    const u = rows[r];
     const W = wUnit[u];
-    if (!(W > 0)) continue;
     const off = u * T;
     let k = 0;
     for (let t = 0; t < T; t++) if (a[off + t] !== 0 && slot[t] >= 0) seen[k++] = t;
     for (let x = 0; x < k; x++) {
       const sx = slot[seen[x]];
-      const ax = a[off + seen[x]] / W;
+      const ax = (count[r] * a[off + seen[x]]) / W;
       for (let y = x; y < k; y++) M[sx * q + slot[seen[y]]] -= ax * a[off + seen[y]];
     }
   }

@@ -83,6 +83,32 @@ describe("demeanTwoWay with solve: 'exact'", () => {
       for (let i = 0; i < n; i++) expect(Math.abs(col[i] - expected[i])).toBeLessThan(1e-9);
     }
   });
+  it('equals the dummy regression when many units share their months and weights (each distinct row counted once, times its units)', () => {
+    // 300 units over 8 periods, each present from one of three hire months to one of three leaving
+    // months, weighted 1 or 3 by unit: at most 18 distinct rows.
+    const rng = createRng(17);
+    const unit: number[] = [];
+    const time: number[] = [];
+    const wt: number[] = [];
+    for (let u = 0; u < 300; u++) {
+      const from = rng.int(3);
+      const to = 5 + rng.int(3);
+      const wu = u % 2 === 0 ? 1 : 3;
+      for (let t = from; t <= to; t++) {
+        unit.push(u);
+        time.push(t);
+        wt.push(wu);
+      }
+    }
+    const U = Int32Array.from(unit), T = Int32Array.from(time), w = Float64Array.from(wt);
+    const y = Float64Array.from(unit, (u, i) => 10 * u + 7 * Math.sin(time[i]) + rng.normal());
+    for (const weights of [undefined, w]) {
+      const expected = dummyResiduals(y, U, 300, T, 8, weights);
+      const col = Float64Array.from(y);
+      expect(demeanTwoWay([col], U, 300, T, 8, { weights, solve: 'exact' }).method).toBe('exact');
+      for (let i = 0; i < y.length; i++) expect(Math.abs(col[i] - expected[i])).toBeLessThan(1e-8);
+    }
+  });
   it('agrees with alternating projections, and leaves a period without rows out of the system', () => {
     const { U, T, y } = unbalanced(8, 25, 6);
     // period codes 0, 2..6: code 1 has no rows
