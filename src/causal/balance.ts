@@ -104,28 +104,21 @@ export function ecdfMaxDistance(x: Float64Array, treat: Float64Array, w?: Float6
 // Sort orders of numeric columns and level codes of text columns, keyed on the column array: matching and
 // weighting on one input, and the before and after sides, share them. Each hit is checked against the
 // column's current contents in one pass, so a column changed in place is sorted or coded afresh.
-const ORDERS = new WeakMap<Float64Array, Uint32Array>();
+const ORDERS = new WeakMap<Float64Array, { order: Uint32Array; key: [number, number] }>();
 const CODES = new WeakMap<readonly (string | null)[], { levels: string[]; codes: Int32Array }>();
 
 /**
- * Row indices ordered by x, ties in row order (the stable sort by value), from a cache when the
- * cached order still sorts x.
+ * Row indices ordered by x, ties in row order (the stable sort by value), from a cache when x still
+ * has the fingerprint it was sorted with (one pass in order over its bits, where checking the order
+ * itself would read x in sorted, scattered order).
  */
 function sortedOrder(x: Float64Array): Uint32Array {
+  const key = fingerprint(x);
   const cached = ORDERS.get(x);
-  if (cached && sortsStably(x, cached)) return cached;
+  if (cached && cached.order.length === x.length && cached.key[0] === key[0] && cached.key[1] === key[1]) return cached.order;
   const order = stableOrder(x);
-  ORDERS.set(x, order);
+  ORDERS.set(x, { order, key });
   return order;
-}
-
-function sortsStably(x: Float64Array, order: Uint32Array): boolean {
-  if (order.length !== x.length) return false;
-  for (let k = 1; k < order.length; k++) {
-    const a = order[k - 1], b = order[k];
-    if (!(x[a] < x[b] || (x[a] === x[b] && a < b))) return false;
-  }
-  return true;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
