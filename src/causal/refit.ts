@@ -95,6 +95,8 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
   const pairs: { a: number; b: number; table: Float64Array; width: number }[] = [];
   for (let a = 0; a < text.length; a++) for (let c = a + 1; c < text.length; c++) pairs.push({ a, b: c, table: new Float64Array((text[a].size + 1) * (text[c].size + 1)), width: text[c].size + 1 });
   const t = new Float64Array(block);
+  const perm = new Int32Array(block);
+  const start = new Int32Array(text.reduce((most, tb) => Math.max(most, tb.size + 2), 2));
   for (let lo = 0; lo < m; lo += block) {
     const len = Math.min(block, m - lo);
     if (rows === null) {
@@ -120,13 +122,27 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
       for (let r = 0; r < len; r++) t[r] = wb[r] * xb[off + r];
       denseDots(t, xb, block, 0, len, cols, a, acc, a * nc);
     }
-    // Text × dense, row by row: each row adds ω·x_a for every dense a into its code's row of sums.
+    // Text × dense: the block's rows grouped by code (a counting sort), then for each level but the
+    // reference (whose sums no entry of G needs) and each dense column one sum over its rows.
     for (let k = 0; k < text.length; k++) {
-      const c = cb[k], sums = byCode[k];
-      for (let r = 0; r < len; r++) {
-        const wr = wb[r];
-        const base = (c[r] + 1) * nc;
-        for (let a = 0; a < nc; a++) sums[base + a] += wr * xb[a * block + r];
+      const c = cb[k], sums = byCode[k], L1 = text[k].size + 1;
+      start.fill(0, 0, L1 + 1);
+      for (let r = 0; r < len; r++) start[c[r] + 2]++;
+      for (let l = 1; l <= L1; l++) start[l] += start[l - 1];
+      for (let r = 0; r < len; r++) perm[start[c[r] + 1]++] = r;
+      // start[l] is now the end of slot l's rows (slot 0: the reference level).
+      for (let l = 1; l < L1; l++) {
+        const from = start[l - 1], to = start[l];
+        if (from === to) continue;
+        for (let a = 0; a < nc; a++) {
+          const off = a * block;
+          let sum = 0;
+          for (let j = from; j < to; j++) {
+            const r = perm[j];
+            sum += wb[r] * xb[off + r];
+          }
+          sums[l * nc + a] += sum;
+        }
       }
     }
     // Text × text: Σω per pair of codes.
