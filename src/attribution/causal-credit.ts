@@ -67,7 +67,7 @@ export interface CausalCreditResult extends AttributionResult {
  * prior level is the mean outcome before the employee's first completion of
  * any course (the role's mean when fewer than 3 such months).
  */
-function nuisanceColumns(panel: Panel, y: Float64Array, rowsKept: number[]): Float64Array[] {
+function nuisanceColumns(panel: Panel, y: Float64Array, rowsKept: number[]): SparseColumn[] {
   const n = rowsKept.length;
   const nEmp = panel.employees.length;
   const firstAny = new Int32Array(nEmp).fill(2147483647);
@@ -92,25 +92,25 @@ function nuisanceColumns(panel: Panel, y: Float64Array, rowsKept: number[]): Flo
     const role = panel.role[e] + 1;
     prior[e] = priorCount[e] >= 3 ? priorSum[e] / priorCount[e] : roleCount[role] > 0 ? roleSum[role] / roleCount[role] : 0;
   }
-  const out: Float64Array[] = [];
+  const out: SparseColumn[] = [];
   const T = panel.periods.length;
-  const byPeriod = Array.from({ length: T }, () => new Float64Array(n));
+  const byPeriod = Array.from({ length: T }, () => new ColumnBuilder());
   // New hires ramp up at a pace in proportion to their role's scale: tenure months by role.
   const tenureMonths = 12;
   const nRoles = panel.roleLevels.length + 1;
-  const byTenure = Array.from({ length: tenureMonths * nRoles }, () => new Float64Array(n));
+  const byTenure = Array.from({ length: tenureMonths * nRoles }, () => new ColumnBuilder());
   const used = new Uint8Array(T);
   const usedTenure = new Uint8Array(tenureMonths * nRoles);
   for (let i = 0; i < n; i++) {
     const r = rowsKept[i];
     const emp = panel.rowEmployee[r];
     const t = panel.rowPeriod[r];
-    byPeriod[t][i] = prior[emp];
+    byPeriod[t].add(i, prior[emp]);
     used[t] = 1;
     const tenure = t - panel.hirePeriod[emp];
     if (tenure >= 0 && tenure < tenureMonths) {
       const cellIndex = (panel.role[emp] + 1) * tenureMonths + tenure;
-      byTenure[cellIndex][i] = 1;
+      byTenure[cellIndex].add(i, 1);
       usedTenure[cellIndex] = 1;
     }
   }
@@ -122,64 +122,150 @@ function nuisanceColumns(panel: Panel, y: Float64Array, rowsKept: number[]): Flo
       first = false;
       continue;
     }
-    out.push(byPeriod[t]);
+    out.push(byPeriod[t].build());
   }
-  for (let k = 0; k < tenureMonths * nRoles; k++) if (usedTenure[k] ) out.push(byTenure[k]);
+  for (let k = 0; k < tenureMonths * nRoles; k++) if (usedTenure[k]) out.push(byTenure[k].build());
   return out;
 }
 
-/**
- * Replaces each target column by its residual on the nuisance columns
- * (Frisch–Waugh–Lovell), solving the nuisance normal equations by Cholesky
- * and skipping nuisance columns that are dependent on earlier ones.
- */
-function partialOut(targets: Float64Array[], nuisance: Float64Array[]): void {
-  const q0 = nuisance.length;
-  if (q0 === 0) return;
-  const n = nuisance[0].length;
-  const full = new Float64Array(q0 * q0);
-  for (let a = 0; a < q0; a++) {
-    const xa = nuisance[a];
-    for (let c = a; c < q0; c++) {
-      const xc = nuisance[c];
-      let s = 0;
-      for (let i = 0; i < n; i++) s += xa[i] * xc[i];
-      full[a * q0 + c] = s;
-      full[c * q0 + a] = s;
-    }
+/** A column of the model by its non-zero rows (increasing) and their values. */
+interface SparseColumn {
+  rows: Int32Array;
+  values: Float64Array;
+}
+
+class ColumnBuilder {
+  private rows: number[] = [];
+  private values: number[] = [];
+  /** Adds row i (rows come in increasing order); a zero value is left out. */
+  add(i: number, v: number): void {
+    if (v === 0) return;
+    this.rows.push(i);
+    this.values.push(v);
   }
-  let active = nuisance.map((_, j) => j);
-  let factor: { L: Float64Array; d: Float64Array } | null = null;
+  build(): SparseColumn {
+    return { rows: Int32Array.from(this.rows), values: Float64Array.from(this.values) };
+  }
+}
+
+/** Memory for the dense copies demeaned at once (a batch of columns). */
+const DEMEAN_BATCH_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The employee and role × region × month effects, as they nest: an employee
+ * keeps one role and region, so the two sets of effects split into one
+ * employee × month problem per role × region group, each solved exactly
+ * (demeanTwoWay's `solve: 'exact'`: a months × months system) instead of by
+ * alternating projections over the whole panel.
+ */
+interface NestedEffects {
+  nMonths: number;
+  groups: { rows: Int32Array; unit: Int32Array; nUnits: number; month: Int32Array }[];
+}
+
+function nestedEffects(unit: Int32Array, group: Int32Array, month: Int32Array, nMonths: number): NestedEffects {
+  const n = unit.length;
+  const rowsOf = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    let list = rowsOf.get(group[i]);
+    if (!list) rowsOf.set(group[i], (list = []));
+    list.push(i);
+  }
+  const groups = [...rowsOf.keys()].sort((a, b) => a - b).map((g) => {
+    const rows = Int32Array.from(rowsOf.get(g) as number[]);
+    const code = new Map<number, number>();
+    const u = Int32Array.from(rows, (i) => {
+      let c = code.get(unit[i]);
+      if (c === undefined) code.set(unit[i], (c = code.size));
+      return c;
+    });
+    return { rows, unit: u, nUnits: code.size, month: Int32Array.from(rows, (i) => month[i]) };
+  });
+  return { nMonths, groups };
+}
+
+/** Each column net of the employee and role × region × month effects, in place. */
+function demeanNested(columns: Float64Array[], fe: NestedEffects): void {
+  for (const g of fe.groups) {
+    const m = g.rows.length;
+    const rows = g.rows;
+    const sub = columns.map((col) => {
+      const s = new Float64Array(m);
+      for (let r = 0; r < m; r++) s[r] = col[rows[r]];
+      return s;
+    });
+    demeanTwoWay(sub, g.unit, g.nUnits, g.month, fe.nMonths, { solve: 'exact' });
+    sub.forEach((s, c) => {
+      const col = columns[c];
+      for (let r = 0; r < m; r++) col[rows[r]] = s[r];
+    });
+  }
+}
+
+/**
+ * Demeans the columns a batch at a time (dense copies of the sparse ones, so
+ * that no more than a batch is ever dense) and hands each demeaned column to
+ * `use` with its index.
+ */
+function eachDemeaned(columns: SparseColumn[], n: number, fe: NestedEffects, use: (j: number, demeaned: Float64Array) => void): void {
+  const batch = Math.max(1, Math.floor(DEMEAN_BATCH_BYTES / (8 * Math.max(1, n))));
+  const dense = Array.from({ length: Math.min(batch, columns.length) }, () => new Float64Array(n));
+  for (let from = 0; from < columns.length; from += batch) {
+    const to = Math.min(columns.length, from + batch);
+    const cols = dense.slice(0, to - from);
+    for (let j = from; j < to; j++) {
+      const d = cols[j - from];
+      d.fill(0);
+      const { rows, values } = columns[j];
+      for (let r = 0; r < rows.length; r++) d[rows[r]] = values[r];
+    }
+    demeanNested(cols, fe);
+    for (let j = from; j < to; j++) use(j, cols[j - from]);
+  }
+}
+
+/** v += c·x for a sparse column x. */
+function axpySparse(v: Float64Array, c: number, x: SparseColumn): void {
+  const { rows, values } = x;
+  for (let r = 0; r < rows.length; r++) v[rows[r]] += c * values[r];
+}
+
+/**
+ * The Cholesky factor of the nuisance columns' cross-products NᵀMN, leaving
+ * out each column that depends on earlier ones, and a solve that gives their
+ * coefficients (0 for a column left out). Null without nuisance columns.
+ */
+function nuisanceFactor(GN: Float64Array, q0: number): { solve(rhs: Float64Array): Float64Array } | null {
+  let active = Array.from({ length: q0 }, (_, j) => j);
   while (active.length > 0) {
     const q = active.length;
-    const G = new Float64Array(q * q);
-    active.forEach((j, a) => active.forEach((k, c) => (G[a * q + c] = full[j * q0 + k])));
-    const f = choleskyScaled(G, q, 1e-9);
+    const A = new Float64Array(q * q);
+    active.forEach((j, a) => active.forEach((k, c) => (A[a * q + c] = GN[j * q0 + k])));
+    const f = choleskyScaled(A, q, 1e-9);
     if ('dependent' in f) {
-      active = active.filter((_, a) => a !== f.dependent);
+      const gone = f.dependent;
+      active = active.filter((_, a) => a !== gone);
       continue;
     }
-    factor = f;
-    break;
+    const kept = active;
+    return {
+      solve(rhs: Float64Array): Float64Array {
+        const sol = choleskySolve(f, Float64Array.from(kept, (j) => rhs[j]), q);
+        const out = new Float64Array(q0);
+        kept.forEach((j, a) => (out[j] = sol[a]));
+        return out;
+      },
+    };
   }
-  if (!factor) return;
-  const q = active.length;
-  const b = new Float64Array(q);
-  for (const col of targets) {
-    for (let a = 0; a < q; a++) {
-      const xa = nuisance[active[a]];
-      let s = 0;
-      for (let i = 0; i < n; i++) s += xa[i] * col[i];
-      b[a] = s;
-    }
-    const theta = choleskySolve(factor, b, q);
-    for (let a = 0; a < q; a++) {
-      const xa = nuisance[active[a]];
-      const t = theta[a];
-      if (t === 0) continue;
-      for (let i = 0; i < n; i++) col[i] -= t * xa[i];
-    }
-  }
+  return null;
+}
+
+/** Σ over a sparse column's rows of its values times v. */
+function sparseDot(c: SparseColumn, v: Float64Array): number {
+  const { rows, values } = c;
+  let s = 0;
+  for (let r = 0; r < rows.length; r++) s += values[r] * v[rows[r]];
+  return s;
 }
 
 /**
@@ -201,9 +287,13 @@ function partialOut(targets: Float64Array[], nuisance: Float64Array[]): void {
  * the course's doing; one slope for each of the window's first three months,
  * one for the rest). Timing is controlled by a role × region × month effect
  * δ (season, market, regional roll-outs). The month of completion and months
- * after the window have their own indicators. α and δ are absorbed by
- * alternating projections, the slope controls partialled out
- * (Frisch–Waugh–Lovell), and β, γ solved from the normal equations (Cholesky).
+ * after the window have their own indicators. α and δ are absorbed exactly
+ * (an employee keeps one role and region, so they split into one employee ×
+ * month problem per role × region group), the slope controls partialled out
+ * (Frisch–Waugh–Lovell, in cross-product form), and β, γ solved from the
+ * normal equations (Cholesky). The columns are kept sparse and demeaned a
+ * batch at a time, so memory stays near the panel's own size whatever the
+ * number of courses.
  *
  * A window month with course set S has effect v(S) = Σ_{k∈S} β_{k,e_k} +
  * Σ_{k<l∈S} γ_kl: an additive game plus two-player unanimity games, whose
@@ -255,11 +345,12 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const n = rowsKept.length;
   if (n === 0) throw new DataError(`causalCredit: the metric \`${opts.metric}\` has no observed value`, { column: opts.metric });
 
-  // Absorb employee and role × region × month effects.
+  // Absorb employee and role × region × month effects. An employee keeps one role and region, so the
+  // employees nest in the role × region groups, within which the cells are the months.
   const unit = new Int32Array(n);
-  const cell = new Int32Array(n);
+  const group = new Int32Array(n);
+  const month = new Int32Array(n);
   const nRegions = panel.regionLevels.length + 1;
-  const cellCode = new Map<number, number>();
   const unitCode = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const r = rowsKept[i];
@@ -270,22 +361,35 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
       unitCode.set(emp, u);
     }
     unit[i] = u;
-    const key = ((panel.role[emp] + 1) * nRegions + (panel.region[emp] + 1)) * panel.periods.length + panel.rowPeriod[r];
-    let c = cellCode.get(key);
-    if (c === undefined) {
-      c = cellCode.size;
-      cellCode.set(key, c);
-    }
-    cell[i] = c;
+    group[i] = (panel.role[emp] + 1) * nRegions + (panel.region[emp] + 1);
+    month[i] = panel.rowPeriod[r];
   }
+  const fe = nestedEffects(unit, group, month, panel.periods.length);
   // The outcome net of every control but the courses: its mean over the months just before a
   // completion says how unusual the run was that led to enrolment (a good run for a
   // self-selected course, a bad one for a remedial plan). Runs persist for a few months, so
   // each month of the window gets a slope on it; the course effect is read at a usual run.
   const nuisance = nuisanceColumns(panel, y, rowsKept);
-  const yw = Float64Array.from(rowsKept, (r) => y[r]);
-  demeanTwoWay([yw, ...nuisance], unit, unitCode.size, cell, cellCode.size);
-  partialOut([yw], nuisance);
+  const yRaw = Float64Array.from(rowsKept, (r) => y[r]);
+  // Cross-products of the demeaned outcome and nuisance columns, as raw·demeaned (M is a projection, so
+  // (Ma)ᵀ(Mb) = aᵀ(Mb)): sparse sums over the raw column's rows, and no more than a batch dense at once.
+  const nq = nuisance.length;
+  const GN = new Float64Array(nq * nq);
+  const GNy = new Float64Array(nq);
+  eachDemeaned([{ rows: Int32Array.from({ length: n }, (_, i) => i), values: yRaw }, ...nuisance], n, fe, (j, v) => {
+    if (j === 0) {
+      for (let a = 0; a < nq; a++) GNy[a] = sparseDot(nuisance[a], v);
+      return;
+    }
+    for (let a = 0; a < j; a++) GN[(j - 1) * nq + a] = GN[a * nq + j - 1] = sparseDot(nuisance[a], v);
+  });
+  // The nuisance columns kept (a column dependent on earlier ones is left out) and their factor.
+  const partial = nuisanceFactor(GN, nq);
+  // The outcome net of the employee and cell effects and the nuisance: M(y − Nθ), θ its nuisance coefficients.
+  const thetaY = partial ? partial.solve(GNy) : new Float64Array(nq);
+  const yw = Float64Array.from(yRaw);
+  for (let a = 0; a < nq; a++) axpySparse(yw, -thetaY[a], nuisance[a]);
+  demeanNested([yw], fe);
   const rowAt = new Map<number, number>();
   const T = panel.periods.length;
   for (let i = 0; i < n; i++) rowAt.set(panel.rowEmployee[rowsKept[i]] * T + panel.rowPeriod[rowsKept[i]], i);
@@ -294,57 +398,57 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   // single window dummy would let early-treated months act as controls for later ones),
   // one for the months before the window (0..w0−1) and one for the months after it.
   const eventTime = Array.from({ length: K }, () => new Int32Array(n).fill(-1)); // e when in the window, else −1
-  const cols: Float64Array[] = [];
+  const cols: SparseColumn[] = [];
   const colNames: string[] = [];
   const windowCol: Int32Array[] = []; // [k][e − w0] → column index, −1 when that month has no row
   for (let k = 0; k < K; k++) {
     const g = panel.firstCompletion[k];
-    const byE = Array.from({ length: w1 - w0 + 1 }, () => new Float64Array(n));
-    const before = new Float64Array(n);
-    const after = new Float64Array(n);
+    const byE = Array.from({ length: w1 - w0 + 1 }, () => new ColumnBuilder());
+    const before = new ColumnBuilder();
+    const after = new ColumnBuilder();
     let anyBefore = false;
     let anyAfter = false;
     const anyE = new Uint8Array(w1 - w0 + 1);
-    const lead = Array.from({ length: leads }, () => new Float64Array(n));
+    const lead = Array.from({ length: leads }, () => new ColumnBuilder());
     const anyLead = new Uint8Array(leads);
     for (let i = 0; i < n; i++) {
       const r = rowsKept[i];
       const gk = g[panel.rowEmployee[r]];
       if (gk === -1) continue;
       if (gk < -1) {
-        after[i] = 1; // completed before the data: long past the window
+        after.add(i, 1); // completed before the data: long past the window
         anyAfter = true;
         continue;
       }
       const e = panel.rowPeriod[r] - gk;
       if (e < -leads) continue;
       if (e < 0) {
-        lead[-e - 1][i] = 1;
+        lead[-e - 1].add(i, 1);
         anyLead[-e - 1] = 1;
         continue;
       }
       if (e < w0) {
-        before[i] = 1;
+        before.add(i, 1);
         anyBefore = true;
       } else if (e <= w1) {
-        byE[e - w0][i] = 1;
+        byE[e - w0].add(i, 1);
         anyE[e - w0] = 1;
         eventTime[k][i] = e;
       } else {
-        after[i] = 1;
+        after.add(i, 1);
         anyAfter = true;
       }
     }
     for (let j = 0; j < leads; j++) {
       if (!anyLead[j]) continue;
-      cols.push(lead[j]);
+      cols.push(lead[j].build());
       colNames.push(`${panel.courses[k]}:lead${j + 1}`);
     }
     const idx = new Int32Array(w1 - w0 + 1).fill(-1);
     for (let e = w0; e <= w1; e++) {
       if (!anyE[e - w0]) continue;
       idx[e - w0] = cols.length;
-      cols.push(byE[e - w0]);
+      cols.push(byE[e - w0].build());
       colNames.push(`${panel.courses[k]}@${e}`);
     }
     windowCol.push(idx);
@@ -369,25 +473,25 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
       const eFrom = w0 + group;
       const eTo = group < 3 ? eFrom : w1;
       if (eFrom > w1) break;
-      const slope = new Float64Array(n);
+      const slope = new ColumnBuilder();
       let any = false;
       for (let i = 0; i < n; i++) {
         const e = eventTime[k][i];
         if (e >= eFrom && e <= eTo) {
-          slope[i] = preRun[panel.rowEmployee[rowsKept[i]]];
+          slope.add(i, preRun[panel.rowEmployee[rowsKept[i]]]);
           any = true;
         }
       }
       if (!any) continue;
-      cols.push(slope);
+      cols.push(slope.build());
       colNames.push(`${panel.courses[k]}@${eFrom}-${eTo}×prerun`);
     }
     if (anyBefore) {
-      cols.push(before);
+      cols.push(before.build());
       colNames.push(`${panel.courses[k]}:before`);
     }
     if (anyAfter) {
-      cols.push(after);
+      cols.push(after.build());
       colNames.push(`${panel.courses[k]}:after`);
     }
   }
@@ -396,18 +500,18 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   if (opts.interactions ?? true) {
     for (let k = 0; k < K; k++) {
       for (let l = k + 1; l < K; l++) {
-        const both = new Float64Array(n);
+        const both = new ColumnBuilder();
         const people = new Set<number>();
         for (let i = 0; i < n; i++) {
           if (eventTime[k][i] >= 0 && eventTime[l][i] >= 0) {
-            both[i] = 1;
+            both.add(i, 1);
             people.add(panel.rowEmployee[rowsKept[i]]);
           }
         }
         if (people.size >= minPair) {
           pairs.push([k, l]);
           pairColumn.push(cols.length);
-          cols.push(both);
+          cols.push(both.build());
           colNames.push(`${panel.courses[k]}×${panel.courses[l]}`);
         }
       }
@@ -420,25 +524,38 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
     pairOf[l * K + k] = pairColumn[q];
   });
 
-  const xCols = cols.map((c) => Float64Array.from(c));
-  demeanTwoWay(xCols, unit, unitCode.size, cell, cellCode.size);
-  partialOut(xCols, nuisance);
-
-  // Normal equations; columns with no variation left are dropped (coefficient 0).
-  const p = xCols.length;
+  // Normal equations of the course columns net of the employee and cell effects and of the nuisance
+  // (Frisch–Waugh in cross-product form: G = XᵀMX − XᵀMN·Θ, Θ = (NᵀMN)⁻¹NᵀMX, and b likewise).
+  const p = cols.length;
+  const GX = new Float64Array(p * p);
+  const GXy = new Float64Array(p);
+  const GXN = new Float64Array(p * nq); // [j·nq + a] = X_jᵀ M N_a
+  eachDemeaned(cols, n, fe, (j, v) => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += yRaw[i] * v[i];
+    GXy[j] = s;
+    for (let a = 0; a < nq; a++) GXN[j * nq + a] = sparseDot(nuisance[a], v);
+    for (let k = 0; k <= j; k++) GX[j * p + k] = GX[k * p + j] = sparseDot(cols[k], v);
+  });
+  // Θ (nq × p, [a·p + j]) and θ_y: the nuisance coefficients of each course column and of the outcome.
+  const Theta = new Float64Array(nq * p);
+  if (partial) {
+    for (let j = 0; j < p; j++) {
+      const t = partial.solve(GXN.subarray(j * nq, (j + 1) * nq));
+      for (let a = 0; a < nq; a++) Theta[a * p + j] = t[a];
+    }
+  }
   const G = new Float64Array(p * p);
   const b = new Float64Array(p);
   for (let j = 0; j < p; j++) {
-    const xj = xCols[j];
-    let s = 0;
-    for (let i = 0; i < n; i++) s += xj[i] * yw[i];
-    b[j] = s;
+    let t = GXy[j];
+    for (let a = 0; a < nq; a++) t -= GXN[j * nq + a] * thetaY[a];
+    b[j] = t;
     for (let k = j; k < p; k++) {
-      const xk = xCols[k];
-      let t = 0;
-      for (let i = 0; i < n; i++) t += xj[i] * xk[i];
-      G[j * p + k] = t;
-      G[k * p + j] = t;
+      let u = GX[j * p + k];
+      for (let a = 0; a < nq; a++) u -= GXN[j * nq + a] * Theta[a * p + k];
+      G[j * p + k] = u;
+      G[k * p + j] = u;
     }
   }
   let active = Array.from({ length: p }, (_, j) => j);
@@ -492,11 +609,16 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const nUnits = unitCode.size;
   const slotUse = new Float64Array(nUnits * nSlots);
   const treated = new Float64Array(K);
-  const resid = new Float64Array(n);
+  // Residuals M(y − Xβ − Nγ), γ = θ_y − Θβ the nuisance coefficients at β: the fit's residuals.
+  const resid = Float64Array.from(yRaw);
+  for (let j = 0; j < p; j++) if (coef[j] !== 0) axpySparse(resid, -coef[j], cols[j]);
+  for (let a = 0; a < nq; a++) {
+    let gamma = thetaY[a];
+    for (let j = 0; j < p; j++) gamma -= Theta[a * p + j] * coef[j];
+    if (gamma !== 0) axpySparse(resid, -gamma, nuisance[a]);
+  }
+  demeanNested([resid], fe);
   for (let i = 0; i < n; i++) {
-    let fit = 0;
-    for (let j = 0; j < p; j++) if (coef[j] !== 0) fit += xCols[j][i] * coef[j];
-    resid[i] = yw[i] - fit;
     const off = unit[i] * nSlots;
     for (let k = 0; k < K; k++) {
       const e = eventTime[k][i];
@@ -520,11 +642,25 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const incremental = new Float64Array(K);
   incrementalOf(coef, slotTotal, incremental);
 
-  // Per-employee scores X_uᵀ e_u for the bootstrap.
+  // Per-employee scores X̃_uᵀ e_u for the bootstrap, X̃ = MX − MNΘ the course columns net of the
+  // controls: each demeaned column's products with the residuals summed per employee, the
+  // nuisance's share taken off through Θ.
   const score = new Float64Array(nUnits * p);
-  for (let j = 0; j < p; j++) {
-    const xj = xCols[j];
-    for (let i = 0; i < n; i++) score[unit[i] * p + j] += xj[i] * resid[i];
+  eachDemeaned(cols, n, fe, (j, v) => {
+    for (let i = 0; i < n; i++) score[unit[i] * p + j] += v[i] * resid[i];
+  });
+  if (partial) {
+    const byNuisance = new Float64Array(nUnits * nq);
+    eachDemeaned(nuisance, n, fe, (a, v) => {
+      for (let i = 0; i < n; i++) byNuisance[unit[i] * nq + a] += v[i] * resid[i];
+    });
+    for (let u = 0; u < nUnits; u++) {
+      for (let a = 0; a < nq; a++) {
+        const s = byNuisance[u * nq + a];
+        if (s === 0) continue;
+        for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
+      }
+    }
   }
 
   // Bootstrap over employees, linearised: a draw with multiplicities m_u moves the coefficients by
