@@ -129,7 +129,7 @@ function nuisanceColumns(panel: Panel, y: Float64Array, rowsKept: number[]): Spa
 }
 
 /** A column of the model by its non-zero rows (increasing) and their values. */
-interface SparseColumn {
+export interface SparseColumn {
   rows: Int32Array;
   values: Float64Array;
 }
@@ -268,6 +268,144 @@ function sparseDot(c: SparseColumn, v: Float64Array): number {
   return s;
 }
 
+/** What a fitting core of causal credit works on: the observed employee-months and their effects. */
+export interface CreditProblem {
+  n: number;
+  /** Each row's employee (0..nUnits − 1), role × region group and month. */
+  unit: Int32Array;
+  nUnits: number;
+  group: Int32Array;
+  month: Int32Array;
+  nMonths: number;
+  /** The outcome. */
+  y: Float64Array;
+  /** The slope controls (prior level × month, tenure months by role). */
+  nuisance: SparseColumn[];
+}
+
+/**
+ * A fitting core: the least-squares steps of causal credit with the
+ * employee and role × region × month effects absorbed and the nuisance
+ * partialled out. Called in this order: netOutcome, normalEquations, scores.
+ */
+export interface CreditFitter {
+  /** The outcome net of the effects and the nuisance (its pre-completion mean is the run that led to enrolment). */
+  netOutcome(): Float64Array;
+  /** XᵀX and Xᵀy of the course columns, all net of the effects and the nuisance (p×p row-major, p). */
+  normalEquations(cols: SparseColumn[]): { G: Float64Array; b: Float64Array };
+  /** Per employee, Σ over its months of each net course column times the residual at `coef` (nUnits × p). */
+  scores(coef: Float64Array): Float64Array;
+}
+
+/**
+ * The library's fitting core: sparse columns demeaned a batch at a time
+ * (effects solved exactly per role × region group), cross-products as
+ * raw·demeaned, the nuisance partialled out in cross-product form
+ * (G = XᵀMX − XᵀMN·Θ, Θ = (NᵀMN)⁻¹NᵀMX), and the scores from a second
+ * demeaning pass with the nuisance's share taken off through Θ.
+ *
+ * @example
+ * causalCreditWith(panel, opts, sparseFitter);
+ */
+export function sparseFitter(problem: CreditProblem): CreditFitter {
+  const { n, unit, nUnits, nuisance } = problem;
+  const yRaw = problem.y;
+  const fe = nestedEffects(unit, problem.group, problem.month, problem.nMonths);
+  const nq = nuisance.length;
+  // Cross-products of the demeaned outcome and nuisance columns, as raw·demeaned (M is a projection, so
+  // (Ma)ᵀ(Mb) = aᵀ(Mb)): sparse sums over the raw column's rows.
+  const GN = new Float64Array(nq * nq);
+  const GNy = new Float64Array(nq);
+  eachDemeaned([{ rows: Int32Array.from({ length: n }, (_, i) => i), values: yRaw }, ...nuisance], n, fe, (j, v) => {
+    if (j === 0) {
+      for (let a = 0; a < nq; a++) GNy[a] = sparseDot(nuisance[a], v);
+      return;
+    }
+    for (let a = 0; a < j; a++) GN[(j - 1) * nq + a] = GN[a * nq + j - 1] = sparseDot(nuisance[a], v);
+  });
+  // The nuisance columns kept (a column dependent on earlier ones is left out) and their factor.
+  const partial = nuisanceFactor(GN, nq);
+  // θ_y, the outcome's nuisance coefficients; Θ (nq × p, [a·p + j]) the course columns'.
+  const thetaY = partial ? partial.solve(GNy) : new Float64Array(nq);
+  let cols: SparseColumn[] = [];
+  let Theta = new Float64Array(0);
+  return {
+    netOutcome(): Float64Array {
+      // M(y − Nθ_y).
+      const yw = Float64Array.from(yRaw);
+      for (let a = 0; a < nq; a++) axpySparse(yw, -thetaY[a], nuisance[a]);
+      demeanNested([yw], fe);
+      return yw;
+    },
+    normalEquations(columns: SparseColumn[]): { G: Float64Array; b: Float64Array } {
+      cols = columns;
+      const p = cols.length;
+      const GX = new Float64Array(p * p);
+      const GXy = new Float64Array(p);
+      const GXN = new Float64Array(p * nq); // [j·nq + a] = X_jᵀ M N_a
+      eachDemeaned(cols, n, fe, (j, v) => {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += yRaw[i] * v[i];
+        GXy[j] = s;
+        for (let a = 0; a < nq; a++) GXN[j * nq + a] = sparseDot(nuisance[a], v);
+        for (let k = 0; k <= j; k++) GX[j * p + k] = GX[k * p + j] = sparseDot(cols[k], v);
+      });
+      Theta = new Float64Array(nq * p);
+      if (partial) {
+        for (let j = 0; j < p; j++) {
+          const t = partial.solve(GXN.subarray(j * nq, (j + 1) * nq));
+          for (let a = 0; a < nq; a++) Theta[a * p + j] = t[a];
+        }
+      }
+      const G = new Float64Array(p * p);
+      const b = new Float64Array(p);
+      for (let j = 0; j < p; j++) {
+        let t = GXy[j];
+        for (let a = 0; a < nq; a++) t -= GXN[j * nq + a] * thetaY[a];
+        b[j] = t;
+        for (let k = j; k < p; k++) {
+          let u = GX[j * p + k];
+          for (let a = 0; a < nq; a++) u -= GXN[j * nq + a] * Theta[a * p + k];
+          G[j * p + k] = u;
+          G[k * p + j] = u;
+        }
+      }
+      return { G, b };
+    },
+    scores(coef: Float64Array): Float64Array {
+      const p = cols.length;
+      // Residuals M(y − Xβ − Nγ), γ = θ_y − Θβ the nuisance coefficients at β.
+      const resid = Float64Array.from(yRaw);
+      for (let j = 0; j < p; j++) if (coef[j] !== 0) axpySparse(resid, -coef[j], cols[j]);
+      for (let a = 0; a < nq; a++) {
+        let gamma = thetaY[a];
+        for (let j = 0; j < p; j++) gamma -= Theta[a * p + j] * coef[j];
+        if (gamma !== 0) axpySparse(resid, -gamma, nuisance[a]);
+      }
+      demeanNested([resid], fe);
+      // Σ_u (MX_j)ᵀe − Θᵀ Σ_u (MN)ᵀe: each demeaned column's products with the residuals summed per employee.
+      const score = new Float64Array(nUnits * p);
+      eachDemeaned(cols, n, fe, (j, v) => {
+        for (let i = 0; i < n; i++) score[unit[i] * p + j] += v[i] * resid[i];
+      });
+      if (partial) {
+        const byNuisance = new Float64Array(nUnits * nq);
+        eachDemeaned(nuisance, n, fe, (a, v) => {
+          for (let i = 0; i < n; i++) byNuisance[unit[i] * nq + a] += v[i] * resid[i];
+        });
+        for (let u = 0; u < nUnits; u++) {
+          for (let a = 0; a < nq; a++) {
+            const s = byNuisance[u * nq + a];
+            if (s === 0) continue;
+            for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
+          }
+        }
+      }
+      return score;
+    },
+  };
+}
+
 /**
  * Causal credit for learning journeys: the value of a set of courses is its
  * causal effect on the metric, and Shapley values split each employee-month's
@@ -315,6 +453,17 @@ function sparseDot(c: SparseColumn, v: Float64Array): number {
  * res.intervals.C01;   // => [low, high], 95 %
  */
 export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCreditResult {
+  return causalCreditWith(panel, opts, sparseFitter);
+}
+
+/**
+ * {@link causalCredit} with another fitting core: for tests, which hold the
+ * library's (sparse columns, exact nested demeaning) to a direct dense one.
+ *
+ * @example
+ * causalCreditWith(panel, { metric: 'revenue' }, sparseFitter); // => causalCredit(panel, { metric: 'revenue' })
+ */
+export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFitter: (problem: CreditProblem) => CreditFitter): CausalCreditResult {
   const y = panel.metrics[opts.metric];
   if (!y) {
     throw new DataError(`causalCredit: no metric \`${opts.metric}\`; the metrics are ${panel.metricNames.join(', ')}`, { column: opts.metric });
@@ -364,32 +513,13 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
     group[i] = (panel.role[emp] + 1) * nRegions + (panel.region[emp] + 1);
     month[i] = panel.rowPeriod[r];
   }
-  const fe = nestedEffects(unit, group, month, panel.periods.length);
   // The outcome net of every control but the courses: its mean over the months just before a
   // completion says how unusual the run was that led to enrolment (a good run for a
   // self-selected course, a bad one for a remedial plan). Runs persist for a few months, so
   // each month of the window gets a slope on it; the course effect is read at a usual run.
   const nuisance = nuisanceColumns(panel, y, rowsKept);
-  const yRaw = Float64Array.from(rowsKept, (r) => y[r]);
-  // Cross-products of the demeaned outcome and nuisance columns, as raw·demeaned (M is a projection, so
-  // (Ma)ᵀ(Mb) = aᵀ(Mb)): sparse sums over the raw column's rows, and no more than a batch dense at once.
-  const nq = nuisance.length;
-  const GN = new Float64Array(nq * nq);
-  const GNy = new Float64Array(nq);
-  eachDemeaned([{ rows: Int32Array.from({ length: n }, (_, i) => i), values: yRaw }, ...nuisance], n, fe, (j, v) => {
-    if (j === 0) {
-      for (let a = 0; a < nq; a++) GNy[a] = sparseDot(nuisance[a], v);
-      return;
-    }
-    for (let a = 0; a < j; a++) GN[(j - 1) * nq + a] = GN[a * nq + j - 1] = sparseDot(nuisance[a], v);
-  });
-  // The nuisance columns kept (a column dependent on earlier ones is left out) and their factor.
-  const partial = nuisanceFactor(GN, nq);
-  // The outcome net of the employee and cell effects and the nuisance: M(y − Nθ), θ its nuisance coefficients.
-  const thetaY = partial ? partial.solve(GNy) : new Float64Array(nq);
-  const yw = Float64Array.from(yRaw);
-  for (let a = 0; a < nq; a++) axpySparse(yw, -thetaY[a], nuisance[a]);
-  demeanNested([yw], fe);
+  const fitter = makeFitter({ n, unit, nUnits: unitCode.size, group, month, nMonths: panel.periods.length, y: Float64Array.from(rowsKept, (r) => y[r]), nuisance });
+  const yw = fitter.netOutcome();
   const rowAt = new Map<number, number>();
   const T = panel.periods.length;
   for (let i = 0; i < n; i++) rowAt.set(panel.rowEmployee[rowsKept[i]] * T + panel.rowPeriod[rowsKept[i]], i);
@@ -524,40 +654,9 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
     pairOf[l * K + k] = pairColumn[q];
   });
 
-  // Normal equations of the course columns net of the employee and cell effects and of the nuisance
-  // (Frisch–Waugh in cross-product form: G = XᵀMX − XᵀMN·Θ, Θ = (NᵀMN)⁻¹NᵀMX, and b likewise).
+  // Normal equations of the course columns net of the employee and cell effects and of the nuisance.
   const p = cols.length;
-  const GX = new Float64Array(p * p);
-  const GXy = new Float64Array(p);
-  const GXN = new Float64Array(p * nq); // [j·nq + a] = X_jᵀ M N_a
-  eachDemeaned(cols, n, fe, (j, v) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += yRaw[i] * v[i];
-    GXy[j] = s;
-    for (let a = 0; a < nq; a++) GXN[j * nq + a] = sparseDot(nuisance[a], v);
-    for (let k = 0; k <= j; k++) GX[j * p + k] = GX[k * p + j] = sparseDot(cols[k], v);
-  });
-  // Θ (nq × p, [a·p + j]) and θ_y: the nuisance coefficients of each course column and of the outcome.
-  const Theta = new Float64Array(nq * p);
-  if (partial) {
-    for (let j = 0; j < p; j++) {
-      const t = partial.solve(GXN.subarray(j * nq, (j + 1) * nq));
-      for (let a = 0; a < nq; a++) Theta[a * p + j] = t[a];
-    }
-  }
-  const G = new Float64Array(p * p);
-  const b = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    let t = GXy[j];
-    for (let a = 0; a < nq; a++) t -= GXN[j * nq + a] * thetaY[a];
-    b[j] = t;
-    for (let k = j; k < p; k++) {
-      let u = GX[j * p + k];
-      for (let a = 0; a < nq; a++) u -= GXN[j * nq + a] * Theta[a * p + k];
-      G[j * p + k] = u;
-      G[k * p + j] = u;
-    }
-  }
+  const { G, b } = fitter.normalEquations(cols);
   let active = Array.from({ length: p }, (_, j) => j);
   let factor: { L: Float64Array; d: Float64Array };
   for (;;) {
@@ -609,15 +708,6 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const nUnits = unitCode.size;
   const slotUse = new Float64Array(nUnits * nSlots);
   const treated = new Float64Array(K);
-  // Residuals M(y − Xβ − Nγ), γ = θ_y − Θβ the nuisance coefficients at β: the fit's residuals.
-  const resid = Float64Array.from(yRaw);
-  for (let j = 0; j < p; j++) if (coef[j] !== 0) axpySparse(resid, -coef[j], cols[j]);
-  for (let a = 0; a < nq; a++) {
-    let gamma = thetaY[a];
-    for (let j = 0; j < p; j++) gamma -= Theta[a * p + j] * coef[j];
-    if (gamma !== 0) axpySparse(resid, -gamma, nuisance[a]);
-  }
-  demeanNested([resid], fe);
   for (let i = 0; i < n; i++) {
     const off = unit[i] * nSlots;
     for (let k = 0; k < K; k++) {
@@ -642,26 +732,8 @@ export function causalCredit(panel: Panel, opts: CausalCreditOptions): CausalCre
   const incremental = new Float64Array(K);
   incrementalOf(coef, slotTotal, incremental);
 
-  // Per-employee scores X̃_uᵀ e_u for the bootstrap, X̃ = MX − MNΘ the course columns net of the
-  // controls: each demeaned column's products with the residuals summed per employee, the
-  // nuisance's share taken off through Θ.
-  const score = new Float64Array(nUnits * p);
-  eachDemeaned(cols, n, fe, (j, v) => {
-    for (let i = 0; i < n; i++) score[unit[i] * p + j] += v[i] * resid[i];
-  });
-  if (partial) {
-    const byNuisance = new Float64Array(nUnits * nq);
-    eachDemeaned(nuisance, n, fe, (a, v) => {
-      for (let i = 0; i < n; i++) byNuisance[unit[i] * nq + a] += v[i] * resid[i];
-    });
-    for (let u = 0; u < nUnits; u++) {
-      for (let a = 0; a < nq; a++) {
-        const s = byNuisance[u * nq + a];
-        if (s === 0) continue;
-        for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
-      }
-    }
-  }
+  // Per-employee scores X̃_uᵀ e_u for the bootstrap (X̃ the course columns net of the controls, e the residuals).
+  const score = fitter.scores(coef);
 
   // Bootstrap over employees, linearised: a draw with multiplicities m_u moves the coefficients by
   // (XᵀX)⁻¹ Σ (m_u − 1) s_u (one Newton step from the full fit, exact to first order) and reweights

@@ -2,18 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { causalCredit } from '../../src/attribution/causal-credit';
+import { causalCredit, causalCreditWith } from '../../src/attribution/causal-credit';
 import { writeSynth } from '../../src/data/synth';
 import { loadStudy } from '../../src/data/load';
 import { buildPanel } from '../../src/data/panel';
-import { causalCreditDense } from './causal-credit-dense';
+import { denseFitter } from './causal-credit-dense';
 
-// causalCredit works column by column (sparse course and control columns, each demeaned in turn, the
-// employee × month effects solved exactly within each role × region group, the controls partialled out
-// in cross-product form) so that it never holds the dense design. Its reference is the direct
-// computation it replaced (causal-credit-dense.ts): every column dense, demeaned over the whole panel
-// by alternating projections, the controls partialled out column by column. The two agree to the
-// alternating projections' tolerance.
+// causalCredit's fitting core works column by column (sparse course and control columns, each demeaned
+// in turn, the employee × month effects solved exactly within each role × region group, the controls
+// partialled out in cross-product form) so that it never holds the dense design. Its reference is the
+// direct dense computation it replaced (causal-credit-dense.ts), run through the same pipeline. The two
+// agree to the alternating projections' tolerance.
 describe('causalCredit against the dense computation', () => {
   it('gives the same incremental outcomes, intervals, shares and interactions (to 1e-7 of the total)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trainlift-causal-scale-'));
@@ -21,7 +20,7 @@ describe('causalCredit against the dense computation', () => {
     const panel = buildPanel(await loadStudy(dir));
     for (const opts of [{ metric: 'revenue', seed: 2, draws: 50 }, { metric: 'revenue', seed: 2, draws: 50, window: [0, 6] as [number, number], leads: 2 }]) {
       const fast = causalCredit(panel, opts);
-      const dense = causalCreditDense(panel, opts);
+      const dense = causalCreditWith(panel, opts, denseFitter);
       const scale = Math.abs(dense.total.incremental);
       const near = (a: number, b: number, what: string) => expect(Math.abs(a - b), what).toBeLessThan(1e-7 * scale);
       for (const c of panel.courses) {
