@@ -10,7 +10,8 @@
 // employees and above and extrapolates the time to every course in proportion to stacked rows; below N
 // every course is run, and C04 alone too, to check that extrapolation.
 // STUDY_SIZES=20000,100000 (default), STUDY_BREAKDOWN=1 adds a per-course × method breakdown,
-// STUDY_REF_COURSES=C04 limits the Python reference (default: the courses studied), STUDY_REF=0 skips it.
+// STUDY_REF_COURSES=C04 limits the Python reference (default: the courses studied), STUDY_REF=0 skips it,
+// STUDY_ATTRIBUTION=0 skips the timing of the attribution step (path models and causal credit) on its own.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { writeSynth } from '../src/data/synth';
 import { prepareStudy, runStudy } from '../src/study/run-study';
 import { estimateCourse, STUDY_METHODS } from '../src/study/estimate-course';
+import { studyAttribution } from '../src/study/attribution';
 import { stackCourse } from '../src/data/stack';
 import { peakRssMb, timeStep } from './measure';
 
@@ -30,6 +32,7 @@ const BREAKDOWN = process.env.STUDY_BREAKDOWN === '1';
 const BIG = Number(process.env.STUDY_BIG ?? Infinity);
 const BIG_COURSES = (process.env.STUDY_BIG_COURSES ?? 'C04').split(',');
 const REFERENCE = process.env.STUDY_REF !== '0';
+const ATTRIBUTION = process.env.STUDY_ATTRIBUTION !== '0';
 const MONTHS = 36;
 const COURSES = Number(process.env.STUDY_COURSES ?? 8);
 const SEED = 7;
@@ -109,6 +112,14 @@ async function benchSize(employees: number): Promise<void> {
       }
     }
     console.log(`  peak RSS ${peakRssMb().toFixed(0)} MB (target < 3072 MB at 100k); ${load()}`);
+    if (ATTRIBUTION) {
+      // The study's attribution step on its own (every path model and the causal credit, 200 bootstrap
+      // draws): runStudy runs it after the courses unless `attribution: false`, as above.
+      const att = await step('attribution: path models + causal credit (runStudy step)', () =>
+        studyAttribution(panel, { metric: OUTCOME, window: [1, 12], seed: 1 }),
+      );
+      console.log(`  ${att.value.entries.length} models; peak RSS ${peakRssMb().toFixed(0)} MB`);
+    }
     const ra = new Map<string, { estimate: number; se: number }>();
     for (const e of study.value.result.estimates) if (e.method === 'regression_adjustment' && e.course) ra.set(e.course, { estimate: e.estimate, se: e.se });
 

@@ -161,6 +161,8 @@ const DEMEAN_BATCH_BYTES = 256 * 1024 * 1024;
 interface NestedEffects {
   nMonths: number;
   groups: { rows: Int32Array; unit: Int32Array; nUnits: number; month: Int32Array }[];
+  /** Each row's cell: its group's index in `groups` × nMonths + its month. */
+  rowCell: Int32Array;
 }
 
 function nestedEffects(unit: Int32Array, group: Int32Array, month: Int32Array, nMonths: number): NestedEffects {
@@ -181,12 +183,22 @@ function nestedEffects(unit: Int32Array, group: Int32Array, month: Int32Array, n
     });
     return { rows, unit: u, nUnits: code.size, month: Int32Array.from(rows, (i) => month[i]) };
   });
-  return { nMonths, groups };
+  const rowCell = new Int32Array(n);
+  groups.forEach((g, k) => g.rows.forEach((i) => (rowCell[i] = k * nMonths + month[i])));
+  return { nMonths, groups, rowCell };
 }
 
-/** Each column net of the employee and role × region × month effects, in place. */
-function demeanNested(columns: Float64Array[], fe: NestedEffects): void {
-  for (const g of fe.groups) {
+/**
+ * Each column net of the employee and role × region × month effects, in
+ * place. With `effects`, column c's month effects in each group go to
+ * effects[c] at the group's cells (see NestedEffects.rowCell). True when
+ * every group was solved exactly (a group whose employees and months fall
+ * apart is demeaned by alternating projections and has no such effects).
+ */
+function demeanNested(columns: Float64Array[], fe: NestedEffects, effects?: Float64Array[]): boolean {
+  let exact = true;
+  const T = fe.nMonths;
+  fe.groups.forEach((g, k) => {
     const m = g.rows.length;
     const rows = g.rows;
     const sub = columns.map((col) => {
@@ -194,20 +206,23 @@ function demeanNested(columns: Float64Array[], fe: NestedEffects): void {
       for (let r = 0; r < m; r++) s[r] = col[rows[r]];
       return s;
     });
-    demeanTwoWay(sub, g.unit, g.nUnits, g.month, fe.nMonths, { solve: 'exact' });
+    const tau = effects ? columns.map((_, c) => effects[c].subarray(k * T, (k + 1) * T)) : undefined;
+    if (demeanTwoWay(sub, g.unit, g.nUnits, g.month, T, { solve: 'exact', periodEffects: tau }).method !== 'exact') exact = false;
     sub.forEach((s, c) => {
       const col = columns[c];
       for (let r = 0; r < m; r++) col[rows[r]] = s[r];
     });
-  }
+  });
+  return exact;
 }
 
 /**
  * Demeans the columns a batch at a time (dense copies of the sparse ones, so
  * that no more than a batch is ever dense) and hands each demeaned column to
- * `use` with its index.
+ * `use` with its index; `effects` and the result as in {@link demeanNested}.
  */
-function eachDemeaned(columns: SparseColumn[], n: number, fe: NestedEffects, use: (j: number, demeaned: Float64Array) => void): void {
+function eachDemeaned(columns: SparseColumn[], n: number, fe: NestedEffects, use: (j: number, demeaned: Float64Array) => void, effects?: Float64Array[]): boolean {
+  let exact = true;
   const batch = Math.max(1, Math.floor(DEMEAN_BATCH_BYTES / (8 * Math.max(1, n))));
   const dense = Array.from({ length: Math.min(batch, columns.length) }, () => new Float64Array(n));
   for (let from = 0; from < columns.length; from += batch) {
@@ -219,9 +234,10 @@ function eachDemeaned(columns: SparseColumn[], n: number, fe: NestedEffects, use
       const { rows, values } = columns[j];
       for (let r = 0; r < rows.length; r++) d[rows[r]] = values[r];
     }
-    demeanNested(cols, fe);
+    if (!demeanNested(cols, fe, effects?.slice(from, to))) exact = false;
     for (let j = from; j < to; j++) use(j, cols[j - from]);
   }
+  return exact;
 }
 
 /** v += c·x for a sparse column x. */
@@ -316,19 +332,69 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
   // (Ma)ᵀ(Mb) = aᵀ(Mb)): sparse sums over the raw column's rows.
   const GN = new Float64Array(nq * nq);
   const GNy = new Float64Array(nq);
-  eachDemeaned([{ rows: Int32Array.from({ length: n }, (_, i) => i), values: yRaw }, ...nuisance], n, fe, (j, v) => {
-    if (j === 0) {
-      for (let a = 0; a < nq; a++) GNy[a] = sparseDot(nuisance[a], v);
-      return;
-    }
-    for (let a = 0; a < j; a++) GN[(j - 1) * nq + a] = GN[a * nq + j - 1] = sparseDot(nuisance[a], v);
-  });
+  // Each column's month effects per group (its cells), kept for the scores: see scores().
+  const cells = fe.groups.length * problem.nMonths;
+  const effectsN = Array.from({ length: nq }, () => new Float64Array(cells));
+  let exact = eachDemeaned(
+    [{ rows: Int32Array.from({ length: n }, (_, i) => i), values: yRaw }, ...nuisance],
+    n,
+    fe,
+    (j, v) => {
+      if (j === 0) {
+        for (let a = 0; a < nq; a++) GNy[a] = sparseDot(nuisance[a], v);
+        return;
+      }
+      for (let a = 0; a < j; a++) GN[(j - 1) * nq + a] = GN[a * nq + j - 1] = sparseDot(nuisance[a], v);
+    },
+    [new Float64Array(cells), ...effectsN],
+  );
+  let effectsX: Float64Array[] = [];
   // The nuisance columns kept (a column dependent on earlier ones is left out) and their factor.
   const partial = nuisanceFactor(GN, nq);
   // θ_y, the outcome's nuisance coefficients; Θ (nq × p, [a·p + j]) the course columns'.
   const thetaY = partial ? partial.solve(GNy) : new Float64Array(nq);
   let cols: SparseColumn[] = [];
   let Theta = new Float64Array(0);
+  // The scores without demeaning any column again. A demeaned column is the column less an employee
+  // constant and its cell's month effect τ; the residuals e sum to zero over each employee's months
+  // (the employee effects are among those absorbed), so the constant drops out of the employee's sum:
+  // Σ_u (Mx)ᵢeᵢ = Σ_u xᵢeᵢ − Σ_u τ_cell(i)·eᵢ, the first over the column's own rows, the second one
+  // pass over the rows for every column at once.
+  const scoresFromEffects = (resid: Float64Array, columns: SparseColumn[], p: number): Float64Array => {
+    const all = [...nuisance, ...columns];
+    const effects = [...effectsN, ...effectsX];
+    const C = all.length;
+    // τ by cell, the columns side by side: [cell·C + c].
+    const byCell = new Float64Array(cells * C);
+    effects.forEach((tau, c) => {
+      for (let k = 0; k < cells; k++) byCell[k * C + c] = tau[k];
+    });
+    const S = new Float64Array(nUnits * C);
+    all.forEach((col, c) => {
+      const { rows, values } = col;
+      for (let r = 0; r < rows.length; r++) S[unit[rows[r]] * C + c] += values[r] * resid[rows[r]];
+    });
+    const rowCell = fe.rowCell;
+    for (let i = 0; i < n; i++) {
+      const e = resid[i];
+      if (e === 0) continue;
+      const at = unit[i] * C;
+      const from = rowCell[i] * C;
+      for (let c = 0; c < C; c++) S[at + c] -= byCell[from + c] * e;
+    }
+    // X̃ = MX − MNΘ: the course columns' sums less the nuisance's through Θ.
+    const score = new Float64Array(nUnits * p);
+    for (let u = 0; u < nUnits; u++) {
+      const at = u * C;
+      for (let j = 0; j < p; j++) score[u * p + j] = S[at + nq + j];
+      for (let a = 0; a < nq; a++) {
+        const s = S[at + a];
+        if (s === 0) continue;
+        for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
+      }
+    }
+    return score;
+  };
   return {
     netOutcome(): Float64Array {
       // M(y − Nθ_y).
@@ -343,13 +409,21 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
       const GX = new Float64Array(p * p);
       const GXy = new Float64Array(p);
       const GXN = new Float64Array(p * nq); // [j·nq + a] = X_jᵀ M N_a
-      eachDemeaned(cols, n, fe, (j, v) => {
-        let s = 0;
-        for (let i = 0; i < n; i++) s += yRaw[i] * v[i];
-        GXy[j] = s;
-        for (let a = 0; a < nq; a++) GXN[j * nq + a] = sparseDot(nuisance[a], v);
-        for (let k = 0; k <= j; k++) GX[j * p + k] = GX[k * p + j] = sparseDot(cols[k], v);
-      });
+      effectsX = cols.map(() => new Float64Array(cells));
+      const exactX = eachDemeaned(
+        cols,
+        n,
+        fe,
+        (j, v) => {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += yRaw[i] * v[i];
+          GXy[j] = s;
+          for (let a = 0; a < nq; a++) GXN[j * nq + a] = sparseDot(nuisance[a], v);
+          for (let k = 0; k <= j; k++) GX[j * p + k] = GX[k * p + j] = sparseDot(cols[k], v);
+        },
+        effectsX,
+      );
+      exact = exact && exactX;
       Theta = new Float64Array(nq * p);
       if (partial) {
         for (let j = 0; j < p; j++) {
@@ -382,7 +456,8 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
         for (let j = 0; j < p; j++) gamma -= Theta[a * p + j] * coef[j];
         if (gamma !== 0) axpySparse(resid, -gamma, nuisance[a]);
       }
-      demeanNested([resid], fe);
+      const exactE = demeanNested([resid], fe);
+      if (exact && exactE) return scoresFromEffects(resid, cols, p);
       // Σ_u (MX_j)ᵀe − Θᵀ Σ_u (MN)ᵀe: each demeaned column's products with the residuals summed per employee.
       const score = new Float64Array(nUnits * p);
       eachDemeaned(cols, n, fe, (j, v) => {

@@ -56,7 +56,10 @@ export interface DemeanReport {
  * instead (one periods × periods system, a few passes per column, the
  * residuals to rounding rather than to `tol`) when there are few periods,
  * every weight is positive and the panel is connected; otherwise it falls
- * back to alternating projections. The report says which ran.
+ * back to alternating projections. The report says which ran. With the
+ * exact method, `periodEffects[c]` receives column c's period effects τ (0
+ * for the reference period and periods without rows): the column less its
+ * residual is then a per-unit constant plus τ of the row's period.
  *
  * @example
  * // unit effects 0 and 10, period effects 0 and 1, no noise: everything is absorbed
@@ -70,14 +73,18 @@ export function demeanTwoWay(
   nUnits: number,
   time: Int32Array,
   nTimes: number,
-  opts: { weights?: Float64Array; tol?: number; maxIterations?: number; solve?: 'alternating' | 'exact' } = {},
+  opts: { weights?: Float64Array; tol?: number; maxIterations?: number; solve?: 'alternating' | 'exact'; periodEffects?: Float64Array[] } = {},
 ): DemeanReport {
   const n = unit.length;
   if (time.length !== n) throw new RangeError(`demeanTwoWay: \`unit\` has ${n} rows but \`time\` has ${time.length}`);
   const solve = opts.solve ?? 'alternating';
   if (solve !== 'alternating' && solve !== 'exact') throw new RangeError(`demeanTwoWay: \`solve\` must be 'alternating' or 'exact', got ${JSON.stringify(opts.solve)}`);
   for (const col of columns) if (col.length !== n) throw new RangeError(`demeanTwoWay: a column has ${col.length} rows, \`unit\` has ${n}`);
-  if (solve === 'exact' && demeanExact(columns, unit, nUnits, time, nTimes, opts.weights)) {
+  const effects = opts.periodEffects;
+  if (effects !== undefined && (effects.length !== columns.length || effects.some((e) => e.length !== nTimes))) {
+    throw new RangeError(`demeanTwoWay: \`periodEffects\` must hold one array of ${nTimes} per column`);
+  }
+  if (solve === 'exact' && demeanExact(columns, unit, nUnits, time, nTimes, opts.weights, effects)) {
     return { iterations: columns.map(() => 1), converged: true, method: 'exact' };
   }
   const tol = opts.tol ?? 1e-10;
@@ -180,7 +187,7 @@ function distinctRows(a: Float64Array, nUnits: number, T: number, wUnit: Float64
   return { rows, count };
 }
 
-function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, time: Int32Array, nTimes: number, weights: Float64Array | undefined): boolean {
+function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, time: Int32Array, nTimes: number, weights: Float64Array | undefined, effects?: Float64Array[]): boolean {
   const n = unit.length;
   // The dense units × periods table must stay near the panel's own size.
   if (nTimes > EXACT_MAX_TIMES || nTimes < 1 || nUnits * nTimes > 4 * n + 1_000_000) return false;
@@ -235,7 +242,8 @@ function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, 
   const unitMean = new Float64Array(nUnits);
   const rhs = new Float64Array(q);
   const tau = new Float64Array(T);
-  for (const col of columns) {
+  for (let c = 0; c < columns.length; c++) {
+    const col = columns[c];
     // The unit-demeaned column, and its weighted sum per period.
     unitMean.fill(0);
     for (let i = 0; i < n; i++) unitMean[unit[i]] += (weights ? weights[i] : 1) * col[i];
@@ -251,6 +259,7 @@ function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, 
       const sol = choleskySolve(chol, rhs, q);
       for (let t = 0; t < T; t++) if (slot[t] >= 0) tau[t] = sol[slot[t]];
     }
+    effects?.[c].set(tau);
     // Subtract the period effects, demeaned within unit: τ_t − Σ_t a_ut τ_t / W_u.
     for (let u = 0; u < nUnits; u++) {
       if (!(wUnit[u] > 0)) continue;

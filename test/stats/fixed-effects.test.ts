@@ -109,6 +109,19 @@ describe("demeanTwoWay with solve: 'exact'", () => {
       for (let i = 0; i < y.length; i++) expect(Math.abs(col[i] - expected[i])).toBeLessThan(1e-8);
     }
   });
+  it('gives each column’s period effects: the column less its residual is a unit constant plus τ of the period', () => {
+    const { U, T, y, w, n } = unbalanced(9, 30, 7);
+    const col = Float64Array.from(y);
+    const tau = new Float64Array(7);
+    expect(demeanTwoWay([col], U, 30, T, 7, { weights: w, solve: 'exact', periodEffects: [tau] }).method).toBe('exact');
+    const constant = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const c = y[i] - col[i] - tau[T[i]];
+      if (!constant.has(U[i])) constant.set(U[i], c);
+      expect(Math.abs(c - (constant.get(U[i]) as number))).toBeLessThan(1e-9 * 3000);
+    }
+    expect(() => demeanTwoWay([col], U, 30, T, 7, { solve: 'exact', periodEffects: [new Float64Array(3)] })).toThrow('`periodEffects` must hold one array of 7 per column');
+  });
   it('agrees with alternating projections, and leaves a period without rows out of the system', () => {
     const { U, T, y } = unbalanced(8, 25, 6);
     // period codes 0, 2..6: code 1 has no rows
