@@ -827,10 +827,11 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
     for (let u = 0; u < nUnits; u++) mult[rng.int(nUnits)] += 1;
     shift.fill(0);
     useDraw.fill(0);
+    // Σ (m_u − 1)·s_u over employees: an employee drawn once (about a third of them) adds nothing.
     for (let u = 0; u < nUnits; u++) {
       const m = mult[u];
       const dm = m - 1;
-      for (let j = 0; j < p; j++) shift[j] += dm * score[u * p + j];
+      if (dm !== 0) for (let j = 0; j < p; j++) shift[j] += dm * score[u * p + j];
       if (m === 0) continue;
       const off = u * nSlots;
       for (let t = 0; t < nSlots; t++) useDraw[t] += m * slotUse[off + t];
