@@ -198,11 +198,14 @@ function nestedEffects(unit: Int32Array, group: Int32Array, month: Int32Array, n
 function demeanNested(columns: Float64Array[], fe: NestedEffects, effects?: Float64Array[]): boolean {
   let exact = true;
   const T = fe.nMonths;
+  // One buffer per column, as long as the largest group, reused group after group.
+  const longest = fe.groups.reduce((most, g) => Math.max(most, g.rows.length), 0);
+  const buffers = columns.map(() => new Float64Array(longest));
   fe.groups.forEach((g, k) => {
     const m = g.rows.length;
     const rows = g.rows;
-    const sub = columns.map((col) => {
-      const s = new Float64Array(m);
+    const sub = columns.map((col, c) => {
+      const s = buffers[c].subarray(0, m);
       for (let r = 0; r < m; r++) s[r] = col[rows[r]];
       return s;
     });
