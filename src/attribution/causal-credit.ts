@@ -250,33 +250,34 @@ function axpySparse(v: Float64Array, c: number, x: SparseColumn): void {
 }
 
 /**
- * The Cholesky factor of the nuisance columns' cross-products NᵀMN, leaving
- * out each column that depends on earlier ones, and a solve that gives their
- * coefficients (0 for a column left out). Null without nuisance columns.
+ * The Cholesky factor of a cross-product matrix G (q0×q0), leaving out each
+ * column that depends on earlier ones (`onDrop` is told which), and a solve
+ * that gives the coefficients of all q0 columns (0 for one left out).
  */
-function nuisanceFactor(GN: Float64Array, q0: number): { solve(rhs: Float64Array): Float64Array } | null {
-  let active = Array.from({ length: q0 }, (_, j) => j);
-  while (active.length > 0) {
-    const q = active.length;
+function factorKeeping(G: Float64Array, q0: number, tol?: number, onDrop?: (j: number) => void): { kept: number[]; solve(rhs: Float64Array): Float64Array } {
+  let kept = Array.from({ length: q0 }, (_, j) => j);
+  for (;;) {
+    const q = kept.length;
     const A = new Float64Array(q * q);
-    active.forEach((j, a) => active.forEach((k, c) => (A[a * q + c] = GN[j * q0 + k])));
-    const f = choleskyScaled(A, q, 1e-9);
+    kept.forEach((j, a) => kept.forEach((k, c) => (A[a * q + c] = G[j * q0 + k])));
+    const f = choleskyScaled(A, q, tol);
     if ('dependent' in f) {
-      const gone = f.dependent;
-      active = active.filter((_, a) => a !== gone);
+      const gone = kept[f.dependent];
+      onDrop?.(gone);
+      kept = kept.filter((j) => j !== gone);
       continue;
     }
-    const kept = active;
+    const use = kept;
     return {
+      kept: use,
       solve(rhs: Float64Array): Float64Array {
-        const sol = choleskySolve(f, Float64Array.from(kept, (j) => rhs[j]), q);
+        const sol = choleskySolve(f, Float64Array.from(use, (j) => rhs[j]), q);
         const out = new Float64Array(q0);
-        kept.forEach((j, a) => (out[j] = sol[a]));
+        use.forEach((j, a) => (out[j] = sol[a]));
         return out;
       },
     };
   }
-  return null;
 }
 
 /** Σ over a sparse column's rows of its values times v. */
@@ -320,8 +321,9 @@ export interface CreditFitter {
  * The library's fitting core: sparse columns demeaned a batch at a time
  * (effects solved exactly per role × region group), cross-products as
  * raw·demeaned, the nuisance partialled out in cross-product form
- * (G = XᵀMX − XᵀMN·Θ, Θ = (NᵀMN)⁻¹NᵀMX), and the scores from a second
- * demeaning pass with the nuisance's share taken off through Θ.
+ * (G = XᵀMX − XᵀMN·Θ, Θ = (NᵀMN)⁻¹NᵀMX), and the scores from each
+ * column's month effects (see unitSums) with the nuisance's share taken
+ * off through Θ.
  *
  * @example
  * causalCreditWith(panel, opts, sparseFitter);
@@ -353,26 +355,31 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
   );
   let effectsX: Float64Array[] = [];
   // The nuisance columns kept (a column dependent on earlier ones is left out) and their factor.
-  const partial = nuisanceFactor(GN, nq);
+  const partial = factorKeeping(GN, nq, 1e-9);
   // θ_y, the outcome's nuisance coefficients; Θ (nq × p, [a·p + j]) the course columns'.
-  const thetaY = partial ? partial.solve(GNy) : new Float64Array(nq);
+  const thetaY = partial.solve(GNy);
   let cols: SparseColumn[] = [];
   let Theta = new Float64Array(0);
-  // The scores without demeaning any column again. A demeaned column is the column less an employee
-  // constant and its cell's month effect τ; the residuals e sum to zero over each employee's months
-  // (the employee effects are among those absorbed), so the constant drops out of the employee's sum:
-  // Σ_u (Mx)ᵢeᵢ = Σ_u xᵢeᵢ − Σ_u τ_cell(i)·eᵢ, the first over the column's own rows, the second one
-  // pass over the rows for every column at once.
-  const scoresFromEffects = (resid: Float64Array, columns: SparseColumn[], p: number): Float64Array => {
-    const all = [...nuisance, ...columns];
-    const effects = [...effectsN, ...effectsX];
+  // Per employee, Σ over its months of each demeaned column (nuisance, then course) times the residuals:
+  // S [u·C + c]. A demeaned column is the column less an employee constant and its cell's month effect
+  // τ, and the residuals sum to zero over each employee's months (the employee effects are among those
+  // absorbed), so the constant drops out: Σ_u (Mx)ᵢeᵢ = Σ_u xᵢeᵢ − Σ_u τ_cell(i)·eᵢ, the first over the
+  // column's own rows, the second one pass over the rows for every column at once. Without every
+  // group's month effects (a group the exact solve refused), the columns are demeaned again instead.
+  const unitSums = (resid: Float64Array, all: SparseColumn[], withEffects: boolean): Float64Array => {
     const C = all.length;
+    const S = new Float64Array(nUnits * C);
+    if (!withEffects) {
+      eachDemeaned(all, n, fe, (c, v) => {
+        for (let i = 0; i < n; i++) S[unit[i] * C + c] += v[i] * resid[i];
+      });
+      return S;
+    }
     // τ by cell, the columns side by side: [cell·C + c].
     const byCell = new Float64Array(cells * C);
-    effects.forEach((tau, c) => {
+    [...effectsN, ...effectsX].forEach((tau, c) => {
       for (let k = 0; k < cells; k++) byCell[k * C + c] = tau[k];
     });
-    const S = new Float64Array(nUnits * C);
     all.forEach((col, c) => {
       const { rows, values } = col;
       for (let r = 0; r < rows.length; r++) S[unit[rows[r]] * C + c] += values[r] * resid[rows[r]];
@@ -385,18 +392,7 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
       const from = rowCell[i] * C;
       for (let c = 0; c < C; c++) S[at + c] -= byCell[from + c] * e;
     }
-    // X̃ = MX − MNΘ: the course columns' sums less the nuisance's through Θ.
-    const score = new Float64Array(nUnits * p);
-    for (let u = 0; u < nUnits; u++) {
-      const at = u * C;
-      for (let j = 0; j < p; j++) score[u * p + j] = S[at + nq + j];
-      for (let a = 0; a < nq; a++) {
-        const s = S[at + a];
-        if (s === 0) continue;
-        for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
-      }
-    }
-    return score;
+    return S;
   };
   return {
     netOutcome(): Float64Array {
@@ -428,11 +424,9 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
       );
       exact = exact && exactX;
       Theta = new Float64Array(nq * p);
-      if (partial) {
-        for (let j = 0; j < p; j++) {
-          const t = partial.solve(GXN.subarray(j * nq, (j + 1) * nq));
-          for (let a = 0; a < nq; a++) Theta[a * p + j] = t[a];
-        }
+      for (let j = 0; j < p; j++) {
+        const t = partial.solve(GXN.subarray(j * nq, (j + 1) * nq));
+        for (let a = 0; a < nq; a++) Theta[a * p + j] = t[a];
       }
       const G = new Float64Array(p * p);
       const b = new Float64Array(p);
@@ -460,23 +454,17 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
         if (gamma !== 0) axpySparse(resid, -gamma, nuisance[a]);
       }
       const exactE = demeanNested([resid], fe);
-      if (exact && exactE) return scoresFromEffects(resid, cols, p);
-      // Σ_u (MX_j)ᵀe − Θᵀ Σ_u (MN)ᵀe: each demeaned column's products with the residuals summed per employee.
+      const S = unitSums(resid, [...nuisance, ...cols], exact && exactE);
+      // X̃ = MX − MNΘ: the course columns' sums less the nuisance's through Θ.
+      const C = nq + p;
       const score = new Float64Array(nUnits * p);
-      eachDemeaned(cols, n, fe, (j, v) => {
-        for (let i = 0; i < n; i++) score[unit[i] * p + j] += v[i] * resid[i];
-      });
-      if (partial) {
-        const byNuisance = new Float64Array(nUnits * nq);
-        eachDemeaned(nuisance, n, fe, (a, v) => {
-          for (let i = 0; i < n; i++) byNuisance[unit[i] * nq + a] += v[i] * resid[i];
-        });
-        for (let u = 0; u < nUnits; u++) {
-          for (let a = 0; a < nq; a++) {
-            const s = byNuisance[u * nq + a];
-            if (s === 0) continue;
-            for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
-          }
+      for (let u = 0; u < nUnits; u++) {
+        const at = u * C;
+        for (let j = 0; j < p; j++) score[u * p + j] = S[at + nq + j];
+        for (let a = 0; a < nq; a++) {
+          const s = S[at + a];
+          if (s === 0) continue;
+          for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
         }
       }
       return score;
@@ -735,29 +723,8 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
   // Normal equations of the course columns net of the employee and cell effects and of the nuisance.
   const p = cols.length;
   const { G, b } = fitter.normalEquations(cols);
-  let active = Array.from({ length: p }, (_, j) => j);
-  let factor: { L: Float64Array; d: Float64Array };
-  for (;;) {
-    const q = active.length;
-    const Gs = new Float64Array(q * q);
-    active.forEach((j, a) => active.forEach((k, c) => (Gs[a * q + c] = G[j * p + k])));
-    const f = choleskyScaled(Gs, q);
-    if ('dependent' in f) {
-      notes.push(`column ${colNames[active[f.dependent]]} has no variation left after the controls and is dropped`);
-      active = active.filter((_, a) => a !== f.dependent);
-      continue;
-    }
-    factor = f;
-    break;
-  }
-  const q = active.length;
-  const solveActive = (rhs: Float64Array): Float64Array => {
-    const bs = Float64Array.from(active, (j) => rhs[j]);
-    const sol = choleskySolve(factor, bs, q);
-    const coef = new Float64Array(p);
-    active.forEach((j, a) => (coef[j] = sol[a]));
-    return coef;
-  };
+  // Columns with no variation left after the controls are dropped (coefficient 0).
+  const { solve: solveActive } = factorKeeping(G, p, undefined, (j) => notes.push(`column ${colNames[j]} has no variation left after the controls and is dropped`));
   const coef = solveActive(b);
 
   // Each window month's effect v(S) = Σ β_{k,e_k} + Σ γ_kl is an additive game plus two-player

@@ -71,9 +71,10 @@ function layoutOf(n: number, treat: Float64Array, covariates: CodedCovariate[]):
 const ROW_BLOCK = 2048;
 
 /**
- * XᵀΩX (lower triangle, row-major p×p, into G) and, when `u` is given, Xᵀu (into b), with Ω = diag(omega).
- * Dense columns (the intercept and the numbers) pair over row blocks, four products a pass; a text
- * block against a dense column sums ω_i·x_ik into its rows' codes; two text blocks make one table of Σω.
+ * XᵀΩX (lower triangle, row-major p×p, into G) and, when `y` and `b` are given, XᵀΩy (into b), with
+ * Ω = diag(omega), over every row or over `rows` only. Dense columns (the intercept and the numbers)
+ * pair over row blocks, four products a pass; a text block against a dense column sums ω_i·x_ik by
+ * level over the block's rows grouped by code; two text blocks make one table of Σω.
  */
 function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float64Array, y: Float64Array | null = null, b: Float64Array | null = null): void {
   const { numeric, numericColumn, text, p } = L;

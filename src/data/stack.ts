@@ -253,14 +253,10 @@ function codedText(index: Int32Array, names: readonly string[]): string[] {
   // Slot k + 1 for names[k], slot 0 for the empty string.
   const present = new Uint8Array(names.length + 1);
   for (let r = 0; r < n; r++) present[index[r] + 1] = 1;
-  const textOf = (slot: number) => (slot === 0 ? '' : names[slot - 1]);
-  const texts: string[] = [];
-  for (let k = 0; k < present.length; k++) if (present[k] === 1) texts.push(textOf(k));
-  const levels = factorLevels(texts);
+  const slotText = Array.from(present, (_, k) => (k === 0 ? '' : names[k - 1]));
+  const levels = factorLevels(slotText.filter((_, k) => present[k] === 1));
   const at = new Map(levels.map((level, j) => [level, j]));
-  const slotLevel = new Int32Array(present.length);
-  for (let k = 0; k < present.length; k++) if (present[k] === 1) slotLevel[k] = at.get(textOf(k)) as number;
-  const slotText = Array.from(present, (_, k) => textOf(k));
+  const slotLevel = Int32Array.from(slotText, (text, k) => (present[k] === 1 ? (at.get(text) as number) : 0));
   const values: string[] = new Array(n);
   const levelIndex = new Int32Array(n);
   for (let r = 0; r < n; r++) {
