@@ -4,7 +4,8 @@ Reads employees.csv, training.csv, outcomes.csv and context.csv, builds CONTRACT
 event-window data for each course asked for (cohort g = month of first completion; baseline
 g-6..g-1; post g+1..g+12; controls not yet completed by g+12, hired before the baseline, with
 outcomes in both periods; y_pre and y_post the means of the observed months; weight = observed
-post months), with the covariates TrainLift's stack uses (role, region, level, tenure, y_pre, the
+post months), with the covariates TrainLift's stack uses (role, region, level, tenure, y_pre,
+y_recent (the mean of g-3..g-1), the
 employee's other numeric columns, prior completion of each other course, context factors averaged
 over the baseline and over the window months, cohort), then fits
   - regression adjustment: WLS of y_post on treated + covariates, SE clustered by employee (CR1);
@@ -25,6 +26,7 @@ import statsmodels.api as sm
 
 WINDOW = (1, 12)
 BASELINE = 6
+RECENT = 3  # y_recent: the last quarter before g
 NEVER, BEFORE_DATA = -1, -2
 
 
@@ -126,11 +128,14 @@ def stack_course(P, course):
         control = (fc == NEVER) | (fc > g + WINDOW[1])
         ok = (treated | control) & (P["hire"] < g - BASELINE) & (P["term"] >= g - BASELINE)
         ps, pc = window_mean(ys, yc, g - BASELINE, g - 1, T)
+        rs, rc = window_mean(ys, yc, g - RECENT, g - 1, T)
         qs, qc = window_mean(ys, yc, g + WINDOW[0], g + WINDOW[1], T)
         ok &= (pc > 0) & (qc > 0)
         idx = np.flatnonzero(ok)
         part = {"employee": idx, "cohort": np.full(len(idx), g), "treated": treated[idx].astype(float),
                 "y_pre": ps[idx] / pc[idx], "y_post": qs[idx] / qc[idx], "weight": qc[idx]}
+        # The last quarter's mean, or the baseline's when that quarter has no observed month.
+        part["y_recent"] = np.where(rc[idx] > 0, rs[idx] / np.maximum(rc[idx], 1), part["y_pre"])
         for name, (cs, cc) in ctx_prefix.items():
             a, b = window_mean(cs, cc, g - BASELINE, g - 1, T)
             part[name] = a[idx] / b[idx]
@@ -154,7 +159,7 @@ def stack_course(P, course):
 
 
 def covariate_columns(df, P, course):
-    names = ["role", "region", "level", "tenure", "y_pre", *P["extra"],
+    names = ["role", "region", "level", "tenure", "y_pre", "y_recent", *P["extra"],
              *[f"prior_{c}" for c in P["courses"] if c != course],
              *[n for name in P["context"].keys() for n in (name, f"{name}_window")]]
     return [n for n in names if df[n].nunique() > 1]

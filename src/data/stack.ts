@@ -28,7 +28,9 @@ export interface StackedData {
   weight: Float64Array;
   /**
    * Pre-treatment covariates: `role`, `region` (strings), `level`, `tenure`
-   * (months at g), `y_pre`, `prior_<course>` (1 when that other course was
+   * (months at g), `y_pre`, `y_recent` (the mean over the last quarter
+   * before g, when the baseline is longer than that), the employees.csv
+   * extra columns, `prior_<course>` (1 when that other course was
    * first completed before g), each context factor averaged over the
    * baseline and, as `<factor>_window`, over the window months (a market
    * the course cannot move), and `cohort` (the period label, for cohort
@@ -38,6 +40,9 @@ export interface StackedData {
   /** Rows left out and why. */
   dropped: { reason: string; count: number }[];
 }
+
+/** Months of `y_recent`, the last quarter before g. */
+const RECENT = 3;
 
 /**
  * Builds the stacked event-window data of CONTRACT §4 for one course and one
@@ -175,6 +180,20 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   if (!level.every(Number.isNaN)) add('level', level);
   add('tenure', tenure);
   add('y_pre', yPre);
+  if (baseline > RECENT) {
+    // The last quarter's mean beside the baseline's: who gets a course is often decided on the latest results
+    // (a bad quarter, a good one), and a transient dip or peak reverts. A baseline month-mean alone would leave
+    // that reversion to read as an effect. Rows with no observed month in the quarter fall back to y_pre.
+    const yRecent = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const g = cohort[r];
+      const e = employee[r];
+      const lo = clip(g - RECENT, T) * nEmp + e, hi = clip(g, T) * nEmp + e;
+      const c = yCnt[hi] - yCnt[lo];
+      yRecent[r] = c > 0 ? (ySum[hi] - ySum[lo]) / c : yPre[r];
+    }
+    add('y_recent', yRecent);
+  }
   for (const [name, values] of Object.entries(panel.extraCovariates)) {
     const col = new Float64Array(n);
     for (let r = 0; r < n; r++) col[r] = values[employee[r]];

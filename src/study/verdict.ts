@@ -99,7 +99,7 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
   const best = trusted[0];
   // Weights that extreme mean few untrained employees resemble the trained; a regression then answers from its
   // model, extrapolated from controls unlike them (on the synthetic remedial course, chosen by a threshold on
-  // recent results, it overstates the effect by about the effect's size over 200 companies).
+  // recent results, it overstates the effect by more than the effect's size over 200 companies).
   const extrapolates =
     fragile && best.method === 'regression_adjustment'
       ? ' With so few comparable untrained employees the regression estimate too leans on its model, extrapolated from controls unlike the trained: it can be off in either direction by more than its interval shows.'

@@ -36,7 +36,7 @@ describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/ti
   it('measures covariates before the cohort month, and context factors over the window as well', () => {
     const s = stackCourse(p, 'C01', 'revenue');
     const c = s.covariates.columns;
-    expect(s.covariates.names).toEqual(['role', 'region', 'level', 'tenure', 'y_pre', 'quota', 'prior_C02', 'prior_C03', 'market_index', 'market_index_window', 'cohort']);
+    expect(s.covariates.names).toEqual(['role', 'region', 'level', 'tenure', 'y_pre', 'y_recent', 'quota', 'prior_C02', 'prior_C03', 'market_index', 'market_index_window', 'cohort']);
     expect(c.role).toEqual(['AE', 'AE', 'SDR', 'AE', 'AE', 'AE']);
     expect(Array.from(c.tenure as Float64Array)).toEqual([31, 17, 38, 54, 20, 62]);
     expect(Array.from(c.prior_C02 as Float64Array)).toEqual([0, 0, 1, 0, 0, 0]);
@@ -47,6 +47,19 @@ describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/ti
     expect((c.market_index_window as Float64Array)[0]).toBeCloseTo(1.105, 12);
     expect((c.market_index_window as Float64Array)[1]).toBe(2);
     expect(c.cohort).toEqual(['2024-08', '2024-08', '2024-08', '2024-08', '2024-11', '2024-11']);
+  });
+  it('adds the last quarter before g as y_recent, falling back to y_pre when that quarter is unobserved', () => {
+    const s = stackCourse(p, 'C01', 'revenue');
+    // May–Jul for the August cohort (A1 500..700, A2 500, A4 200, A5 350..370), Aug–Oct for November's (A2, A6).
+    expect(Array.from(s.covariates.columns.y_recent as Float64Array)).toEqual([600, 500, 200, 360, 500, 1000]);
+    // A1's May–Jul missing: the quarter has nothing, so y_recent is the baseline's mean (Feb–Apr: 300).
+    const revenue = Float64Array.from(p.metrics.revenue);
+    const a1 = p.employees.indexOf('A1');
+    for (let j = 0; j < p.nRows; j++) if (p.rowEmployee[j] === a1 && p.rowPeriod[j] >= 4 && p.rowPeriod[j] <= 6) revenue[j] = NaN;
+    const gap = stackCourse({ ...p, metrics: { ...p.metrics, revenue } }, 'C01', 'revenue');
+    expect([gap.yPre[0], (gap.covariates.columns.y_recent as Float64Array)[0]]).toEqual([300, 300]);
+    // A baseline of a quarter or less is its own last quarter: no y_recent.
+    expect(stackCourse(p, 'C01', 'revenue', { baseline: 3 }).covariates.names).not.toContain('y_recent');
   });
   it('notes each text column’s levels and row indices as factorLevels would find them, for the encoders', () => {
     // C02 with one employee's role unknown (index −1: the empty string, a level of its own).
