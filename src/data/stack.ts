@@ -29,7 +29,8 @@ export interface StackedData {
   /**
    * Pre-treatment covariates: `role`, `region` (strings), `level`, `tenure`
    * (months at g), `y_pre`, `y_recent` (the mean over the last quarter
-   * before g, when the baseline is longer than that), the employees.csv
+   * before g, when the baseline is longer than that and it differs from
+   * `y_pre` somewhere), the employees.csv
    * extra columns, `prior_<course>` (1 when that other course was
    * first completed before g), each context factor averaged over the
    * baseline and, as `<factor>_window`, over the window months (a market
@@ -184,15 +185,19 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     // The last quarter's mean beside the baseline's: who gets a course is often decided on the latest results
     // (a bad quarter, a good one), and a transient dip or peak reverts. A baseline month-mean alone would leave
     // that reversion to read as an effect. Rows with no observed month in the quarter fall back to y_pre.
+    // A metric that never changes within a baseline (a yearly figure repeated monthly) would make it a
+    // copy of y_pre, and every design with both singular: it is then left out.
     const yRecent = new Float64Array(n);
+    let differs = false;
     for (let r = 0; r < n; r++) {
       const g = cohort[r];
       const e = employee[r];
       const lo = clip(g - RECENT, T) * nEmp + e, hi = clip(g, T) * nEmp + e;
       const c = yCnt[hi] - yCnt[lo];
       yRecent[r] = c > 0 ? (ySum[hi] - ySum[lo]) / c : yPre[r];
+      if (yRecent[r] !== yPre[r]) differs = true;
     }
-    add('y_recent', yRecent);
+    if (differs) add('y_recent', yRecent);
   }
   for (const [name, values] of Object.entries(panel.extraCovariates)) {
     const col = new Float64Array(n);

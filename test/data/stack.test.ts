@@ -60,6 +60,8 @@ describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/ti
     expect([gap.yPre[0], (gap.covariates.columns.y_recent as Float64Array)[0]]).toEqual([300, 300]);
     // A baseline of a quarter or less is its own last quarter: no y_recent.
     expect(stackCourse(p, 'C01', 'revenue', { baseline: 3 }).covariates.names).not.toContain('y_recent');
+    // deals_won is 2 every month: the last quarter's mean is y_pre in every row, a copy that would make designs singular.
+    expect(stackCourse(p, 'C01', 'deals_won').covariates.names).not.toContain('y_recent');
   });
   it('notes each text column’s levels and row indices as factorLevels would find them, for the encoders', () => {
     // C02 with one employee's role unknown (index −1: the empty string, a level of its own).
