@@ -25,14 +25,14 @@ const { value: sim } = await timeStep('simulation study', () =>
   }),
 );
 console.log(`\n${sim.records.length} replications on ${sim.workers} worker thread(s) in ${sim.seconds.toFixed(1)} s, peak RSS ${peakRssMb().toFixed(0)} MB (main thread)\n`);
-console.log(['scenario', 'course', 'method', 'reps', 'fail', 'truth', 'bias', 'rmse', 'meanSE', 'sdEst', 'coverage', 'bar'].join('\t'));
+console.log(['scenario', 'course', 'method', 'reps', 'fail', 'truth', 'bias', 'rmse', 'meanSE', 'sdEst', 'sdErr', 'coverage', 'bar'].join('\t'));
 let missed = 0;
 for (const r of sim.rows) {
   const recommended = RECOMMENDED.includes(r.method);
   const ok = r.coverage >= 0.93 && r.coverage <= 0.97;
   if (recommended && !ok) missed++;
   console.log(
-    [r.scenario, r.course ?? '', r.method, r.replications, r.failures, r.meanTruth.toFixed(1), r.bias.toFixed(1), r.rmse.toFixed(1), r.meanSe.toFixed(1), r.sdEstimate.toFixed(1), `${(100 * r.coverage).toFixed(1)} %`, recommended ? (ok ? 'meets 93–97 %' : 'MISSES 93–97 %') : ''].join('\t'),
+    [r.scenario, r.course ?? '', r.method, r.replications, r.failures, r.meanTruth.toFixed(1), r.bias.toFixed(1), r.rmse.toFixed(1), r.meanSe.toFixed(1), r.sdEstimate.toFixed(1), r.sdError.toFixed(1), `${(100 * r.coverage).toFixed(1)} %`, recommended ? (ok ? 'meets 93–97 %' : 'MISSES 93–97 %') : ''].join('\t'),
   );
 }
 console.log(missed === 0 ? '\nEvery recommended estimator meets the 93–97 % coverage bar.' : `\n${missed} recommended row(s) miss the 93–97 % coverage bar.`);

@@ -10,7 +10,7 @@ const PALETTE = ['#264653', '#2a9d8f', '#e9c46a', '#f4a261', '#e76f51', '#8d99ae
  *
  * @example
  * simulationPlot([{ scenario: 'baseline', method: 'aipw', replications: 200, failures: 0, meanTruth: 800,
- *   meanEstimate: 805, bias: 5, rmse: 60, coverage: 0.95, coverageMcse: 0.015, meanSe: 58, sdEstimate: 59 }]).data.length; // => 2
+ *   meanEstimate: 805, bias: 5, rmse: 60, coverage: 0.95, coverageMcse: 0.015, meanSe: 58, sdEstimate: 59, sdError: 58 }]).data.length; // => 2
  */
 export function simulationPlot(rows: SimulationRow[], opts: { title?: string } = {}): PlotSpec {
   const scenarios = [...new Set(rows.map((r) => r.scenario))];

@@ -29,6 +29,8 @@ describe('summariseSimulation', () => {
     expect(a.meanTruth).toBe(20);
     // SD of 12, 17, 30: mean 19.667, squares 58.78 + 7.11 + 106.78 = 172.67 / 2 = 86.33 → 9.2916.
     expect(a.sdEstimate).toBeCloseTo(9.2916, 3);
+    // SD of the errors 2, −3, 0: mean −1/3, squares 5.444 + 7.111 + 0.111 = 12.667 / 2 = 6.333 → 2.5166.
+    expect(a.sdError).toBeCloseTo(2.5166, 4);
     const b = rows.find((r) => r.method === 'b')!;
     expect(b.failures).toBe(1);
     expect(b.replications).toBe(0);
