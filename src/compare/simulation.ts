@@ -48,7 +48,7 @@ export interface SimulationRow {
   coverage: number;
   /** Monte Carlo standard error of the coverage: √(c (1 − c) / R). */
   coverageMcse: number;
-  /** Mean reported SE and the SD of the estimates across replications (they should match). */
+  /** Mean reported SE and the SD of the estimates across replications (they should match; coverage follows `sdError`). */
   meanSe: number;
   sdEstimate: number;
   /**

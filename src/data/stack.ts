@@ -30,12 +30,11 @@ export interface StackedData {
    * Pre-treatment covariates: `role`, `region` (strings), `level`, `tenure`
    * (months at g), `y_pre`, `y_recent` (the mean over the last quarter
    * before g, when the baseline is longer than that and it differs from
-   * `y_pre` somewhere), the employees.csv
-   * extra columns, `prior_<course>` (1 when that other course was
-   * first completed before g), each context factor averaged over the
-   * baseline and, as `<factor>_window`, over the window months (a market
-   * the course cannot move), and `cohort` (the period label, for cohort
-   * effects).
+   * `y_pre` somewhere), the employees.csv extra columns, `prior_<course>`
+   * (1 when that other course was first completed before g), each context
+   * factor averaged over the baseline and, as `<factor>_window`, over the
+   * window months (a market the course cannot move), and `cohort` (the
+   * period label, for cohort effects).
    */
   covariates: { names: string[]; columns: Record<string, Float64Array | string[]> };
   /** Rows left out and why. */
