@@ -1,4 +1,5 @@
 import { factorLevels, knownLevelCodes, type NamedColumn } from '../stats/design';
+import { wordsHash } from '../stats/hash';
 
 /** Balance of one covariate (or one level of a text covariate) before and after matching or weighting. */
 export interface BalanceRow {
@@ -237,7 +238,7 @@ function fewValuesOrder(x: Float64Array, idx: Uint32Array): Uint32Array | null {
   }
   // Slots in order of first appearance → ranks in order of value (−0 and 0 share a slot, as they compare equal).
   const values = [...slot.keys()];
-  const bySlot = values.map((v, s) => s).sort((a, b) => values[a] - values[b]);
+  const bySlot = values.map((_, s) => s).sort((a, b) => values[a] - values[b]);
   const rankOf = new Uint32Array(values.length);
   bySlot.forEach((s, r) => (rankOf[s] = r));
   const start = new Uint32Array(values.length + 1);
@@ -397,19 +398,10 @@ interface BeforeSide {
 }
 const BEFORE = new WeakMap<Float64Array, BeforeSide>();
 
-/** Two 32-bit hashes of an array's bits (FNV-1a and a multiplicative mix), as a pair. */
+/** Two 32-bit hashes of an array's bits (see wordsHash), as a pair. */
 function fingerprint(a: Float64Array | undefined): [number, number] {
   if (a === undefined) return [0, 0];
-  const u = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
-  let h1 = 0x811c9dc5 | 0;
-  let h2 = a.length | 0;
-  for (let i = 0; i < u.length; i++) {
-    const v = u[i];
-    h1 = Math.imul(h1 ^ v, 0x01000193);
-    h2 = Math.imul(h2 ^ (v + i), 0x5bd1e995);
-    h2 ^= h2 >>> 15;
-  }
-  return [h1, h2];
+  return wordsHash(new Uint32Array(a.buffer, a.byteOffset, a.length * 2), 0, a.length * 2, a.length);
 }
 
 function beforeSide(values: Float64Array, treat: Float64Array, before: SideTotals, sideKey: number[]): BeforeSide {

@@ -191,9 +191,8 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     for (let r = 0; r < n; r++) {
       const g = cohort[r];
       const e = employee[r];
-      const lo = clip(g - RECENT, T) * nEmp + e, hi = clip(g, T) * nEmp + e;
-      const c = yCnt[hi] - yCnt[lo];
-      yRecent[r] = c > 0 ? (ySum[hi] - ySum[lo]) / c : yPre[r];
+      const m = rangeMean(ySum, yCnt, clip(g - RECENT, T) * nEmp + e, clip(g, T) * nEmp + e);
+      yRecent[r] = Number.isNaN(m) ? yPre[r] : m;
       if (yRecent[r] !== yPre[r]) differs = true;
     }
     if (differs) add('y_recent', yRecent);

@@ -1,5 +1,6 @@
 import { EstimationError } from '../core/errors';
 import { choleskyScaled, choleskySolve } from './linalg';
+import { wordsHash } from './hash';
 
 /**
  * Subtracts group means from each column in place, one grouping factor:
@@ -131,19 +132,6 @@ export function demeanTwoWay(
 const EXACT_MAX_TIMES = 400;
 
 /**
- * The two-way within transformation in closed form, for few periods: by
- * Frisch–Waugh, the residual of y on unit and period dummies is the unit-
- * demeaned y minus the unit-demeaned period effects τ, where τ solves the
- * periods × periods system (DᵀW M_U D) τ = DᵀW M_U y, M_U the (weighted)
- * unit demeaning and one period the reference. The system is built once for
- * all columns, in one pass over the rows and one outer product per unit over
- * its periods; each column then takes three passes. False (columns
- * untouched) when it does not apply: too many periods, a weight that is not
- * positive (a zero-weight row's residual is not defined by the fit), or a
- * system that is singular, as when the panel splits into unit-period sets
- * with no period in common.
- */
-/**
  * The units with a positive weight whose rows of the units × periods table
  * `a` differ, each with the number of units sharing its row (found by a hash
  * of the row's bits, then compared entry by entry).
@@ -155,13 +143,7 @@ function distinctRows(a: Float64Array, nUnits: number, T: number, wUnit: Float64
   const count: number[] = [];
   for (let u = 0; u < nUnits; u++) {
     if (!(wUnit[u] > 0)) continue;
-    let h1 = 0x811c9dc5 | 0;
-    let h2 = 0x2545f491 | 0;
-    for (let j = 2 * u * T, end = j + 2 * T; j < end; j++) {
-      h1 = Math.imul(h1 ^ bits[j], 0x01000193);
-      h2 = Math.imul(h2 ^ (bits[j] + j - 2 * u * T), 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
+    const [h1, h2] = wordsHash(bits, 2 * u * T, 2 * (u + 1) * T, 0x2545f491);
     const key = (h1 >>> 0) * 0x200000 + (h2 & 0x1fffff);
     const same = byHash.get(key);
     let found = -1;
@@ -187,6 +169,19 @@ function distinctRows(a: Float64Array, nUnits: number, T: number, wUnit: Float64
   return { rows, count };
 }
 
+/**
+ * The two-way within transformation in closed form, for few periods: by
+ * Frisch–Waugh, the residual of y on unit and period dummies is the unit-
+ * demeaned y minus the unit-demeaned period effects τ, where τ solves the
+ * periods × periods system (DᵀW M_U D) τ = DᵀW M_U y, M_U the (weighted)
+ * unit demeaning and one period the reference. The system is built once for
+ * all columns, in one pass over the rows and one outer product per unit over
+ * its periods; each column then takes three passes. False (columns
+ * untouched) when it does not apply: too many periods, a weight that is not
+ * positive (a zero-weight row's residual is not defined by the fit), or a
+ * system that is singular, as when the panel splits into unit-period sets
+ * with no period in common.
+ */
 function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, time: Int32Array, nTimes: number, weights: Float64Array | undefined, effects?: Float64Array[]): boolean {
   const n = unit.length;
   // The dense units × periods table must stay near the panel's own size.
