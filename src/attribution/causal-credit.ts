@@ -5,6 +5,9 @@ import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { createRng } from '../stats/rng';
 import { progressBar, quantileSorted } from '../stats/bootstrap';
 import type { AttributionResult } from './result';
+import { nestedProjection, netCross, projectSet, rhsDotTau, type NestedEffects, type NestedProjection, type ProjectedColumn, type SparseColumn } from './nested-projection';
+
+export type { SparseColumn } from './nested-projection';
 
 /** Options of {@link causalCredit}. */
 export interface CausalCreditOptions {
@@ -128,11 +131,6 @@ function nuisanceColumns(panel: Panel, y: Float64Array, rowsKept: number[]): Spa
   return out;
 }
 
-/** A column of the model by its non-zero rows (increasing) and their values. */
-export interface SparseColumn {
-  rows: Int32Array;
-  values: Float64Array;
-}
 
 class ColumnBuilder {
   private rows: number[] = [];
@@ -148,23 +146,15 @@ class ColumnBuilder {
   }
 }
 
+/** Bootstrap draws worked together in one pass over the employees' scores. */
+const DRAW_BLOCK = 8;
+
 /** Memory for the dense copies demeaned at once (a batch of columns). */
 const DEMEAN_BATCH_BYTES = 256 * 1024 * 1024;
 
-/**
- * The employee and role × region × month effects, as they nest: an employee
- * keeps one role and region, so the two sets of effects split into one
- * employee × month problem per role × region group, each solved exactly
- * (demeanTwoWay's `solve: 'exact'`: a months × months system) instead of by
- * alternating projections over the whole panel.
- */
-interface NestedEffects {
-  nMonths: number;
-  groups: { rows: Int32Array; unit: Int32Array; nUnits: number; month: Int32Array }[];
-  /** Each row's cell: its group's index in `groups` × nMonths + its month. */
-  rowCell: Int32Array;
-}
-
+// The employee and role × region × month effects, as they nest: an employee keeps one role and region,
+// so the two sets of effects split into one employee × month problem per role × region group, each solved
+// exactly (a months × months system) instead of by alternating projections over the whole panel.
 function nestedEffects(unit: Int32Array, group: Int32Array, month: Int32Array, nMonths: number): NestedEffects {
   const n = unit.length;
   const rowsOf = new Map<number, number[]>();
@@ -317,30 +307,66 @@ export interface CreditFitter {
   scores(coef: Float64Array): Float64Array;
 }
 
-/**
- * The library's fitting core: sparse columns demeaned a batch at a time
- * (effects solved exactly per role × region group), cross-products as
- * raw·demeaned, the nuisance partialled out in cross-product form
- * (G = XᵀMX − XᵀMN·Θ, Θ = (NᵀMN)⁻¹NᵀMX), and the scores from each
- * column's month effects (see unitSums) with the nuisance's share taken
- * off through Θ.
- *
- * @example
- * causalCreditWith(panel, opts, sparseFitter);
- */
-export function sparseFitter(problem: CreditProblem): CreditFitter {
-  const { n, unit, nUnits, nuisance } = problem;
+// The cross-products the fitting core needs, all net of the employee and cell effects: of the outcome
+// and the nuisance columns (built at once), then of the course columns with all three; with each column's
+// month effects per cell (for the scores) and whether every group's effects were solved exactly.
+interface NetProducts {
+  GN: Float64Array;
+  GNy: Float64Array;
+  effectsN: Float64Array[];
+  exact: boolean;
+  courses(cols: SparseColumn[]): { GX: Float64Array; GXy: Float64Array; GXN: Float64Array; effectsX: Float64Array[]; exact: boolean };
+}
+
+// Through the projection's cross-product form: per-row, per-employee and per-cell sums of the sparse
+// columns, no dense pass (see NestedProjection).
+function projectedProducts(problem: CreditProblem, proj: NestedProjection): NetProducts {
+  const { n, nUnits, nuisance } = problem;
   const yRaw = problem.y;
-  const fe = nestedEffects(unit, problem.group, problem.month, problem.nMonths);
+  const py = proj.project({ rows: Int32Array.from({ length: n }, (_, i) => i), values: yRaw });
+  // Each employee's mean outcome: Σ_u A_u·Y_u / n_u = Σ_u A_u·ȳ_u.
+  const yMean = new Float64Array(nUnits);
+  py.units.forEach((u, k) => (yMean[u] = py.sums[k] / proj.count[u]));
+  // aᵀM y for a sparse column a.
+  const withY = (col: SparseColumn, pc: ProjectedColumn): number => {
+    let raw = 0;
+    for (let r = 0; r < col.rows.length; r++) raw += col.values[r] * yRaw[col.rows[r]];
+    let byUnitSum = 0;
+    for (let k = 0; k < pc.units.length; k++) byUnitSum += pc.sums[k] * yMean[pc.units[k]];
+    return raw - byUnitSum - rhsDotTau(pc, py);
+  };
+  const setN = projectSet(nuisance, n, proj);
+  const pN = setN.projected;
+  const GN = netCross(setN, setN);
+  const GNy = Float64Array.from(nuisance, (c, a) => withY(c, pN[a]));
+  return {
+    GN,
+    GNy,
+    effectsN: pN.map((pc) => pc.tau),
+    exact: true,
+    courses(cols: SparseColumn[]) {
+      const setX = projectSet(cols, n, proj);
+      const pX = setX.projected;
+      const GX = netCross(setX, setX);
+      const GXN = netCross(setX, setN); // [j·nq + a] = X_jᵀ M N_a
+      const GXy = Float64Array.from(cols, (c, j) => withY(c, pX[j]));
+      return { GX, GXy, GXN, effectsX: pX.map((pc) => pc.tau), exact: true };
+    },
+  };
+}
+
+// By demeaning: sparse columns made dense and demeaned a batch at a time (effects solved per role ×
+// region group, by alternating projections where the exact solve refuses a group), cross-products as
+// raw·demeaned (M is a projection, so (Ma)ᵀ(Mb) = aᵀ(Mb)): sparse sums over the raw column's rows.
+function demeanedProducts(problem: CreditProblem, fe: NestedEffects): NetProducts {
+  const { n, nuisance } = problem;
+  const yRaw = problem.y;
   const nq = nuisance.length;
-  // Cross-products of the demeaned outcome and nuisance columns, as raw·demeaned (M is a projection, so
-  // (Ma)ᵀ(Mb) = aᵀ(Mb)): sparse sums over the raw column's rows.
   const GN = new Float64Array(nq * nq);
   const GNy = new Float64Array(nq);
-  // Each column's month effects per group (its cells), kept for the scores: see scores().
   const cells = fe.groups.length * problem.nMonths;
   const effectsN = Array.from({ length: nq }, () => new Float64Array(cells));
-  let exact = eachDemeaned(
+  const exact = eachDemeaned(
     [{ rows: Int32Array.from({ length: n }, (_, i) => i), values: yRaw }, ...nuisance],
     n,
     fe,
@@ -353,6 +379,58 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
     },
     [new Float64Array(cells), ...effectsN],
   );
+  return {
+    GN,
+    GNy,
+    effectsN,
+    exact,
+    courses(cols: SparseColumn[]) {
+      const p = cols.length;
+      const GX = new Float64Array(p * p);
+      const GXy = new Float64Array(p);
+      const GXN = new Float64Array(p * nq);
+      const effectsX = cols.map(() => new Float64Array(cells));
+      const exactX = eachDemeaned(
+        cols,
+        n,
+        fe,
+        (j, v) => {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += yRaw[i] * v[i];
+          GXy[j] = s;
+          for (let a = 0; a < nq; a++) GXN[j * nq + a] = sparseDot(nuisance[a], v);
+          for (let k = 0; k <= j; k++) GX[j * p + k] = GX[k * p + j] = sparseDot(cols[k], v);
+        },
+        effectsX,
+      );
+      return { GX, GXy, GXN, effectsX, exact: exactX };
+    },
+  };
+}
+
+/**
+ * The library's fitting core: cross-products of the sparse columns net of
+ * the employee and role × region × month effects in the projection's
+ * cross-product form (see NestedProjection: per-row, per-employee and
+ * per-cell sums, no dense pass; where a group's effects cannot be solved
+ * exactly, columns demeaned a batch at a time instead), the nuisance
+ * partialled out in cross-product form (G = XᵀMX − XᵀMN·Θ,
+ * Θ = (NᵀMN)⁻¹NᵀMX), and the scores from each column's month effects (see
+ * unitSums) with the nuisance's share taken off through Θ.
+ *
+ * @example
+ * causalCreditWith(panel, opts, sparseFitter);
+ */
+export function sparseFitter(problem: CreditProblem): CreditFitter {
+  const { n, unit, nUnits, nuisance } = problem;
+  const yRaw = problem.y;
+  const fe = nestedEffects(unit, problem.group, problem.month, problem.nMonths);
+  const nq = nuisance.length;
+  const proj = nestedProjection(unit, nUnits, fe);
+  const products = proj !== null ? projectedProducts(problem, proj) : demeanedProducts(problem, fe);
+  const { GN, GNy, effectsN } = products;
+  let exact = products.exact;
+  const cells = fe.groups.length * problem.nMonths;
   let effectsX: Float64Array[] = [];
   // The nuisance columns kept (a column dependent on earlier ones is left out) and their factor.
   const partial = factorKeeping(GN, nq, 1e-9);
@@ -405,24 +483,10 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
     normalEquations(columns: SparseColumn[]): { G: Float64Array; b: Float64Array } {
       cols = columns;
       const p = cols.length;
-      const GX = new Float64Array(p * p);
-      const GXy = new Float64Array(p);
-      const GXN = new Float64Array(p * nq); // [j·nq + a] = X_jᵀ M N_a
-      effectsX = cols.map(() => new Float64Array(cells));
-      const exactX = eachDemeaned(
-        cols,
-        n,
-        fe,
-        (j, v) => {
-          let s = 0;
-          for (let i = 0; i < n; i++) s += yRaw[i] * v[i];
-          GXy[j] = s;
-          for (let a = 0; a < nq; a++) GXN[j * nq + a] = sparseDot(nuisance[a], v);
-          for (let k = 0; k <= j; k++) GX[j * p + k] = GX[k * p + j] = sparseDot(cols[k], v);
-        },
-        effectsX,
-      );
-      exact = exact && exactX;
+      const net = products.courses(cols);
+      const { GX, GXy, GXN } = net;
+      effectsX = net.effectsX;
+      exact = exact && net.exact;
       Theta = new Float64Array(nq * p);
       for (let j = 0; j < p; j++) {
         const t = partial.solve(GXN.subarray(j * nq, (j + 1) * nq));
@@ -495,9 +559,10 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
  * (an employee keeps one role and region, so they split into one employee ×
  * month problem per role × region group), the slope controls partialled out
  * (Frisch–Waugh–Lovell, in cross-product form), and β, γ solved from the
- * normal equations (Cholesky). The columns are kept sparse and demeaned a
- * batch at a time, so memory stays near the panel's own size whatever the
- * number of courses.
+ * normal equations (Cholesky). The columns are kept sparse and their
+ * cross-products net of α and δ come from per-row, per-employee and
+ * per-month sums (see NestedProjection), so neither time nor memory grows
+ * with a dense copy of the design.
  *
  * A window month with course set S has effect v(S) = Σ_{k∈S} β_{k,e_k} +
  * Σ_{k<l∈S} γ_kl: an additive game plus two-player unanimity games, whose
@@ -768,8 +833,25 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
       }
     }
   }
+  // The same by employee, non-zero entries only (most employees use no slot, the others a few).
+  const useStart = new Int32Array(nUnits + 1);
+  for (let u = 0; u < nUnits; u++) {
+    let k = 0;
+    for (let t = 0; t < nSlots; t++) if (slotUse[u * nSlots + t] !== 0) k++;
+    useStart[u + 1] = useStart[u] + k;
+  }
+  const useSlot = new Int32Array(useStart[nUnits]);
+  const useValue = new Float64Array(useStart[nUnits]);
   const slotTotal = new Float64Array(nSlots);
-  for (let u = 0; u < nUnits; u++) for (let t = 0; t < nSlots; t++) slotTotal[t] += slotUse[u * nSlots + t];
+  for (let u = 0, k = 0; u < nUnits; u++) {
+    for (let t = 0; t < nSlots; t++) {
+      const v = slotUse[u * nSlots + t];
+      if (v === 0) continue;
+      useSlot[k] = t;
+      useValue[k++] = v;
+      slotTotal[t] += v;
+    }
+  }
   const incrementalOf = (c: Float64Array, use: Float64Array, out: Float64Array): void => {
     out.fill(0);
     for (let t = 0; t < nSlots; t++) out[slotCourse[t]] += use[t] * c[slotColumn[t]];
@@ -787,36 +869,55 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
   const bootInc = Array.from({ length: K }, () => new Float64Array(draws));
   const bootShare = Array.from({ length: K }, () => new Float64Array(draws));
   const bootTotal = new Float64Array(draws);
-  const mult = new Float64Array(nUnits);
-  const shift = new Float64Array(p);
-  const useDraw = new Float64Array(nSlots);
+  // Draws go in blocks, so that each employee's scores are read once per block rather than once per draw;
+  // each draw's sums still add the employees in order.
+  const block = Math.min(DRAW_BLOCK, draws);
+  const mults = Array.from({ length: block }, () => new Float64Array(nUnits));
+  const shifts = new Float64Array(block * p);
+  const uses = new Float64Array(block * nSlots);
   const incDraw = new Float64Array(K);
   const bar = progressBar('causal credit bootstrap', draws, opts.progress);
-  for (let d = 0; d < draws; d++) {
-    mult.fill(0);
-    for (let u = 0; u < nUnits; u++) mult[rng.int(nUnits)] += 1;
-    shift.fill(0);
-    useDraw.fill(0);
-    // Σ (m_u − 1)·s_u over employees: an employee drawn once (about a third of them) adds nothing.
+  for (let d0 = 0; d0 < draws; d0 += block) {
+    const nb = Math.min(block, draws - d0);
+    for (let b = 0; b < nb; b++) {
+      const mult = mults[b];
+      mult.fill(0);
+      for (let u = 0; u < nUnits; u++) mult[rng.int(nUnits)] += 1;
+    }
+    shifts.fill(0);
+    uses.fill(0);
     for (let u = 0; u < nUnits; u++) {
-      const m = mult[u];
-      const dm = m - 1;
-      if (dm !== 0) for (let j = 0; j < p; j++) shift[j] += dm * score[u * p + j];
-      if (m === 0) continue;
-      const off = u * nSlots;
-      for (let t = 0; t < nSlots; t++) useDraw[t] += m * slotUse[off + t];
+      const so = u * p;
+      for (let b = 0; b < nb; b++) {
+        // Σ (m_u − 1)·s_u over employees: an employee drawn once (about a third of them) adds nothing.
+        const dm = mults[b][u] - 1;
+        if (dm === 0) continue;
+        const sh = b * p;
+        for (let j = 0; j < p; j++) shifts[sh + j] += dm * score[so + j];
+      }
+      for (let k = useStart[u]; k < useStart[u + 1]; k++) {
+        const t = useSlot[k];
+        const v = useValue[k];
+        for (let b = 0; b < nb; b++) {
+          const m = mults[b][u];
+          if (m !== 0) uses[b * nSlots + t] += m * v;
+        }
+      }
     }
-    const delta = solveActive(shift);
-    for (let j = 0; j < p; j++) delta[j] += coef[j];
-    incrementalOf(delta, useDraw, incDraw);
-    let tot = 0;
-    for (let k = 0; k < K; k++) tot += incDraw[k];
-    bootTotal[d] = tot;
-    for (let k = 0; k < K; k++) {
-      bootInc[k][d] = incDraw[k];
-      bootShare[k][d] = tot !== 0 ? incDraw[k] / tot : 0;
+    for (let b = 0; b < nb; b++) {
+      const d = d0 + b;
+      const delta = solveActive(shifts.subarray(b * p, (b + 1) * p));
+      for (let j = 0; j < p; j++) delta[j] += coef[j];
+      incrementalOf(delta, uses.subarray(b * nSlots, (b + 1) * nSlots), incDraw);
+      let tot = 0;
+      for (let k = 0; k < K; k++) tot += incDraw[k];
+      bootTotal[d] = tot;
+      for (let k = 0; k < K; k++) {
+        bootInc[k][d] = incDraw[k];
+        bootShare[k][d] = tot !== 0 ? incDraw[k] / tot : 0;
+      }
+      bar.tick();
     }
-    bar.tick();
   }
   bar.stop();
   const lo = (1 - level) / 2;
