@@ -209,6 +209,8 @@ export function buildPanel(raw: RawStudy): Panel {
   };
   const roleF = factor(textColumn(emp, 'role', true), nEmp);
   const regionF = factor(textColumn(emp, 'region', false), nEmp);
+  // By employee (sorted id), not by row of employees.csv.
+  const region = reorder(regionF.codes, (n) => new Int32Array(n));
   const deptCol = textColumn(emp, 'department', false);
   const deptF = deptCol ? factor(deptCol, nEmp) : undefined;
   const levelCol = numberColumn(emp, 'level');
@@ -364,7 +366,7 @@ export function buildPanel(raw: RawStudy): Panel {
       }
       const aligned = new Float64Array(nRows);
       for (let j = 0; j < nRows; j++) {
-        const g = creg ? regionF.codes[rowEmployee[j]] : 0;
+        const g = creg ? region[rowEmployee[j]] : 0;
         aligned[j] = g < 0 ? NaN : grid[rowPeriod[j] * R + g];
       }
       contextNames.push(name);
@@ -381,7 +383,7 @@ export function buildPanel(raw: RawStudy): Panel {
     termPeriod,
     role: reorder(roleF.codes, (n) => new Int32Array(n)),
     roleLevels: roleF.levels,
-    region: reorder(regionF.codes, (n) => new Int32Array(n)),
+    region,
     regionLevels: regionF.levels,
     ...(deptF ? { department: reorder(deptF.codes, (n) => new Int32Array(n)), departmentLevels: deptF.levels } : {}),
     level,

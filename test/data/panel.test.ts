@@ -92,6 +92,24 @@ describe('buildPanel with optional files missing or simpler', () => {
     expect(p.courseInfo[0].title).toBe('C01');
     expect(p.courseInfo[0].costPerLearner).toBeNaN();
   });
+  it('joins context by each employee\'s own region when employees.csv is not sorted by id', async () => {
+    // The same study with employees.csv's rows reversed (A6 first): the panel is by sorted id, and
+    // each employee keeps its own region's market index (North 1.0x, South 2.00).
+    const dir = copyStudy(TINY);
+    rewrite(dir, 'employees.csv', (text) => {
+      const [head, ...rows] = text.trim().split('\n');
+      return [head, ...rows.reverse()].join('\n') + '\n';
+    });
+    const p = buildPanel(await loadStudy(TINY));
+    const q = buildPanel(await loadStudy(dir));
+    expect(q.employees).toEqual(p.employees);
+    expect(Array.from(q.region)).toEqual(Array.from(p.region));
+    for (let j = 0; j < q.nRows; j++) {
+      const south = q.regionLevels[q.region[q.rowEmployee[j]]] === 'South';
+      expect(south ? q.context.market_index[j] === 2 : q.context.market_index[j] < 1.5, `row ${j}`).toBe(true);
+    }
+    expect(Array.from(q.context.market_index)).toEqual(Array.from(p.context.market_index));
+  });
   it('joins a context without region by period alone, and works without context', async () => {
     const dir = copyStudy(TINY);
     rewrite(dir, 'context.csv', () => 'period,price_change\n' + Array.from({ length: 12 }, (_, m) => `2024-${String(m + 1).padStart(2, '0')},${m / 100}`).join('\n') + '\n');
