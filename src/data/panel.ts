@@ -60,7 +60,7 @@ export interface Panel {
   firstCompletion: Int32Array[];
   /** Per course: score at the first completion, NaN if none. */
   firstScore: Float64Array[];
-  /** Every completed record, repeats included, sorted by employee then day. */
+  /** Every completed record, repeats included, sorted by employee, day and course. */
   completions: { employee: Int32Array; course: Int32Array; period: Int32Array; day: Int32Array };
   /** Records with status `dropped`. */
   dropouts: { employee: Int32Array; course: Int32Array };
@@ -283,7 +283,9 @@ export function buildPanel(raw: RawStudy): Panel {
   }
   const dayOf = (i: number) => doneDays[doneCol.codes[i]];
   const empOf = (i: number) => trEmpCode[trEmp.codes[i]];
-  compRows.sort((a, b) => empOf(a) - empOf(b) || dayOf(a) - dayOf(b) || a - b);
+  const courseOf = (i: number) => trCourseCode[trCourse.codes[i]];
+  // Courses finished on the same day go in course order, so that journeys do not hang on the export's row order.
+  compRows.sort((a, b) => empOf(a) - empOf(b) || dayOf(a) - dayOf(b) || courseOf(a) - courseOf(b) || a - b);
   const nc = compRows.length;
   const completions = { employee: new Int32Array(nc), course: new Int32Array(nc), period: new Int32Array(nc), day: new Int32Array(nc) };
   const firstCompletion = Array.from({ length: K }, () => new Int32Array(nEmp).fill(NEVER_COMPLETED));
@@ -291,7 +293,7 @@ export function buildPanel(raw: RawStudy): Panel {
   for (let j = 0; j < nc; j++) {
     const i = compRows[j];
     const e = empOf(i);
-    const k = trCourseCode[trCourse.codes[i]];
+    const k = courseOf(i);
     const day = dayOf(i);
     const p = monthOfDay(day) - first;
     completions.employee[j] = e;
