@@ -1,3 +1,4 @@
+import { withMissingIndicator } from '../data/missing';
 import { DataError } from '../core/errors';
 
 /**
@@ -371,6 +372,8 @@ function employeeCovariates(
         for (let e = 0; e < nEmployees; e++) indicator[e] = codes[e] === k ? 1 : 0;
         add(`${name}=${levels[k]}`, indicator);
       }
+      // Employees with no value (a blank in the HR export) are a level of their own, not the first level's.
+      if (present.some((e) => codes[e] < 0)) add(`${name}=(missing)`, Float64Array.from({ length: nEmployees }, (_, e) => (codes[e] < 0 ? 1 : 0)));
       continue;
     }
     const source = name === 'level' ? panel.level : panel.extraCovariates?.[name];
@@ -381,7 +384,13 @@ function employeeCovariates(
     // Employees beyond the column read as missing (NaN), as an out-of-range typed-array read would.
     const byEmployee = new Float64Array(nEmployees).fill(NaN);
     byEmployee.set(source.length > nEmployees ? source.subarray(0, nEmployees) : source);
-    add(name, byEmployee);
+    // Blanks in the HR export: filled, with an indicator beside (see withMissingIndicator).
+    const compact = Float64Array.from(present, (e) => byEmployee[e]);
+    for (const c of withMissingIndicator(name, compact)) {
+      const full = new Float64Array(nEmployees);
+      present.forEach((e, k) => (full[e] = c.values[k]));
+      add(c.name, full);
+    }
   }
   return kept.map(({ name, byEmployee }) => {
     const values = new Float64Array(unit.length);

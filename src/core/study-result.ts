@@ -58,7 +58,7 @@ export interface EventStudyEntry {
 
 export interface AttributionEntry {
   model: string;
-  /** Share per course; sums to 1 for every model but `causal`. */
+  /** Share per course; sums to 1 for every model but `causal` (less the share of a course withheld for having too few employees). */
   credit: Record<string, number>;
   /** For `causal`: incremental outcome per course in the metric's units. */
   incremental?: Record<string, number>;

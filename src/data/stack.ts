@@ -1,5 +1,6 @@
 import { DataError } from '../core/errors';
 import { factorLevels, noteLevelCodes } from '../stats/design';
+import { withMissingIndicator } from './missing';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from './panel';
 
 /**
@@ -30,7 +31,9 @@ export interface StackedData {
    * Pre-treatment covariates: `role`, `region` (strings), `level`, `tenure`
    * (months at g), `y_pre`, `y_recent` (the mean over the last quarter
    * before g, when the baseline is longer than that and it differs from
-   * `y_pre` somewhere), the employees.csv extra columns, `prior_<course>`
+   * `y_pre` somewhere), the employees.csv extra columns (a numeric one with
+   * blanks, and `level`, filled with its mean beside `<name>_missing`: see
+   * withMissingIndicator), `prior_<course>`
    * (1 when that other course was first completed before g), each context
    * factor averaged over the baseline and, as `<factor>_window`, over the
    * window months (a market the course cannot move), and `cohort` (the
@@ -177,7 +180,7 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   const cohortLabel = codedText(cohort, panel.periods);
   add('role', role);
   if (panel.regionLevels.length > 0) add('region', region);
-  if (!level.every(Number.isNaN)) add('level', level);
+  for (const c of withMissingIndicator('level', level)) add(c.name, c.values);
   add('tenure', tenure);
   add('y_pre', yPre);
   if (baseline > RECENT) {
@@ -200,7 +203,7 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   for (const [name, values] of Object.entries(panel.extraCovariates)) {
     const col = new Float64Array(n);
     for (let r = 0; r < n; r++) col[r] = values[employee[r]];
-    add(name, col);
+    for (const c of withMissingIndicator(name, col)) add(c.name, c.values);
   }
   panel.courses.forEach((other, k2) => {
     if (k2 === k) return;
@@ -226,8 +229,14 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
       before[r] = rangeMean(sum, cnt, clip(g - baseline, T) * nEmp + e, clip(g, T) * nEmp + e);
       during[r] = rangeMean(sum, cnt, clip(g + window[0], T) * nEmp + e, clip(g + window[1] + 1, T) * nEmp + e);
     }
-    add(name, before);
-    add(`${name}_window`, during);
+    // Unknown for an employee without a region (or a month context.csv lacks): filled, with an indicator,
+    // unless the missing rows are exactly those without a region, which are a region level of their own.
+    for (const [label, values] of [[name, before], [`${name}_window`, during]] as const) {
+      for (const c of withMissingIndicator(label, values)) {
+        if (c.name !== label && sameRows(c.values, regionIndex)) continue;
+        add(c.name, c.values);
+      }
+    }
   }
   add('cohort', cohortLabel);
 
@@ -272,10 +281,10 @@ function prefixGrid(panel: Panel, values: Float64Array): { sum: Float64Array; cn
  */
 function codedText(index: Int32Array, names: readonly string[]): string[] {
   const n = index.length;
-  // Slot k + 1 for names[k], slot 0 for the empty string.
+  // Slot k + 1 for names[k], slot 0 for a missing value (a blank in the HR export), a level of its own.
   const present = new Uint8Array(names.length + 1);
   for (let r = 0; r < n; r++) present[index[r] + 1] = 1;
-  const slotText = Array.from(present, (_, k) => (k === 0 ? '' : names[k - 1]));
+  const slotText = Array.from(present, (_, k) => (k === 0 ? MISSING_LEVEL : names[k - 1]));
   const levels = factorLevels(slotText.filter((_, k) => present[k] === 1));
   const at = new Map(levels.map((level, j) => [level, j]));
   const slotLevel = Int32Array.from(slotText, (text, k) => (present[k] === 1 ? (at.get(text) as number) : 0));
@@ -288,6 +297,15 @@ function codedText(index: Int32Array, names: readonly string[]): string[] {
   }
   noteLevelCodes(values, levels, levelIndex);
   return values;
+}
+
+/** The level of a text covariate for employees with no value. */
+export const MISSING_LEVEL = '(missing)';
+
+// Whether a 0/1 column is 1 on exactly the rows whose region is missing (code −1).
+function sameRows(indicator: Float64Array, regionIndex: Int32Array): boolean {
+  for (let r = 0; r < indicator.length; r++) if ((indicator[r] === 1) !== (regionIndex[r] < 0)) return false;
+  return true;
 }
 
 /** A prefix-sum bound for month index a: a clipped to 0..T. */

@@ -183,6 +183,7 @@ export function validateStudy(raw: RawStudy): Problem[] {
     const term = asText(emp, 'termination_date');
     const termDays = term ? checkDates(emp, 'termination_date', term, parseIsoDay, 'a date YYYY-MM-DD', out) : undefined;
     const role = asText(emp, 'role')!;
+    const region = asText(emp, 'region');
     hireMonth = new Float64Array(emp.nRows);
     termMonth = new Float64Array(emp.nRows).fill(Infinity);
     hireDay = new Float64Array(emp.nRows);
@@ -196,6 +197,9 @@ export function validateStudy(raw: RawStudy): Problem[] {
       }
       if (hire.codes[i] < 0) out.add('error', emp.file, emp.line[i], 'hire_date', 'the hire date is empty');
       if (role.codes[i] < 0 || role.levels[role.codes[i]].trim() === '') out.add('warning', emp.file, emp.line[i], 'role', 'the role is empty');
+      if (region && (region.codes[i] < 0 || region.levels[region.codes[i]].trim() === '')) {
+        out.add('warning', emp.file, emp.line[i], 'region', 'the region is empty; the study compares such employees as a region of their own, `(missing)`', 'empty region: a region of its own, `(missing)`');
+      }
       const h = hire.codes[i] < 0 ? NaN : hireDays[hire.codes[i]];
       hireDay[i] = h;
       hireMonth[i] = Number.isNaN(h) ? NaN : monthOfDay(h);
@@ -213,6 +217,18 @@ export function validateStudy(raw: RawStudy): Problem[] {
       for (let i = 0; i < emp.nRows; i++) {
         const v = level.values[i];
         if (!Number.isNaN(v) && (v < 0 || !Number.isInteger(v))) out.add('error', emp.file, emp.line[i], 'level', `expected a non-negative whole grade, got ${v}`, 'level must be a non-negative integer');
+      }
+    }
+    // Blanks in a numeric covariate (level, or any extra column): the study keeps those employees and
+    // compares them through a missing-value indicator; say so, row by row.
+    for (const [name, col] of Object.entries(emp.columns)) {
+      if (col.kind !== 'number') continue;
+      let blank = 0;
+      for (let i = 0; i < emp.nRows; i++) if (Number.isNaN(col.values[i])) blank++;
+      if (blank === 0 || blank === emp.nRows) continue;
+      const rule = `empty ${name}: filled with the mean of the others, beside an indicator \`${name}_missing\``;
+      for (let i = 0; i < emp.nRows; i++) {
+        if (Number.isNaN(col.values[i])) out.add('warning', emp.file, emp.line[i], name, `${name} is empty; the study fills it with the mean of the others and adds the indicator \`${name}_missing\``, rule);
       }
     }
   }

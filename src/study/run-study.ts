@@ -188,6 +188,46 @@ export async function prepareStudy(dir: string, opts: { progress?: boolean } = {
 }
 
 /**
+ * The courses a study can estimate, in order: those with at least
+ * `minGroupSize` employees whose first completion has a month before it and
+ * a month of the window after it in the data. The others are left out with
+ * a warning that says why (nobody completed it, too few did, or none can be
+ * followed yet), so that one unusable course in the catalogue does not stop
+ * the study and no result describes a handful of people. Throws a DataError
+ * when no course is left.
+ *
+ * @example
+ * estimableCourses(panel, panel.courses, [1, 12], 5, warnings); // => ['C01', 'C02', …]
+ */
+export function estimableCourses(panel: Panel, courses: string[], window: [number, number], minGroupSize: number, warnings: string[]): string[] {
+  const T = panel.periods.length;
+  const kept = courses.filter((c) => {
+    const fc = panel.firstCompletion[panel.courses.indexOf(c)];
+    let completed = 0;
+    let followed = 0;
+    for (let e = 0; e < fc.length; e++) {
+      if (fc[e] < 0) continue;
+      completed++;
+      if (fc[e] >= 1 && fc[e] + window[0] <= T - 1) followed++;
+    }
+    if (followed >= minGroupSize) return true;
+    if (completed === 0) warnings.push(`${c}: nobody completed it within the data, so it is not estimated`);
+    else if (completed < minGroupSize) {
+      warnings.push(`${c}: only ${completed} employee${completed === 1 ? '' : 's'} completed it within the data, fewer than the minimum group size of ${minGroupSize}, so it is not estimated (no result may describe so few people)`);
+    } else {
+      warnings.push(
+        `${c}: ${completed} employees completed it, but only ${followed} have a month before completion and a month ${window[0]} after it in the data (at least ${minGroupSize} needed): too early to judge, so it is not estimated yet`,
+      );
+    }
+    return false;
+  });
+  if (kept.length === 0) {
+    throw new DataError(`no course can be estimated: ${warnings.slice(-courses.length).join('; ')}`, { file: 'training.csv', column: 'course_id' });
+  }
+  return kept;
+}
+
+/**
  * The whole study on a folder (CONTRACT §2 `study`): validate → clean → panel
  * → every estimator per course → verdicts → event studies → attribution →
  * ROI → comparison with the truth when a truth file is given. Bad input is a
@@ -215,18 +255,19 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
       column: opts.outcome,
     });
   }
-  const courses = opts.courses && opts.courses.length > 0 ? opts.courses : panel.courses;
-  for (const c of courses) {
+  const requested = opts.courses && opts.courses.length > 0 ? opts.courses : panel.courses;
+  for (const c of requested) {
     if (!panel.courses.includes(c)) throw new DataError(`no course \`${c}\` in the study; the courses are ${panel.courses.join(', ')}`, { column: 'course_id' });
   }
   const truth = opts.truthFile ? readTruth(opts.truthFile, opts.outcome) : null;
+  const warnings: string[] = [];
+  const courses = estimableCourses(panel, requested, window, minGroupSize, warnings);
 
   const perCourse: CourseEstimation[] = [];
   const estimates: Estimate[] = [];
   const eventStudy: EventStudyEntry[] = [];
   const verdicts: CourseVerdict[] = [];
   const roi: RoiEntry[] = [];
-  const warnings: string[] = [];
   const robustness: CourseRobustness[] = [];
   const comparisonRows: unknown[] = [];
   const readings: Record<string, string[]> = {};

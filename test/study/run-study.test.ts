@@ -188,6 +188,24 @@ describe('runStudy: determinism and bad input', () => {
     expect(differ).toEqual([]);
   }, 300_000);
 
+  it('leaves out, with a warning, a catalogue course nobody took and one too few took, and estimates the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-few-'));
+    await writeSynth(dir, { employees: 400, months: 24, seed: 11 });
+    writeFileSync(join(dir, 'courses.csv'), readFileSync(join(dir, 'courses.csv'), 'utf8') + 'C09,Nobody Took This,100,1\nC10,Tiny Pilot,100,1\n');
+    const training = readFileSync(join(dir, 'training.csv'), 'utf8');
+    writeFileSync(join(dir, 'training.csv'), training + ['E00011', 'E00012', 'E00013'].map((e) => `${e},C10,completed,2025-03-10,\n`).join(''));
+    const { result } = await runStudy(dir, { outcome: 'revenue', bootstrapDraws: 0, robustness: false, seed: 2 });
+    const warnings = result.data.warnings ?? [];
+    expect(warnings).toContain('C09: nobody completed it within the data, so it is not estimated');
+    expect(warnings.some((w) => w.startsWith('C10: only 3 employees completed it within the data, fewer than the minimum group size of 5'))).toBe(true);
+    expect(result.estimates.some((e) => e.course === 'C09' || e.course === 'C10')).toBe(false);
+    expect(result.verdicts?.map((v) => v.course)).toEqual(['C01', 'C02', 'C03', 'C04', 'C05', 'C06']);
+    // No attribution model reports the three people's course.
+    for (const entry of result.attribution) expect(Object.keys(entry.credit)).not.toContain('C10');
+    expect(warnings.some((w) => w.startsWith('attribution: C10 was completed by fewer than 5 employees'))).toBe(true);
+    await expect(runStudy(dir, { outcome: 'revenue', courses: ['C09'], bootstrapDraws: 0 })).rejects.toThrow(/no course can be estimated: C09: nobody completed it/);
+  }, 300_000);
+
   it('gives the same bytes whether the courses run in this thread or over two worker threads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-par-'));
     await writeSynth(dir, { employees: 400, months: 24, seed: 11 });
