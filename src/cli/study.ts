@@ -34,7 +34,8 @@ export function registerStudy(program: Command): void {
     .option('--bootstrap <n>', 'multiplier-bootstrap draws for the event-study band (0 = analytic)', '999')
     .option('--hourly-cost <money>', 'cost of one hour of seat time, for ROI')
     .option('--fixed-cost <money>', 'fixed programme cost per course, for ROI')
-    .option('--margin <share>', 'share of the outcome that is profit, for ROI (default 1)')
+    .option('--margin <share>', 'share of the (first) outcome that is profit, for ROI (default 1: the outcome is money)')
+    .option('--value <metric=money>', 'money to the business per unit of a metric, for its ROI, e.g. deals_won=4500 (comma-separated); a second outcome without one gets no ROI')
     .option('--no-attribution', 'skip the attribution models')
     .option('--min-group-size <n>', 'suppress breakdowns of fewer employees', '5')
     .option('--quiet', 'print nothing but errors')
@@ -46,8 +47,12 @@ export function registerStudy(program: Command): void {
         if (outcomes.length === 0) throw new RangeError('`--outcome` needs at least one metric name, e.g. --outcome revenue');
         const progress = !o.quiet && process.stderr.isTTY === true;
         const prepared = await prepareStudy(dir, { progress });
+        const values = valueOption(o.value as string | undefined, outcomes);
+        const margin = numberOption('margin', o.margin as string | undefined);
         const runs = [];
-        for (const outcome of outcomes) {
+        for (const [k, outcome] of outcomes.entries()) {
+          // The first outcome is taken to be money (times --margin); any other needs its value per unit.
+          const roi = values.has(outcome) || k === 0;
           const run = await runStudy(prepared, {
             outcome,
             courses: listOption(o.course as string | undefined),
@@ -57,11 +62,18 @@ export function registerStudy(program: Command): void {
             bootstrapDraws: intOption('bootstrap', o.bootstrap as string, 999),
             hourlyCost: numberOption('hourly-cost', o.hourlyCost as string | undefined),
             fixedCost: numberOption('fixed-cost', o.fixedCost as string | undefined),
-            margin: numberOption('margin', o.margin as string | undefined),
+            margin: values.get(outcome) ?? margin,
+            roi,
             attribution: o.attribution !== false,
             minGroupSize,
             progress,
           });
+          if (!roi) {
+            run.result.data.warnings = [
+              ...(run.result.data.warnings ?? []),
+              `ROI not computed for ${outcome}: its units are not known to be money; give --value ${outcome}=<money per unit> (the first outcome, ${outcomes[0]}, is taken to be money)`,
+            ];
+          }
           if (!o.quiet) console.log((runs.length > 0 ? '\n' : '') + formatStudySummary(run.result, run.panel));
           runs.push(run);
         }
@@ -78,4 +90,18 @@ export function registerStudy(program: Command): void {
         return 0;
       }),
     );
+}
+
+// `--value deals_won=4500,revenue=0.35`: money per unit of each named metric (each one an outcome of the study).
+function valueOption(value: string | undefined, outcomes: string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const item of listOption(value)) {
+    const m = /^([^=]+)=(.+)$/.exec(item);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !(Number.isFinite(v) && v > 0)) throw new RangeError(`\`--value\` takes metric=money pairs with money > 0, e.g. deals_won=4500; got "${item}"`);
+    const metric = m[1].trim();
+    if (!outcomes.includes(metric)) throw new RangeError(`\`--value\` names ${metric}, which is not an outcome of this study (${outcomes.join(', ')})`);
+    out.set(metric, v);
+  }
+  return out;
 }

@@ -40,8 +40,10 @@ export interface StudyOptions {
   hourlyCost?: number;
   /** Fixed programme cost per course, for ROI (default 0). */
   fixedCost?: number;
-  /** Revenue-to-profit margin for ROI (default 1: the metric is the benefit). */
+  /** Money to the business per unit of the outcome, for ROI: a revenue-to-profit margin, or the value of one deal (default 1: the metric is money). */
   margin?: number;
+  /** Compute ROI (default true). False for an outcome whose units are not money and have no value per unit. */
+  roi?: boolean;
   /** Months of benefit counted (default 12: the first year). */
   benefitMonths?: number;
   /** Run the attribution models (default true). */
@@ -296,7 +298,7 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
         preTrend: st.preTrend ?? undefined,
       });
     }
-    if (verdict.recommended) {
+    if (verdict.recommended && opts.roi !== false) {
       const roiInput = courseRoiInput(panel, course, verdict.recommended, { hourlyCost: opts.hourlyCost, fixedCost: opts.fixedCost });
       if (fullyLoadedCost(roiInput).total > 0) {
         const entry = computeRoi(roiInput, { months: opts.benefitMonths, margin: opts.margin, seed });

@@ -248,6 +248,25 @@ describe('runStudy: determinism and bad input', () => {
     await expect(runStudy(dir, { outcome: 'revenue', attribution: false })).rejects.toThrow(/training\.csv, row 2, column `score`/);
   });
 
+  it('computes ROI for a second outcome only with its money per unit (--value), and says so otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-value-'));
+    await writeSynth(dir, { employees: 400, months: 24, seed: 11 });
+    const json = join(dir, 'out.json');
+    const run = async (...extra: string[]) => {
+      const code = await main(['node', 'trainlift', 'study', dir, '--outcome', 'revenue,deals_won', '--bootstrap', '0', '--no-attribution', '--quiet', '--json', json, ...extra]);
+      expect(code).toBe(0);
+      return JSON.parse(readFileSync(json, 'utf8')).outcomes as { outcome: string; roi: unknown[]; data: { warnings: string[] } }[];
+    };
+    const [revenue, deals] = await run();
+    expect(revenue.roi.length).toBeGreaterThan(0);
+    expect(deals.roi).toEqual([]);
+    expect(deals.data.warnings).toContain(
+      'ROI not computed for deals_won: its units are not known to be money; give --value deals_won=<money per unit> (the first outcome, revenue, is taken to be money)',
+    );
+    const valued = (await run('--value', 'deals_won=4500'))[1];
+    expect(valued.roi.length).toBe(revenue.roi.length);
+  }, 300_000);
+
   it('exits 1 with one line and no stack trace from the command line', async () => {
     const errors: string[] = [];
     const orig = console.error;
