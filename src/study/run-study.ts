@@ -9,7 +9,7 @@ import { normaliseId } from '../data/schema';
 import { redactStudyResult } from '../report/render-report';
 import { validateStudy, hasErrors } from '../data/validate';
 import { cleanStudy } from '../data/clean';
-import { buildPanel, type Panel } from '../data/panel';
+import { buildPanel, COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from '../data/panel';
 import type { Problem } from '../data/schema';
 import { compareModels } from '../compare/compare-models';
 import { computeRoi, courseRoiInput } from '../roi/roi';
@@ -189,12 +189,26 @@ export async function prepareStudy(dir: string, opts: { progress?: boolean } = {
   };
 }
 
+// Employees who can be a comparison for some cohort g of the course: employed from before g to its first
+// window month, and not trained by the end of g's window (CONTRACT §4's controls).
+function comparableUntrained(panel: Panel, fc: Int32Array, window: [number, number], T: number): number {
+  const cohorts = [...new Set(Array.from(fc).filter((g) => g >= 1 && g + window[0] <= T - 1))];
+  let n = 0;
+  for (let e = 0; e < fc.length; e++) {
+    if (fc[e] === COMPLETED_BEFORE_DATA) continue;
+    const ok = cohorts.some((g) => (fc[e] === NEVER_COMPLETED || fc[e] > g + window[1]) && panel.hirePeriod[e] <= g - 1 && panel.termPeriod[e] >= g + window[0]);
+    if (ok) n++;
+  }
+  return n;
+}
+
 /**
  * The courses a study can estimate, in order: those with at least
  * `minGroupSize` employees whose first completion has a month before it and
- * a month of the window after it in the data. The others are left out with
- * a warning that says why (nobody completed it, too few did, or none can be
- * followed yet), so that one unusable course in the catalogue does not stop
+ * a month of the window after it in the data, and as many employees left
+ * untrained to compare them with. The others are left out with a warning
+ * that says why (nobody completed it, too few did, none can be followed yet,
+ * or everyone took it), so that one unusable course in the catalogue does not stop
  * the study and no result describes a handful of people. Throws a DataError
  * when no course is left.
  *
@@ -212,7 +226,17 @@ export function estimableCourses(panel: Panel, courses: string[], window: [numbe
       completed++;
       if (fc[e] >= 1 && fc[e] + window[0] <= T - 1) followed++;
     }
-    if (followed >= minGroupSize) return true;
+    if (followed >= minGroupSize) {
+      const controls = comparableUntrained(panel, fc, window, T);
+      if (controls >= minGroupSize) return true;
+      const why = 'so it is not estimated (a before/after change would mix the course with everything else that happened meanwhile)';
+      warnings.push(
+        controls === 0
+          ? `${c}: nobody is left to compare with: every employee there when it was taken had completed it by the end of its window, ${why}`
+          : `${c}: too few are left to compare with: only ${controls} employee${controls === 1 ? '' : 's'} there when it was taken had not completed it by the end of its window (at least ${minGroupSize} needed), ${why}`,
+      );
+      return false;
+    }
     if (completed === 0) warnings.push(`${c}: nobody completed it within the data, so it is not estimated`);
     else if (completed < minGroupSize) {
       warnings.push(`${c}: only ${completed} employee${completed === 1 ? '' : 's'} completed it within the data, fewer than the minimum group size of ${minGroupSize}, so it is not estimated (no result may describe so few people)`);

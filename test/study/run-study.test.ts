@@ -188,17 +188,28 @@ describe('runStudy: determinism and bad input', () => {
     expect(differ).toEqual([]);
   }, 300_000);
 
-  it('leaves out, with a warning, a catalogue course nobody took and one too few took, and estimates the rest', async () => {
+  it('leaves out, with a warning, a catalogue course nobody took, one too few took and one everyone took, and estimates the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tl-few-'));
     await writeSynth(dir, { employees: 400, months: 24, seed: 11 });
-    writeFileSync(join(dir, 'courses.csv'), readFileSync(join(dir, 'courses.csv'), 'utf8') + 'C09,Nobody Took This,100,1\nC10,Tiny Pilot,100,1\n');
+    writeFileSync(join(dir, 'courses.csv'), readFileSync(join(dir, 'courses.csv'), 'utf8') + 'C09,Nobody Took This,100,1\nC10,Tiny Pilot,100,1\nC11,Mandatory for All,100,1\n');
+    // C11: everyone employed on 2024-09-02 completed it that day, so nobody is left to compare with.
+    const everyone = readFileSync(join(dir, 'employees.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','))
+      .filter(([, hire, left]) => hire <= '2024-09-02' && (left === '' || left >= '2024-09-02'))
+      .map(([id]) => `${id},C11,completed,2024-09-02,\n`);
     const training = readFileSync(join(dir, 'training.csv'), 'utf8');
-    writeFileSync(join(dir, 'training.csv'), training + ['E00011', 'E00012', 'E00013'].map((e) => `${e},C10,completed,2025-03-10,\n`).join(''));
+    writeFileSync(join(dir, 'training.csv'), training + ['E00011', 'E00012', 'E00013'].map((e) => `${e},C10,completed,2025-03-10,\n`).join('') + everyone.join(''));
     const { result } = await runStudy(dir, { outcome: 'revenue', bootstrapDraws: 0, robustness: false, seed: 2 });
     const warnings = result.data.warnings ?? [];
     expect(warnings).toContain('C09: nobody completed it within the data, so it is not estimated');
     expect(warnings.some((w) => w.startsWith('C10: only 3 employees completed it within the data, fewer than the minimum group size of 5'))).toBe(true);
-    expect(result.estimates.some((e) => e.course === 'C09' || e.course === 'C10')).toBe(false);
+    expect(warnings).toContain(
+      'C11: nobody is left to compare with: every employee there when it was taken had completed it by the end of its window, so it is not estimated (a before/after change would mix the course with everything else that happened meanwhile)',
+    );
+    expect(result.estimates.some((e) => ['C09', 'C10', 'C11'].includes(e.course ?? ''))).toBe(false);
     expect(result.verdicts?.map((v) => v.course)).toEqual(['C01', 'C02', 'C03', 'C04', 'C05', 'C06']);
     // No attribution model reports the three people's course.
     for (const entry of result.attribution) expect(Object.keys(entry.credit)).not.toContain('C10');
