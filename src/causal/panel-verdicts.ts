@@ -109,7 +109,9 @@ export function panelVerdict(
   }
   const w = staggered.aggregates.window;
   if (Number.isNaN(w.estimate) && !flags.some((f) => f.kind === 'too early to judge')) {
-    flags.push({ kind: 'too early to judge', reason: `no trained employee is observed in ${months} after completion yet` });
+    // Observed but with nobody left to compare with is said as such (the flag's kind stays: no estimate yet).
+    const noGroup = staggered.warnings.find((m) => m.startsWith('no cohort has a comparison group'));
+    flags.push({ kind: 'too early to judge', reason: noGroup ?? `no trained employee is observed in ${months} after completion yet` });
   }
   const pre = staggered.preTrend;
   if (pre && pre.df > 0 && pre.pValue < alpha) {

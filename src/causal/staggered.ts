@@ -659,7 +659,13 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const haveE = new Set(eventEst.keys());
   for (let e = window[0]; e <= window[1]; e++) if (!haveE.has(e)) windowLacking.push(e);
   if (windowLacking.length === window[1] - window[0] + 1) {
-    warnings.push(`no cohort is observed at event times ${window[0]}..${window[1]} (the window): the window ATT cannot be estimated yet (too early to judge)`);
+    // Observed but without controls (everyone trained by then) is not the same as not observed yet.
+    const lackedControls = [...noControls].some(([g, ts]) => ts.some((t) => t - g >= window[0] && t - g <= window[1]));
+    warnings.push(
+      lackedControls
+        ? `no cohort has a comparison group at event times ${window[0]}..${window[1]} (the window): every ATT(g, t) there lacks valid control units, so the window ATT cannot be estimated`
+        : `no cohort is observed at event times ${window[0]}..${window[1]} (the window): the window ATT cannot be estimated yet (too early to judge)`,
+    );
   } else if (windowLacking.length > 0) {
     warnings.push(`the window ${window[0]}..${window[1]} reaches beyond the data: event time${windowLacking.length > 1 ? 's' : ''} ${rangeText(windowLacking)} ${windowLacking.length > 1 ? 'are' : 'is'} not observed for any cohort`);
   }

@@ -98,3 +98,32 @@ describe('didStaggered, doubly robust with the covariate lpop (mpdta)', () => {
     expect(() => didStaggered(bad, { covariates: true })).toThrow(/covariate `lpop` changes within a unit/);
   });
 });
+
+describe('didStaggered when the window cannot be estimated', () => {
+  // 20 units over periods 1..10; `treatedAt` gives each unit's first treated period (0 = never).
+  const panelOf = (treatedAt: (u: number) => number): PanelInput => {
+    const unit: number[] = [];
+    const time: number[] = [];
+    const y: number[] = [];
+    const group: number[] = [];
+    for (let u = 0; u < 20; u++) {
+      for (let t = 1; t <= 10; t++) {
+        unit.push(u);
+        time.push(t);
+        y.push(u + t + (treatedAt(u) > 0 && t >= treatedAt(u) ? 2 : 0) + ((u * 7 + t * 3) % 5) / 10);
+        group.push(treatedAt(u));
+      }
+    }
+    return { unit: Int32Array.from(unit), time: Int32Array.from(time), y: Float64Array.from(y), group: Int32Array.from(group) };
+  };
+  it('says the window lacks a comparison group when everyone was treated within two months, not that it is too early', () => {
+    const r = didStaggered(panelOf((u) => (u < 10 ? 4 : 5)), { control: 'notyet', window: [1, 3] });
+    expect(Number.isNaN(r.aggregates.window.estimate)).toBe(true);
+    expect(r.warnings.join('\n')).toMatch(/no cohort has a comparison group at event times 1\.\.3 \(the window\): every ATT\(g, t\) there lacks valid control units/);
+    expect(r.warnings.join('\n')).not.toMatch(/too early to judge/);
+  });
+  it('says it is too early when the window lies past the data', () => {
+    const r = didStaggered(panelOf((u) => (u < 10 ? 10 : 0)), { control: 'notyet', window: [1, 3] });
+    expect(r.warnings.join('\n')).toMatch(/no cohort is observed at event times 1\.\.3 \(the window\): the window ATT cannot be estimated yet \(too early to judge\)/);
+  });
+});
