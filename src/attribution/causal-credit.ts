@@ -841,25 +841,42 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
       }
     }
   }
-  // The same by employee, non-zero entries only (most employees use no slot, the others a few).
-  const useStart = new Int32Array(nUnits + 1);
-  for (let u = 0; u < nUnits; u++) {
-    let k = 0;
-    for (let t = 0; t < nSlots; t++) if (slotUse[u * nSlots + t] !== 0) k++;
-    useStart[u + 1] = useStart[u] + k;
-  }
-  const useSlot = new Int32Array(useStart[nUnits]);
-  const useValue = new Float64Array(useStart[nUnits]);
+  // The same by pattern: employees whose rows of slotUse are equal (the same courses over the same months
+  // of their windows) share one, so a draw adds up its multiplicities per pattern and then spreads each
+  // pattern's sum over its few slots. Most employees use no slot (pattern −1). The sums are of whole
+  // multiplicities times halves, exact in any order.
+  const patternOf = new Int32Array(nUnits).fill(-1);
+  const patStart: number[] = [0];
+  const patSlot: number[] = [];
+  const patValue: number[] = [];
   const slotTotal = new Float64Array(nSlots);
-  for (let u = 0, k = 0; u < nUnits; u++) {
-    for (let t = 0; t < nSlots; t++) {
-      const v = slotUse[u * nSlots + t];
-      if (v === 0) continue;
-      useSlot[k] = t;
-      useValue[k++] = v;
-      slotTotal[t] += v;
+  {
+    const known = new Map<string, number>();
+    for (let u = 0; u < nUnits; u++) {
+      let key = '';
+      for (let t = 0; t < nSlots; t++) {
+        const v = slotUse[u * nSlots + t];
+        if (v === 0) continue;
+        key += `${t}:${v},`;
+        slotTotal[t] += v;
+      }
+      if (key === '') continue;
+      let id = known.get(key);
+      if (id === undefined) {
+        id = known.size;
+        known.set(key, id);
+        for (let t = 0; t < nSlots; t++) {
+          const v = slotUse[u * nSlots + t];
+          if (v === 0) continue;
+          patSlot.push(t);
+          patValue.push(v);
+        }
+        patStart.push(patSlot.length);
+      }
+      patternOf[u] = id;
     }
   }
+  const nPatterns = patStart.length - 1;
   const incrementalOf = (c: Float64Array, use: Float64Array, out: Float64Array): void => {
     out.fill(0);
     for (let t = 0; t < nSlots; t++) out[slotCourse[t]] += use[t] * c[slotColumn[t]];
@@ -883,6 +900,7 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
   const mults = Array.from({ length: block }, () => new Float64Array(nUnits));
   const shifts = new Float64Array(block * p);
   const uses = new Float64Array(block * nSlots);
+  const patternDraws = new Float64Array(block * nPatterns);
   const incDraw = new Float64Array(K);
   const bar = progressBar('causal credit bootstrap', draws, opts.progress);
   for (let d0 = 0; d0 < draws; d0 += block) {
@@ -894,6 +912,7 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
     }
     shifts.fill(0);
     uses.fill(0);
+    patternDraws.fill(0);
     for (let u = 0; u < nUnits; u++) {
       const so = u * p;
       for (let b = 0; b < nb; b++) {
@@ -903,13 +922,14 @@ export function causalCreditWith(panel: Panel, opts: CausalCreditOptions, makeFi
         const sh = b * p;
         for (let j = 0; j < p; j++) shifts[sh + j] += dm * score[so + j];
       }
-      for (let k = useStart[u]; k < useStart[u + 1]; k++) {
-        const t = useSlot[k];
-        const v = useValue[k];
-        for (let b = 0; b < nb; b++) {
-          const m = mults[b][u];
-          if (m !== 0) uses[b * nSlots + t] += m * v;
-        }
+      const pat = patternOf[u];
+      if (pat >= 0) for (let b = 0; b < nb; b++) patternDraws[b * nPatterns + pat] += mults[b][u];
+    }
+    for (let b = 0; b < nb; b++) {
+      for (let pat = 0; pat < nPatterns; pat++) {
+        const m = patternDraws[b * nPatterns + pat];
+        if (m === 0) continue;
+        for (let k = patStart[pat]; k < patStart[pat + 1]; k++) uses[b * nSlots + patSlot[k]] += m * patValue[k];
       }
     }
     for (let b = 0; b < nb; b++) {
