@@ -207,10 +207,10 @@ function comparableUntrained(panel: Panel, fc: Int32Array, window: [number, numb
  * `minGroupSize` employees whose first completion has a month before it and
  * a month of the window after it in the data, and as many employees left
  * untrained to compare them with. The others are left out with a warning
- * that says why (nobody completed it, too few did, none can be followed yet,
- * or everyone took it), so that one unusable course in the catalogue does not stop
- * the study and no result describes a handful of people. Throws a DataError
- * when no course is left.
+ * that says why (nobody completed it, too few did, none can be followed
+ * yet, or everyone took it), so that one unusable course in the catalogue
+ * does not stop the study and no result describes a handful of people.
+ * Throws a DataError when no course is left.
  *
  * @example
  * estimableCourses(panel, panel.courses, [1, 12], 5, warnings); // => ['C01', 'C02', …]
