@@ -36,7 +36,9 @@ export interface StackedData {
    * withMissingIndicator), `prior_<course>`
    * (1 when that other course was first completed before g), each context
    * factor averaged over the baseline and, as `<factor>_window`, over the
-   * window months (a market the course cannot move), and `cohort` (the
+   * window months (a market the course cannot move; either is left out when
+   * it is the same for every row of each cohort, as a factor by month alone
+   * usually is over the baseline), and `cohort` (the
    * period label, for cohort effects).
    */
   covariates: { names: string[]; columns: Record<string, Float64Array | string[]> };
@@ -232,6 +234,9 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     // Unknown for an employee without a region (or a month context.csv lacks): filled, with an indicator,
     // unless the missing rows are exactly those without a region, which are a region level of their own.
     for (const [label, values] of [[name, before], [`${name}_window`, during]] as const) {
+      // A factor by month alone (no region, or a single one) is the same for every row of a cohort over
+      // its baseline: the cohort label carries it, and adding it would make every design singular.
+      if (cohortFunction(values, cohort, T)) continue;
       for (const c of withMissingIndicator(label, values)) {
         if (c.name !== label && sameRows(c.values, regionIndex)) continue;
         add(c.name, c.values);
@@ -301,6 +306,23 @@ function codedText(index: Int32Array, names: readonly string[]): string[] {
 
 /** The level of a text covariate for employees with no value. */
 export const MISSING_LEVEL = '(missing)';
+
+// Whether a column is the same (to rounding) on every row of each cohort, or missing on all of them.
+function cohortFunction(values: Float64Array, cohort: Int32Array, T: number): boolean {
+  const lo = new Float64Array(T).fill(Infinity);
+  const hi = new Float64Array(T).fill(-Infinity);
+  let scale = 0;
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r];
+    if (Number.isNaN(v)) return false;
+    const g = cohort[r];
+    if (v < lo[g]) lo[g] = v;
+    if (v > hi[g]) hi[g] = v;
+    scale = Math.max(scale, Math.abs(v));
+  }
+  for (let g = 0; g < T; g++) if (hi[g] - lo[g] > 1e-9 * Math.max(scale, 1e-300)) return false;
+  return true;
+}
 
 // Whether a 0/1 column is 1 on exactly the rows whose region is missing (code −1).
 function sameRows(indicator: Float64Array, regionIndex: Int32Array): boolean {

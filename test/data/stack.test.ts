@@ -4,6 +4,7 @@ import { buildPanel, type Panel } from '../../src/data/panel';
 import { stackCourse } from '../../src/data/stack';
 import { DataError } from '../../src/core/errors';
 import { factorLevels, knownLevelCodes } from '../../src/stats/design';
+import { copyStudy, rewrite } from './helpers';
 
 describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/tiny-study/README.md)', () => {
   let p: Panel;
@@ -87,6 +88,18 @@ describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/ti
     // and A3 (hired 2024-05, before the June-July baseline) now qualifies.
     expect(Array.from(s.employee.slice(0, 6)).map((e) => p.employees[e])).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']);
     expect(Array.from(s.treated.slice(0, 6))).toEqual([1, 0, 0, 0, 1, 0]);
+  });
+  it('leaves out a context factor that is the same for every row of a cohort (by month alone): the cohort carries it', async () => {
+    const dir = copyStudy('test/fixtures/tiny-study');
+    rewrite(dir, 'context.csv', () => 'period,price_change\n' + Array.from({ length: 12 }, (_, m) => `2024-${String(m + 1).padStart(2, '0')},${(m * m) / 100}`).join('\n') + '\n');
+    rewrite(dir, 'outcomes.csv', (t) => t.replace('A2,2024-02,500,2\n', 'A2,2024-02,500,2\nA2,2024-03,500,2\n')); // A2's March, so every baseline is whole
+    const q = buildPanel(await loadStudy(dir));
+    const s = stackCourse(q, 'C01', 'revenue');
+    // Every row of a cohort now has its whole baseline observed, so the baseline mean is a function of the cohort.
+    expect(s.covariates.names).not.toContain('price_change');
+    // Over the window it differs where a control leaves early (A4, October): kept.
+    expect(s.covariates.names).toContain('price_change_window');
+    expect(s.covariates.names).toContain('cohort');
   });
   it('refuses unknown courses, metrics and bad windows, and a course nobody took', () => {
     expect(() => stackCourse(p, 'C09', 'revenue')).toThrow(/unknown `course` "C09"; the courses are C01, C02, C03/);
