@@ -169,7 +169,8 @@ export async function prepareStudy(dir: string, opts: { progress?: boolean } = {
   const raw = await loadStudy(dir);
   const found = validateStudy(raw);
   const { study, steps } = cleanStudy(raw, { parseDates: true, dropUnknown: true });
-  const remaining = validateStudy(study);
+  // Cleaning that changed nothing leaves the problems found (a clean export: one validation, not two).
+  const remaining = steps.every((st) => st.changed === 0) ? found : validateStudy(study);
   if (hasErrors(remaining)) {
     const errors = remaining.filter((p) => p.severity === 'error');
     const shown = errors.slice(0, 10).map((p) => `  ${problemLine(p)}`).join('\n');
