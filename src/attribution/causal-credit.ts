@@ -438,39 +438,69 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
   const thetaY = partial.solve(GNy);
   let cols: SparseColumn[] = [];
   let Theta = new Float64Array(0);
-  // Per employee, Σ over its months of each demeaned column (nuisance, then course) times the residuals:
-  // S [u·C + c]. A demeaned column is the column less an employee constant and its cell's month effect
-  // τ, and the residuals sum to zero over each employee's months (the employee effects are among those
-  // absorbed), so the constant drops out: Σ_u (Mx)ᵢeᵢ = Σ_u xᵢeᵢ − Σ_u τ_cell(i)·eᵢ, the first over the
-  // column's own rows, the second one pass over the rows for every column at once. Without every
-  // group's month effects (a group the exact solve refused), the columns are demeaned again instead.
-  const unitSums = (resid: Float64Array, all: SparseColumn[], withEffects: boolean): Float64Array => {
-    const C = all.length;
-    const S = new Float64Array(nUnits * C);
+  // Per employee, Σ over its months of each net course column X̃ = MX − MNΘ times the residuals: [u·p + j].
+  // A demeaned column is the column less an employee constant and its cell's month effect τ, and the
+  // residuals sum to zero over each employee's months (the employee effects are among those absorbed), so
+  // the constant drops out: Σ_u (Mx)ᵢeᵢ = Σ_u xᵢeᵢ − Σ_u τ_cell(i)·eᵢ. With X̃'s month effects
+  // τ̃ = τ_X − τ_N·Θ by cell, that is each course column's own rows, each nuisance entry through its row
+  // of Θ, and one pass over the rows with τ̃. Without every group's month effects (a group the exact
+  // solve refused), the columns are demeaned again instead.
+  const netScores = (resid: Float64Array, withEffects: boolean): Float64Array => {
+    const p = cols.length;
+    const score = new Float64Array(nUnits * p);
     if (!withEffects) {
+      const all = [...nuisance, ...cols];
+      const C = all.length;
+      const S = new Float64Array(nUnits * C);
       eachDemeaned(all, n, fe, (c, v) => {
         for (let i = 0; i < n; i++) S[unit[i] * C + c] += v[i] * resid[i];
       });
-      return S;
+      for (let u = 0; u < nUnits; u++) {
+        const at = u * C;
+        for (let j = 0; j < p; j++) score[u * p + j] = S[at + nq + j];
+        for (let a = 0; a < nq; a++) {
+          const t = S[at + a];
+          if (t === 0) continue;
+          for (let j = 0; j < p; j++) score[u * p + j] -= t * Theta[a * p + j];
+        }
+      }
+      return score;
     }
-    // τ by cell, the columns side by side: [cell·C + c].
-    const byCell = new Float64Array(cells * C);
-    [...effectsN, ...effectsX].forEach((tau, c) => {
-      for (let k = 0; k < cells; k++) byCell[k * C + c] = tau[k];
+    // τ̃ by cell, the course columns side by side: [cell·p + j].
+    const tauNet = new Float64Array(cells * p);
+    effectsX.forEach((tau, j) => {
+      for (let k = 0; k < cells; k++) tauNet[k * p + j] = tau[k];
     });
-    all.forEach((col, c) => {
+    effectsN.forEach((tau, a) => {
+      for (let k = 0; k < cells; k++) {
+        const t = tau[k];
+        if (t === 0) continue;
+        for (let j = 0; j < p; j++) tauNet[k * p + j] -= t * Theta[a * p + j];
+      }
+    });
+    cols.forEach((col, j) => {
       const { rows, values } = col;
-      for (let r = 0; r < rows.length; r++) S[unit[rows[r]] * C + c] += values[r] * resid[rows[r]];
+      for (let r = 0; r < rows.length; r++) score[unit[rows[r]] * p + j] += values[r] * resid[rows[r]];
+    });
+    nuisance.forEach((col, a) => {
+      const { rows, values } = col;
+      const th = a * p;
+      for (let r = 0; r < rows.length; r++) {
+        const ve = values[r] * resid[rows[r]];
+        if (ve === 0) continue;
+        const at = unit[rows[r]] * p;
+        for (let j = 0; j < p; j++) score[at + j] -= ve * Theta[th + j];
+      }
     });
     const rowCell = fe.rowCell;
     for (let i = 0; i < n; i++) {
       const e = resid[i];
       if (e === 0) continue;
-      const at = unit[i] * C;
-      const from = rowCell[i] * C;
-      for (let c = 0; c < C; c++) S[at + c] -= byCell[from + c] * e;
+      const at = unit[i] * p;
+      const from = rowCell[i] * p;
+      for (let j = 0; j < p; j++) score[at + j] -= tauNet[from + j] * e;
     }
-    return S;
+    return score;
   };
   return {
     netOutcome(): Float64Array {
@@ -518,20 +548,7 @@ export function sparseFitter(problem: CreditProblem): CreditFitter {
         if (gamma !== 0) axpySparse(resid, -gamma, nuisance[a]);
       }
       const exactE = demeanNested([resid], fe);
-      const S = unitSums(resid, [...nuisance, ...cols], exact && exactE);
-      // X̃ = MX − MNΘ: the course columns' sums less the nuisance's through Θ.
-      const C = nq + p;
-      const score = new Float64Array(nUnits * p);
-      for (let u = 0; u < nUnits; u++) {
-        const at = u * C;
-        for (let j = 0; j < p; j++) score[u * p + j] = S[at + nq + j];
-        for (let a = 0; a < nq; a++) {
-          const s = S[at + a];
-          if (s === 0) continue;
-          for (let j = 0; j < p; j++) score[u * p + j] -= s * Theta[a * p + j];
-        }
-      }
-      return score;
+      return netScores(resid, exact && exactE);
     },
   };
 }
