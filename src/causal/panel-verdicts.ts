@@ -53,7 +53,7 @@ export function windowCoverage(input: PanelInput, window: [number, number], minS
 }
 
 /** A reason not to take a panel estimate at face value. */
-export type PanelFlagKind = 'too early to judge' | 'pre-trends present' | 'TWFE unreliable here';
+export type PanelFlagKind = 'too early to judge' | 'pre-trends present' | 'pre-period untested' | 'TWFE unreliable here';
 
 export interface PanelVerdict {
   course: string;
@@ -114,6 +114,14 @@ export function panelVerdict(
     flags.push({ kind: 'too early to judge', reason: noGroup ?? `no trained employee is observed in ${months} after completion yet` });
   }
   const pre = staggered.preTrend;
+  if ((!pre || !(pre.df > 0)) && Number.isFinite(w.estimate)) {
+    flags.push({
+      kind: 'pre-period untested',
+      reason:
+        'the trained have no month before completion in the data to test the comparison on (a course taken at hire, or at the start of the data): ' +
+        'nothing shows they were moving in parallel with the untrained, and a new hire ramping up would read as an effect of the course',
+    });
+  }
   if (pre && pre.df > 0 && pre.pValue < alpha) {
     flags.push({
       kind: 'pre-trends present',

@@ -48,7 +48,9 @@ function describe(e: Estimate, unit: string): string {
  *   the trained;
  * - the staggered DiD is set aside when its pre-period test fails (the
  *   trained were already diverging: e.g. a course given to people after a
- *   bad spell, who would have recovered anyway);
+ *   bad spell, who would have recovered anyway), or cannot be run (no month
+ *   before completion: a course taken at hire, where the ramp-up of new
+ *   hires would read as its effect);
  * - *effective* (or *harmful*) when every remaining robust estimate excludes
  *   zero on the same side, *no detectable effect* when none does, and
  *   *methods disagree* otherwise, naming which says what.
@@ -63,11 +65,12 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
   const flags = panel?.flags ?? [];
   const tooEarly = flags.find((f) => f.kind === 'too early to judge');
   const preTrend = flags.find((f) => f.kind === 'pre-trends present');
+  const untested = flags.find((f) => f.kind === 'pre-period untested');
   const candidates = ROBUST_ORDER.map((m) => estimates.find((e) => e.method === m)).filter(
     (e): e is Estimate => e !== undefined && Number.isFinite(e.estimate) && Number.isFinite(e.se),
   );
   const fragile = candidates.find((e) => e.method === 'aipw' && weightsTooExtreme(e));
-  const trusted = candidates.filter((e) => !(preTrend && e.method === 'did_staggered') && e !== fragile);
+  const trusted = candidates.filter((e) => !((preTrend || untested) && e.method === 'did_staggered') && e !== fragile);
   const recommended = trusted[0] ?? candidates[0];
   if (tooEarly) {
     return {
@@ -78,11 +81,11 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
     };
   }
   if (trusted.length === 0) {
+    // Nothing to recommend: an estimate set aside is no basis for a number a CFO reads, nor for an ROI.
     return {
       course,
       verdict: 'methods disagree',
-      reason: `No selection-robust estimate could be made${preTrend ? `, and ${preTrend.reason}` : ''}; the naive numbers cannot be trusted on their own.`,
-      recommended,
+      reason: `No selection-robust estimate could be made${preTrend ? `, and ${preTrend.reason}` : untested ? `: the staggered DiD was set aside because ${untested.reason}` : ''}; the naive numbers cannot be trusted on their own.`,
     };
   }
   const did = candidates.find((e) => e.method === 'did_staggered');
@@ -92,7 +95,9 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
       ? conditioned
         ? ` The plain staggered DiD failed its pre-period test: ${preTrend.reason}. The DiD shown compares employees with the same pre-period results instead; it is left out of this verdict because the pre-period can no longer test it.`
         : ` The staggered DiD was set aside: ${preTrend.reason}.`
-      : '') +
+      : untested
+        ? ` The staggered DiD was set aside: ${untested.reason}.`
+        : '') +
     (fragile
       ? ` The doubly robust estimate was set aside: its weighted controls are worth only ${Math.round(fragile.diagnostics.effectiveControls as number)} employees, so a handful of people would decide it.`
       : '');

@@ -3,6 +3,7 @@ import { panelVerdict, windowCoverage } from '../../src/causal/panel-verdicts';
 import { didStaggered } from '../../src/causal/staggered';
 import { createRng } from '../../src/stats/rng';
 import type { PanelInput } from '../../src/causal/panel-input';
+import { courseVerdict } from '../../src/study/verdict';
 
 /** A seeded panel: units 0..n−1 over months 1..T; cohorts by unit; an optional pre-trend for the trained. */
 function panel(n: number, T: number, cohortOf: (u: number) => number, drift = 0): PanelInput {
@@ -44,6 +45,24 @@ describe('panelVerdict', () => {
     const input = panel(200, 12, (u) => (u < 100 ? 7 : 0), 0.3);
     const v = panelVerdict('C2', { input, staggered: didStaggered(input, { window: [1, 3] }), window: [1, 3] });
     expect(v.flags.map((f) => f.kind)).toEqual(['pre-trends present']);
+  });
+  it('pre-period untested when the trained are first seen at completion (hired for it), and the study sets that DiD aside', () => {
+    // Units 0..99 join in month 3 and complete the course in month 4 (one month before it: the DiD's base
+    // period, nothing earlier to test on); 100 never-trained units run all 12 months.
+    const full = panel(200, 12, (u) => (u < 100 ? 4 : 0));
+    const keep = Array.from(full.unit, (u, i) => u >= 100 || full.time[i] >= 3);
+    const pick = <A extends Int32Array | Float64Array>(a: A): A => a.filter((_, i) => keep[i]) as A;
+    const input: PanelInput = { unit: pick(full.unit), time: pick(full.time), group: pick(full.group), y: pick(full.y) };
+    const staggered = didStaggered(input, { window: [1, 3] });
+    expect(Number.isFinite(staggered.aggregates.window.estimate)).toBe(true);
+    const v = panelVerdict('C4', { input, staggered, window: [1, 3] });
+    expect(v.flags.map((f) => f.kind)).toEqual(['pre-period untested']);
+    expect(v.flags[0].reason).toMatch(/no month before completion in the data .* a new hire ramping up would read as an effect/);
+    const did = { ...staggered.aggregates.window, method: 'did_staggered', course: 'C4' };
+    const verdict = courseVerdict('C4', [did], v);
+    expect(verdict.verdict).toBe('methods disagree');
+    expect(verdict.recommended).toBeUndefined();
+    expect(verdict.reason).toMatch(/^No selection-robust estimate could be made: the staggered DiD was set aside because the trained have no month before completion/);
   });
   it('no flag on a clean panel, and the summary gives the estimate', () => {
     const input = panel(200, 12, (u) => (u < 100 ? 5 : 0));
