@@ -53,7 +53,7 @@ export function windowCoverage(input: PanelInput, window: [number, number], minS
 }
 
 /** A reason not to take a panel estimate at face value. */
-export type PanelFlagKind = 'too early to judge' | 'pre-trends present' | 'pre-period untested' | 'TWFE unreliable here';
+export type PanelFlagKind = 'too early to judge' | 'no comparison group' | 'pre-trends present' | 'pre-period untested' | 'TWFE unreliable here';
 
 export interface PanelVerdict {
   course: string;
@@ -109,9 +109,9 @@ export function panelVerdict(
   }
   const w = staggered.aggregates.window;
   if (Number.isNaN(w.estimate) && !flags.some((f) => f.kind === 'too early to judge')) {
-    // Observed but with nobody left to compare with is said as such (the flag's kind stays: no estimate yet).
+    // Observed but with nobody left to compare with is not a matter of waiting.
     const noGroup = staggered.warnings.find((m) => m.startsWith('no cohort has a comparison group'));
-    flags.push({ kind: 'too early to judge', reason: noGroup ?? `no trained employee is observed in ${months} after completion yet` });
+    flags.push(noGroup ? { kind: 'no comparison group', reason: noGroup } : { kind: 'too early to judge', reason: `no trained employee is observed in ${months} after completion yet` });
   }
   const pre = staggered.preTrend;
   if ((!pre || !(pre.df > 0)) && Number.isFinite(w.estimate)) {

@@ -41,6 +41,12 @@ describe('panelVerdict', () => {
     expect(v.flags.map((f) => f.kind)).toContain('too early to judge');
     expect(v.flags[0].reason).toMatch(/0% of the 30 trained .* in 4 more months/);
   });
+  it('no comparison group, not too early, when everyone was trained within a month of each other', () => {
+    const input = panel(60, 10, (u) => (u < 30 ? 4 : 5));
+    const v = panelVerdict('C5', { input, staggered: didStaggered(input, { window: [1, 3] }), window: [1, 3] });
+    expect(v.flags.map((f) => f.kind)).toEqual(['no comparison group']);
+    expect(v.flags[0].reason).toMatch(/^no cohort has a comparison group at event times 1\.\.3/);
+  });
   it('pre-trends present when the trained were diverging before', () => {
     const input = panel(200, 12, (u) => (u < 100 ? 7 : 0), 0.3);
     const v = panelVerdict('C2', { input, staggered: didStaggered(input, { window: [1, 3] }), window: [1, 3] });
