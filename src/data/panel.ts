@@ -284,8 +284,11 @@ export function buildPanel(raw: RawStudy): Panel {
   const dayOf = (i: number) => doneDays[doneCol.codes[i]];
   const empOf = (i: number) => trEmpCode[trEmp.codes[i]];
   const courseOf = (i: number) => trCourseCode[trCourse.codes[i]];
-  // Courses finished on the same day go in course order, so that journeys do not hang on the export's row order.
-  compRows.sort((a, b) => empOf(a) - empOf(b) || dayOf(a) - dayOf(b) || courseOf(a) - courseOf(b) || a - b);
+  // The best score first, a missing one last: of two completions of a course on one day, the first keeps it.
+  const scoreKey = (i: number) => (scoreCol && !Number.isNaN(scoreCol.values[i]) ? -scoreCol.values[i] : Infinity);
+  // Courses finished on the same day go in course order, and repeats of one course in score order, so that
+  // journeys and first scores do not hang on the export's row order.
+  compRows.sort((a, b) => empOf(a) - empOf(b) || dayOf(a) - dayOf(b) || courseOf(a) - courseOf(b) || scoreKey(a) - scoreKey(b) || a - b);
   const nc = compRows.length;
   const completions = { employee: new Int32Array(nc), course: new Int32Array(nc), period: new Int32Array(nc), day: new Int32Array(nc) };
   const firstCompletion = Array.from({ length: K }, () => new Int32Array(nEmp).fill(NEVER_COMPLETED));

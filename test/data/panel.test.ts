@@ -110,6 +110,16 @@ describe('buildPanel with optional files missing or simpler', () => {
     }
     expect(Array.from(q.context.market_index)).toEqual(Array.from(p.context.market_index));
   });
+  it('keeps the best score of two completions of a course on one day, whichever row comes first', async () => {
+    for (const before of [true, false]) {
+      const dir = copyStudy(TINY);
+      rewrite(dir, 'training.csv', (t) =>
+        before ? t.replace('A6,C01,completed,2024-11-20,60', 'A6,C01,completed,2024-11-20,85\nA6,C01,completed,2024-11-20,60') : t + 'A6,C01,completed,2024-11-20,85\n',
+      );
+      const q = buildPanel(await loadStudy(dir));
+      expect(q.firstScore[0][5], before ? 'the better row first' : 'the better row last').toBe(85);
+    }
+  });
   it('joins a context without region by period alone, and works without context', async () => {
     const dir = copyStudy(TINY);
     rewrite(dir, 'context.csv', () => 'period,price_change\n' + Array.from({ length: 12 }, (_, m) => `2024-${String(m + 1).padStart(2, '0')},${m / 100}`).join('\n') + '\n');
