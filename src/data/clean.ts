@@ -125,9 +125,10 @@ function idColumnsOf(t: RawTable): string[] {
  *    left for validation to report.
  * 4. `drop exact duplicates`: a row identical to an earlier row of the same
  *    file (after steps 1–3) is dropped; the first is kept.
- * 5. `drop unknown employees` (unless `dropUnknown` is false): training and
- *    outcome rows whose employee is not in employees.csv, and training rows
- *    whose course is not in courses.csv (when given), are dropped.
+ * 5. `drop unknown employees and courses` (unless `dropUnknown` is false):
+ *    training and outcome rows whose employee is not in employees.csv, and
+ *    training rows whose course is not in courses.csv (when given), are
+ *    dropped.
  * Nothing else is changed: a remaining fault stays for `validateStudy`.
  *
  * @example
@@ -267,7 +268,7 @@ export function cleanStudy(raw: RawStudy, opts: { parseDates?: boolean; dropUnkn
       }
     }
     const ex = examples.size > 0 ? ` (e.g. ${[...examples].join(', ')})` : '';
-    steps.push({ step: 'drop unknown employees', changed: total, note: `rows for employees not in employees.csv or courses not in courses.csv dropped: ${perFile(counts)}${ex}` });
+    steps.push({ step: 'drop unknown employees and courses', changed: total, note: `rows for employees not in employees.csv or courses not in courses.csv dropped: ${perFile(counts)}${ex}` });
   }
   return { study: { dir: raw.dir, tables, problems: raw.problems }, steps };
 }

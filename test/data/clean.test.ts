@@ -38,7 +38,7 @@ describe('cleanStudy', () => {
       ['trim text', 0],
       ['parse dates', 0],
       ['drop exact duplicates', 0],
-      ['drop unknown employees', 0],
+      ['drop unknown employees and courses', 0],
     ]);
     expect(study.tables.outcomes!.nRows).toBe(67);
   });
@@ -60,7 +60,7 @@ describe('cleanStudy', () => {
       { step: 'parse dates', changed: 2, note: 'dates rewritten as YYYY-MM-DD, periods as YYYY-MM (cells changed): employees 1, training 1' },
       { step: 'drop exact duplicates', changed: 1, note: 'rows identical to an earlier row dropped: training 1' },
       {
-        step: 'drop unknown employees',
+        step: 'drop unknown employees and courses',
         changed: 2,
         note: 'rows for employees not in employees.csv or courses not in courses.csv dropped: training 2 (e.g. ZZ, A2)',
       },
@@ -77,7 +77,7 @@ describe('cleanStudy', () => {
     const dir = copyStudy(TINY);
     rewrite(dir, 'training.csv', (s) => s + 'ZZ,C01,completed,sometime,\n');
     const { study, steps } = cleanStudy(await loadStudy(dir), { parseDates: true, dropUnknown: false });
-    expect(steps.map((s) => s.step)).not.toContain('drop unknown employees');
+    expect(steps.map((s) => s.step)).not.toContain('drop unknown employees and courses');
     expect(steps.find((s) => s.step === 'parse dates')!.note).toMatch(/unreadable, left as is: training\.completed_on "sometime"/);
     const problems = validateStudy(study);
     expect(problems.some((p) => p.row === 9 && p.column === 'employee_id')).toBe(true);

@@ -46,7 +46,7 @@ describe('renderReport privacy', () => {
   it('withholds listed ids from problem messages, cleaning notes and warnings, as whole tokens', () => {
     const study = studyFixture();
     study.problems!.push({ severity: 'error', file: 'outcomes.csv', row: 40, column: 'employee_id', message: 'unknown employee "e00342" (not in employees.csv)' });
-    study.cleaning!.push({ step: 'drop unknown employees', changed: 2, note: 'dropped rows of E00342, E01999' });
+    study.cleaning!.push({ step: 'drop unknown employees and courses', changed: 2, note: 'dropped rows of E00342, E01999' });
     study.estimates[0].diagnostics.warnings = ['E01999 has weight 40; E019990 is another token'];
     const page = renderReport(study, { charts: [], redactIds: EMPLOYEE_IDS });
     for (const id of EMPLOYEE_IDS) expect(page).not.toMatch(new RegExp(`\\b${id}\\b`, 'i'));
