@@ -53,6 +53,26 @@ export async function estimateInputs(file: string, o: EstimateCliOptions): Promi
   }
   const y = numericColumn(table, o.outcome);
   const covariates = listOption(o.covariates).map((name) => ({ name, values: column(table, name) }));
+  if (!o.dropMissing) {
+    // A missing value is named where it is, with the flag that leaves such rows out (and reports them).
+    for (const { name, values } of [{ name: o.outcome, values: y as Float64Array | (string | null)[] }, ...covariates]) {
+      let first = -1;
+      let count = 0;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (v === null || (typeof v === 'number' && Number.isNaN(v))) {
+          if (first < 0) first = i;
+          count++;
+        }
+      }
+      if (count > 0) {
+        throw new DataError(
+          `${file} row ${first + 2}, column \`${name}\`: the value is missing${count > 1 ? ` (and in ${count - 1} more row${count > 2 ? 's' : ''})` : ''}; fill it, or pass --drop-missing to leave such rows out (they are counted in the output)`,
+          { file, row: first + 2, column: name },
+        );
+      }
+    }
+  }
   const opts: CrossSectionOptions = { adjust: Boolean(o.adjust), dropMissing: Boolean(o.dropMissing), matchitCompat: Boolean(o.matchitCompat) };
   if (o.ratio !== undefined) opts.ratio = intOption('ratio', o.ratio, 1);
   if (o.replace) opts.replace = true;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -87,5 +87,19 @@ describe('trainlift estimate', () => {
     r = await run([...BASE, '--vcov', 'HC9']);
     expect(r.err).toMatch(/`--vcov` must be/);
     expect(r.err).not.toMatch(/at .*\.ts:/);
+  });
+  it('names the row and column of a missing covariate, and --drop-missing leaves the row out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tl-est-missing-'));
+    const file = join(dir, 'lalonde.csv');
+    const lines = readFileSync('data/lalonde/matchit_lalonde.csv', 'utf8').split('\n');
+    lines[9] = lines[9].replace(/^("NSW\d+",\d),\d+,/, '$1,,'); // row 10: no age
+    writeFileSync(file, lines.join('\n'));
+    const args = ['node', 'trainlift', 'estimate', file, ...BASE.slice(4), '--method', 'regression_adjustment'];
+    const r = await run(args);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/lalonde\.csv row 10, column `age`: the value is missing; fill it, or pass --drop-missing/);
+    const ok = await run([...args, '--drop-missing']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/regression_adjustment .* 184 +429/);
   });
 });
