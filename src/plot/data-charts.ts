@@ -255,7 +255,7 @@ export function courseUptakePlot(panel: GlancePanel, opts: { title?: string } = 
 export function problemCountsPlot(problems: readonly Problem[], opts: { title?: string } = {}): PlotSpec {
   const files = [...new Set(problems.map((p) => p.file.split(/[\\/]/).pop() ?? p.file))].sort();
   const count = (severity: Problem['severity']) =>
-    files.map((f) => problems.filter((p) => p.severity === severity && (p.file.split(/[\\/]/).pop() ?? p.file) === f).length);
+    files.map((f) => problems.filter((p) => p.severity === severity && (p.file.split(/[\\/]/).pop() ?? p.file) === f).reduce((n, p) => n + rowsOf(p), 0));
   return {
     data: [
       { type: 'bar', name: 'errors', x: files, y: count('error'), marker: { color: '#b42318' } },
@@ -268,6 +268,12 @@ export function problemCountsPlot(problems: readonly Problem[], opts: { title?: 
       yaxis: { title: { text: 'problems' }, rangemode: 'tozero' },
     },
   };
+}
+
+// The rows a problem stands for: validation lists 20 rows of a kind, then one line "N more rows: …".
+function rowsOf(p: Problem): number {
+  const m = p.row === null ? /^(\d+) more rows: /.exec(p.message) : null;
+  return m ? Number(m[1]) : 1;
 }
 
 /** One line of {@link problemSummary}. */
@@ -299,10 +305,10 @@ export function problemSummary(problems: readonly Problem[]): ProblemGroup[] {
     const key = `${p.severity}\u0000${file}\u0000${p.column ?? ''}`;
     const g = groups.get(key);
     if (g) {
-      g.count++;
+      g.count += rowsOf(p);
       if (p.row !== null && (g.firstRow === null || p.row < g.firstRow)) g.firstRow = p.row;
     } else {
-      groups.set(key, { severity: p.severity, file, column: p.column, count: 1, firstRow: p.row, example: p.message });
+      groups.set(key, { severity: p.severity, file, column: p.column, count: rowsOf(p), firstRow: p.row, example: p.message });
     }
   }
   const rank = (s: Problem['severity']) => (s === 'error' ? 0 : 1);
