@@ -69,6 +69,28 @@ function asNumber(t: RawTable, name: string): NumberColumn | undefined {
   return c && c.kind === 'number' ? c : undefined;
 }
 
+/** Typical deviations (median absolute deviations) from the median beyond which a metric value is flagged. */
+const EXTREME = 30;
+
+// The median and the median absolute deviation of a column's values, from at most 100,001 of them taken at
+// an even stride (deterministic); null when there are too few values or no spread.
+function medianAndSpread(values: Float64Array): { median: number; spread: number } | null {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
+  if (n < 20) return null;
+  const stride = Math.max(1, Math.floor(n / 100_000));
+  const sample: number[] = [];
+  for (let i = 0, k = 0; i < values.length; i++) {
+    if (Number.isNaN(values[i])) continue;
+    if (k++ % stride === 0) sample.push(values[i]);
+  }
+  const mid = (a: Float64Array) => (a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2);
+  const sorted = Float64Array.from(sample).sort();
+  const median = mid(sorted);
+  const spread = mid(Float64Array.from(sample, (v) => Math.abs(v - median)).sort());
+  return spread > 0 ? { median, spread } : null;
+}
+
 function checkRequiredColumns(t: RawTable, out: ProblemList): boolean {
   let ok = true;
   for (const spec of STUDY_SCHEMA[t.name].columns) {
@@ -316,6 +338,24 @@ export function validateStudy(raw: RawStudy): Problem[] {
         const v = col.values[i];
         if (!mayBeNegative && v < 0) out.add('error', outT.file, outT.line[i], name, `expected a value ≥ 0, got ${v} (only metrics named as a change, margin, balance or net may be negative)`, `${name} must be ≥ 0`);
         else if (v > upper) out.add('error', outT.file, outT.line[i], name, `expected a rate in [0, ${upper}], got ${v}`, `${name} must be ≤ ${upper}`);
+      }
+      // A value far outside the metric's spread (an extra digit, a total typed into a month) would weigh on
+      // every estimate: a warning, since a rare huge month can be real.
+      const typical = medianAndSpread(col.values);
+      if (typical) {
+        const { median, spread } = typical;
+        for (let i = 0; i < outT.nRows; i++) {
+          const v = col.values[i];
+          if (!(Math.abs(v - median) > EXTREME * spread)) continue;
+          out.add(
+            'warning',
+            outT.file,
+            outT.line[i],
+            name,
+            `${name} ${v} lies ${Math.round(Math.abs(v - median) / spread)} typical deviations from the median (${median}); check it: a data-entry error this large would move every estimate`,
+            `${name} far outside its usual range (more than ${EXTREME} typical deviations from the median)`,
+          );
+        }
       }
     }
   }

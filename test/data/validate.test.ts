@@ -68,6 +68,13 @@ describe('validateStudy', () => {
     const months = await problemsAfter((d) => rewrite(d, 'outcomes.csv', (s) => s.replace('A1,2024-02,', 'A1,Feb 2024,')));
     expectProblem(months, { severity: 'error', file: 'outcomes.csv', row: 7, column: 'period', message: /expected a month YYYY-MM, got "Feb 2024"/ });
   });
+  it('warns of a metric value far outside its usual range, naming row and column', async () => {
+    const typo = await problemsAfter((d) => rewrite(d, 'outcomes.csv', (s) => s.replace('A1,2024-02,200,2', 'A1,2024-02,2000000,2')));
+    expectProblem(typo, { severity: 'warning', file: 'outcomes.csv', row: 7, column: 'revenue', message: /^revenue 2000000 lies \d+ typical deviations from the median .*check it/ });
+    expect(hasErrors(typo)).toBe(false);
+    const plain = await problemsAfter(() => undefined);
+    expect(plain.some((p) => /typical deviations/.test(p.message))).toBe(false);
+  });
   it('reports duplicate keys: employee, course, employee × period', async () => {
     const emp = await problemsAfter((d) => rewrite(d, 'employees.csv', (s) => s + 'a1 ,2020-01-01,,AE,North,1,1\n'));
     expectProblem(emp, { severity: 'error', file: 'employees.csv', row: 8, column: 'employee_id', message: /employee "A1" already appears at row 2/ });
