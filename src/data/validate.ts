@@ -342,11 +342,15 @@ export function validateStudy(raw: RawStudy): Problem[] {
       // A value far outside the metric's spread (an extra digit, a total typed into a month) would weigh on
       // every estimate: a warning, since a rare huge month can be real.
       const typical = medianAndSpread(col.values);
-      if (typical) {
+      // Many such values are the metric's own shape (a long tail), not typing errors: then nothing is said.
+      const far = (v: number) => typical !== null && Math.abs(v - typical.median) > EXTREME * typical.spread;
+      let nFar = 0;
+      for (let i = 0; i < outT.nRows; i++) if (far(col.values[i])) nFar++;
+      if (typical && nFar > 0 && nFar <= Math.max(3, 0.005 * outT.nRows)) {
         const { median, spread } = typical;
         for (let i = 0; i < outT.nRows; i++) {
           const v = col.values[i];
-          if (!(Math.abs(v - median) > EXTREME * spread)) continue;
+          if (!far(v)) continue;
           out.add(
             'warning',
             outT.file,
