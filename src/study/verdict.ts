@@ -41,6 +41,9 @@ function describe(e: Estimate, unit: string): string {
   return `${fmt(e.estimate)} ${unit} (95% interval ${fmt(e.ci[0])} to ${fmt(e.ci[1])}, ${e.method})`;
 }
 
+/** Trained employees under which a verdict warns that its interval is likely too narrow. */
+export const FEW_TRAINED = 20;
+
 /**
  * One plain-words verdict per course, from the robust estimates and the
  * panel's warnings:
@@ -109,7 +112,12 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
     fragile && best.method === 'regression_adjustment'
       ? ' With so few comparable untrained employees the regression estimate too leans on its model, extrapolated from controls unlike the trained: it can be off in either direction by more than its interval shows.'
       : '';
-  const caveats = setAside + extrapolates;
+  // Clustered standard errors run small with few trained employees (each is one cluster on the treated side).
+  const thin =
+    best.nTreated < FEW_TRAINED
+      ? ` Only ${best.nTreated} trained employees stand behind it: with so few, the interval is likely too narrow, so treat this as a hint, not a finding.`
+      : '';
+  const caveats = setAside + extrapolates + thin;
   const positive = trusted.filter((e) => e.ci[0] > 0);
   const negative = trusted.filter((e) => e.ci[1] < 0);
   if (positive.length === trusted.length) {

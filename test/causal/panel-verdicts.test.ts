@@ -77,3 +77,11 @@ describe('panelVerdict', () => {
     expect(v.summary).toMatch(/C3: the staggered DiD estimate over months 1–3 is (0\.9\d\d|1\.\d\d) per employee-month \(95% interval/);
   });
 });
+
+describe('courseVerdict with few trained employees', () => {
+  const ra = (nTreated: number) => ({ method: 'regression_adjustment', estimand: 'ATT', estimate: -2900, se: 1300, ci: [-5450, -350] as [number, number], nTreated, nControl: 233, diagnostics: {}, course: 'C5' });
+  it('says an interval from fewer than 20 trained is likely too narrow, and keeps quiet otherwise', () => {
+    expect(courseVerdict('C5', [ra(8)], null).reason).toMatch(/Only 8 trained employees stand behind it: with so few, the interval is likely too narrow, so treat this as a hint, not a finding\.$/);
+    expect(courseVerdict('C5', [ra(300)], null).reason).not.toMatch(/trained employees stand behind it/);
+  });
+});
