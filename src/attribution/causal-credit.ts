@@ -416,7 +416,7 @@ function demeanedProducts(problem: CreditProblem, fe: NestedEffects): NetProduct
  * exactly, columns demeaned a batch at a time instead), the nuisance
  * partialled out in cross-product form (G = XᵀMX − XᵀMN·Θ,
  * Θ = (NᵀMN)⁻¹NᵀMX), and the scores from each column's month effects (see
- * unitSums) with the nuisance's share taken off through Θ.
+ * netScores) with the nuisance's share taken off through Θ.
  *
  * @example
  * causalCreditWith(panel, opts, sparseFitter);

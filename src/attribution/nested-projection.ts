@@ -104,8 +104,9 @@ export function nestedProjection(unit: Int32Array, nUnits: number, fe: NestedEff
   const rowsInCell = new Float64Array(cells);
   for (let i = 0; i < n; i++) rowsInCell[fe.rowCell[i]]++;
   const slot = new Int32Array(cells).fill(-1);
-  const factors: ({ L: Float64Array; d: Float64Array } | null)[] = [];
   const sizes: number[] = [];
+  // S = diag(rows per month) − Σ_u a_u a_uᵀ / n_u per group, a_u the employee's month indicators.
+  const systems: Float64Array[] = [];
   for (let g = 0; g < nGroups; g++) {
     let q = 0;
     let reference = -1;
@@ -115,21 +116,16 @@ export function nestedProjection(unit: Int32Array, nUnits: number, fe: NestedEff
       else slot[g * T + t] = q++;
     }
     sizes.push(q);
-    if (q === 0) {
-      factors.push(null);
-      continue;
-    }
-    // S = diag(rows per month) − Σ_u a_u a_uᵀ / n_u, a_u the employee's month indicators.
     const S = new Float64Array(q * q);
     for (let t = 0; t < T; t++) if (slot[g * T + t] >= 0) S[slot[g * T + t] * q + slot[g * T + t]] = rowsInCell[g * T + t];
-    factors.push({ L: S, d: new Float64Array(0) }); // filled below, once every pattern is in
+    systems.push(S);
   }
   for (let pat = 0; pat < nPat; pat++) {
     const from = pStart[pat];
     const to = pStart[pat + 1];
     if (to === from) continue;
     const g = Math.floor(pCells[from] / T);
-    const S = (factors[g] as { L: Float64Array }).L;
+    const S = systems[g];
     const q = sizes[g];
     const w = patWeight[pat] / (to - from);
     for (let x = from; x < to; x++) {
@@ -141,15 +137,18 @@ export function nestedProjection(unit: Int32Array, nUnits: number, fe: NestedEff
       }
     }
   }
+  const factors: ({ L: Float64Array; d: Float64Array } | null)[] = [];
   for (let g = 0; g < nGroups; g++) {
-    const f = factors[g];
-    if (f === null) continue;
     const q = sizes[g];
-    const S = f.L;
+    if (q === 0) {
+      factors.push(null);
+      continue;
+    }
+    const S = systems[g];
     for (let x = 0; x < q; x++) for (let y = 0; y < x; y++) S[x * q + y] = S[y * q + x];
     const chol = choleskyScaled(S, q);
     if ('dependent' in chol) return null;
-    factors[g] = chol;
+    factors.push(chol);
   }
   const acc = new Float64Array(nUnits);
   const seen = new Uint8Array(nUnits);
@@ -222,7 +221,7 @@ interface ByRow {
 }
 
 // Sparse columns laid out by row, columns in increasing order within a row.
-function byRow(cols: { rows: Int32Array; values: Float64Array }[], n: number): ByRow {
+function byRow(cols: SparseColumn[], n: number): ByRow {
   const start = new Int32Array(n + 1);
   for (const c of cols) for (let r = 0; r < c.rows.length; r++) start[c.rows[r] + 1]++;
   for (let i = 0; i < n; i++) start[i + 1] += start[i];

@@ -1,3 +1,6 @@
+/** The level of a text covariate (a region) for employees with no value. */
+export const MISSING_LEVEL = '(missing)';
+
 /**
  * A numeric pre-treatment covariate as the estimators take it when some of
  * its values are missing (a blank manager rating or level in the HR export):

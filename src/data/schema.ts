@@ -106,6 +106,8 @@ export interface Problem {
   row: number | null;
   column: string | null;
   message: string;
+  /** For a line that stands for several rows of one kind ("N more rows: …"), how many. */
+  rows?: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DataError } from '../core/errors';
 import { factorLevels, noteLevelCodes } from '../stats/design';
-import { withMissingIndicator } from './missing';
+import { MISSING_LEVEL, withMissingIndicator } from './missing';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from './panel';
 
 /**
@@ -304,10 +304,7 @@ function codedText(index: Int32Array, names: readonly string[]): string[] {
   return values;
 }
 
-/** The level of a text covariate for employees with no value. */
-export const MISSING_LEVEL = '(missing)';
-
-// Whether a column is the same (to rounding) on every row of each cohort, or missing on all of them.
+// Whether a column has no missing value and is the same (to rounding) on every row of each cohort.
 function cohortFunction(values: Float64Array, cohort: Int32Array, T: number): boolean {
   const lo = new Float64Array(T).fill(Infinity);
   const hi = new Float64Array(T).fill(-Infinity);

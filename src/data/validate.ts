@@ -1,3 +1,5 @@
+import { quantileSorted } from '../stats/bootstrap';
+import { MISSING_LEVEL } from './missing';
 import type { NumberColumn, RawStudy, RawTable, TextColumn } from './load';
 import { exactDuplicateOf } from './duplicates';
 import {
@@ -32,7 +34,7 @@ class ProblemList {
   finish(): Problem[] {
     for (const c of this.counts.values()) {
       if (c.n > ROWS_PER_RULE) {
-        this.problems.push({ severity: c.severity, file: c.file, row: null, column: c.column, message: `${c.n - ROWS_PER_RULE} more rows: ${c.rule}` });
+        this.problems.push({ severity: c.severity, file: c.file, row: null, column: c.column, message: `${c.n - ROWS_PER_RULE} more rows: ${c.rule}`, rows: c.n - ROWS_PER_RULE });
       }
     }
     // Readable order: file by file as the contract lists them, errors before warnings, then by line.
@@ -84,10 +86,8 @@ function medianAndSpread(values: Float64Array): { median: number; spread: number
     if (Number.isNaN(values[i])) continue;
     if (k++ % stride === 0) sample.push(values[i]);
   }
-  const mid = (a: Float64Array) => (a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2);
-  const sorted = Float64Array.from(sample).sort();
-  const median = mid(sorted);
-  const spread = mid(Float64Array.from(sample, (v) => Math.abs(v - median)).sort());
+  const median = quantileSorted(Float64Array.from(sample).sort(), 0.5);
+  const spread = quantileSorted(Float64Array.from(sample, (v) => Math.abs(v - median)).sort(), 0.5);
   return spread > 0 ? { median, spread } : null;
 }
 
@@ -220,7 +220,7 @@ export function validateStudy(raw: RawStudy): Problem[] {
       if (hire.codes[i] < 0) out.add('error', emp.file, emp.line[i], 'hire_date', 'the hire date is empty');
       if (role.codes[i] < 0 || role.levels[role.codes[i]].trim() === '') out.add('warning', emp.file, emp.line[i], 'role', 'the role is empty');
       if (region && (region.codes[i] < 0 || region.levels[region.codes[i]].trim() === '')) {
-        out.add('warning', emp.file, emp.line[i], 'region', 'the region is empty; the study compares such employees as a region of their own, `(missing)`', 'empty region: a region of its own, `(missing)`');
+        out.add('warning', emp.file, emp.line[i], 'region', `the region is empty; the study compares such employees as a region of their own, \`${MISSING_LEVEL}\``, `empty region: a region of its own, \`${MISSING_LEVEL}\``);
       }
       const h = hire.codes[i] < 0 ? NaN : hireDays[hire.codes[i]];
       hireDay[i] = h;

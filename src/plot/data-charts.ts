@@ -270,10 +270,9 @@ export function problemCountsPlot(problems: readonly Problem[], opts: { title?: 
   };
 }
 
-// The rows a problem stands for: validation lists 20 rows of a kind, then one line "N more rows: …".
+// The rows a problem stands for: validation lists 20 rows of a kind, then one line for the rest.
 function rowsOf(p: Problem): number {
-  const m = p.row === null ? /^(\d+) more rows: /.exec(p.message) : null;
-  return m ? Number(m[1]) : 1;
+  return p.rows ?? 1;
 }
 
 /** One line of {@link problemSummary}. */

@@ -218,6 +218,7 @@ function comparableUntrained(panel: Panel, fc: Int32Array, window: [number, numb
  */
 export function estimableCourses(panel: Panel, courses: string[], window: [number, number], minGroupSize: number, warnings: string[]): string[] {
   const T = panel.periods.length;
+  const said: string[] = [];
   const kept = courses.filter((c) => {
     const fc = panel.firstCompletion[panel.courses.indexOf(c)];
     let completed = 0;
@@ -231,25 +232,26 @@ export function estimableCourses(panel: Panel, courses: string[], window: [numbe
       const controls = comparableUntrained(panel, fc, window, T);
       if (controls >= minGroupSize) return true;
       const why = 'so it is not estimated (a before/after change would mix the course with everything else that happened meanwhile)';
-      warnings.push(
+      said.push(
         controls === 0
           ? `${c}: nobody is left to compare with: every employee there when it was taken had completed it by the end of its window, ${why}`
           : `${c}: too few are left to compare with: only ${controls} employee${controls === 1 ? '' : 's'} there when it was taken had not completed it by the end of its window (at least ${minGroupSize} needed), ${why}`,
       );
       return false;
     }
-    if (completed === 0) warnings.push(`${c}: nobody completed it within the data, so it is not estimated`);
+    if (completed === 0) said.push(`${c}: nobody completed it within the data, so it is not estimated`);
     else if (completed < minGroupSize) {
-      warnings.push(`${c}: only ${completed} employee${completed === 1 ? '' : 's'} completed it within the data, fewer than the minimum group size of ${minGroupSize}, so it is not estimated (no result may describe so few people)`);
+      said.push(`${c}: only ${completed} employee${completed === 1 ? '' : 's'} completed it within the data, fewer than the minimum group size of ${minGroupSize}, so it is not estimated (no result may describe so few people)`);
     } else {
-      warnings.push(
+      said.push(
         `${c}: ${completed} employees completed it, but only ${followed} have a month before completion and a month ${window[0]} after it in the data (at least ${minGroupSize} needed): too early to judge, so it is not estimated yet`,
       );
     }
     return false;
   });
+  warnings.push(...said);
   if (kept.length === 0) {
-    throw new DataError(`no course can be estimated: ${warnings.slice(-courses.length).join('; ')}`, { file: 'training.csv', column: 'course_id' });
+    throw new DataError(`no course can be estimated: ${said.join('; ')}`, { file: 'training.csv', column: 'course_id' });
   }
   return kept;
 }

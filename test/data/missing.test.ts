@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { withMissingIndicator } from '../../src/data/missing';
+import { MISSING_LEVEL, withMissingIndicator } from '../../src/data/missing';
 import { loadStudy } from '../../src/data/load';
 import { buildPanel } from '../../src/data/panel';
-import { MISSING_LEVEL, stackCourse } from '../../src/data/stack';
+import { stackCourse } from '../../src/data/stack';
 import { validateStudy } from '../../src/data/validate';
 import { copyStudy, rewrite } from './helpers';
 

@@ -133,7 +133,7 @@ describe('problemSummary', () => {
   it("counts validation's closing line \"N more rows: …\" as the N rows it stands for, in the table and the bars", () => {
     const problems = [
       { severity: 'warning' as const, file: 'd/employees.csv', row: 2, column: 'manager_rating', message: 'manager_rating is empty' },
-      { severity: 'warning' as const, file: 'd/employees.csv', row: null, column: 'manager_rating', message: '30 more rows: empty manager_rating' },
+      { severity: 'warning' as const, file: 'd/employees.csv', row: null, column: 'manager_rating', message: '30 more rows: empty manager_rating', rows: 30 },
     ];
     expect(problemSummary(problems)[0].count).toBe(31);
     expect(problemCountsPlot(problems).data[1].y).toEqual([31]);
