@@ -264,7 +264,8 @@ function estimatesSection(result: StudyResult, suppressedCourses: Set<string>, m
       const start = hasCourse && e.course !== prevCourse;
       prevCourse = e.course;
       const hidden = (e.course !== undefined && suppressedCourses.has(e.course)) || estimateSuppressed(e, min);
-      const isRecommended = !hidden && recommended.get(e.course ?? '') === e.method;
+      // A recommended estimate that brackets two methods (regression_adjustment+did_staggered) highlights both rows.
+      const isRecommended = !hidden && (recommended.get(e.course ?? '') ?? '').split('+').includes(e.method);
       const classes = [start ? 'group-start' : '', isRecommended ? 'recommended' : ''].filter(Boolean);
       const courseCell = hasCourse ? `<td>${start ? courseLabel(result, e.course ?? '') : ''}</td>` : '';
       const methodCell = `<td class="mono">${escapeHtml(e.method)}</td>`;

@@ -3,7 +3,7 @@ import { panelVerdict, windowCoverage } from '../../src/causal/panel-verdicts';
 import { didStaggered } from '../../src/causal/staggered';
 import { createRng } from '../../src/stats/rng';
 import type { PanelInput } from '../../src/causal/panel-input';
-import { courseVerdict } from '../../src/study/verdict';
+import { BRACKETED, courseVerdict } from '../../src/study/verdict';
 
 /** A seeded panel: units 0..n−1 over months 1..T; cohorts by unit; an optional pre-trend for the trained. */
 function panel(n: number, T: number, cohortOf: (u: number) => number, drift = 0): PanelInput {
@@ -83,5 +83,66 @@ describe('courseVerdict with few trained employees', () => {
   it('says an interval from fewer than 20 trained is likely too narrow, and keeps quiet otherwise', () => {
     expect(courseVerdict('C5', [ra(8)], null).reason).toMatch(/Only 8 trained employees stand behind it: with so few, the interval is likely too narrow, so treat this as a hint, not a finding\.$/);
     expect(courseVerdict('C5', [ra(300)], null).reason).not.toMatch(/trained employees stand behind it/);
+  });
+});
+
+describe('courseVerdict when AIPW weights are extreme and regression adjustment extrapolates', () => {
+  // The sample company's remedial course: a threshold on recent results sends people on it, so AIPW's weighted controls
+  // are worth 2 employees; the plain DiD fails its pre-period test and the one reported is conditioned on pre-period results.
+  const est = (method: string, estimate: number, ci: [number, number], diagnostics: Record<string, unknown> = {}) => ({
+    method, estimand: 'ATT', estimate, se: (ci[1] - ci[0]) / (2 * 1.959964), ci, nTreated: 546, nControl: 1200, diagnostics, course: 'C02',
+  });
+  const ra = est('regression_adjustment', 742, [455, 1029]);
+  const aipw = est('aipw', 1500, [-900, 3900], { effectiveControls: 2 });
+  const did = est('did_staggered', 509, [109, 910], { laggedOutcomes: [3, 9] });
+  const preTrend = { course: 'C02', flags: [{ kind: 'pre-trends present' as const, reason: 'before training, the trained were already drifting away' }], summary: '' };
+
+  it('stands on one estimate whose interval spans the regression and the conditioned DiD, centred between them', () => {
+    const v = courseVerdict('C02', [ra, aipw, did], preTrend);
+    expect(v.verdict).toBe('effective');
+    expect(v.recommended!.method).toBe(BRACKETED);
+    expect(v.recommended!.ci).toEqual([109, 1029]);
+    expect(v.recommended!.estimate).toBe(569);
+    // the SE that an ROI draws from spreads as wide as the interval
+    expect(v.recommended!.se * 1.959964).toBeCloseTo(460, 3);
+    expect(v.recommended!.nTreated).toBe(546);
+    expect(v.reason).toMatch(/^Effective: 569 per employee-month \(95% interval 109 to 1,029, regression_adjustment\+did_staggered\)/);
+    expect(v.reason).toMatch(/the estimate is the midpoint between regression adjustment \(742, 455 to 1,029\) and the staggered DiD \(509, 109 to 910\)/i);
+    expect(v.reason).not.toMatch(/left out of this verdict/);
+  });
+
+  it('brackets a DiD that passed its pre-period test too; an interval reaching zero is no detectable effect', () => {
+    const low = est('did_staggered', 200, [-150, 550]);
+    const v = courseVerdict('C02', [ra, aipw, low], null);
+    expect(v.recommended!.ci).toEqual([-150, 1029]);
+    expect(v.verdict).toBe('no detectable effect');
+  });
+
+  it('says the methods disagree when the two exclude zero on opposite sides', () => {
+    const v = courseVerdict('C02', [ra, aipw, est('did_staggered', -400, [-700, -100])], null);
+    expect(v.verdict).toBe('methods disagree');
+    expect(v.recommended!.method).toBe(BRACKETED);
+    expect(v.reason).toMatch(/^Methods disagree: regression adjustment and the staggered DiD exclude zero on opposite sides/);
+  });
+
+  it('keeps the regression alone, with its warning, when no DiD can vouch: none, a plain one that failed its test, or one that could not be tested', () => {
+    const plainFailed = est('did_staggered', 509, [109, 910]);
+    const untested = { course: 'C02', flags: [{ kind: 'pre-period untested' as const, reason: 'the trained have no month before completion' }], summary: '' };
+    for (const [estimates, panel] of [
+      [[ra, aipw], null],
+      [[ra, aipw, plainFailed], preTrend],
+      [[ra, aipw, did], untested],
+    ] as const) {
+      const v = courseVerdict('C02', [...estimates], panel);
+      expect(v.recommended!.method).toBe('regression_adjustment');
+      expect(v.recommended!.ci).toEqual([455, 1029]);
+      expect(v.reason).toMatch(/the regression estimate too leans on its model/);
+    }
+  });
+
+  it('leaves a course whose AIPW weights are fine as it was', () => {
+    const v = courseVerdict('C02', [ra, est('aipw', 800, [400, 1200], { effectiveControls: 400 }), did], preTrend);
+    expect(v.recommended!.method).toBe('regression_adjustment');
+    expect(v.reason).toMatch(/left out of this verdict/);
   });
 });

@@ -139,3 +139,17 @@ describe('renderReport arguments', () => {
     expect(() => renderReport(studyFixture(), { charts: [{ section: 'roi', title: 'x', spec: {} as never }] })).toThrow(/`opts.charts\[0\]`/);
   });
 });
+
+describe('renderReport recommended rows', () => {
+  it('highlights the recommended method, and both methods a bracketing estimate spans', () => {
+    const rowsOf = (page: string) => {
+      const table = between(page, '<section id="estimates"', '</section>');
+      return [...table.matchAll(/<tr class="([^"]*)">(?:(?!<\/tr>).)*?<td class="mono">([a-z_]+)<\/td>/gs)].filter((m) => m[1].includes('recommended')).map((m) => m[2]);
+    };
+    expect(rowsOf(html)).toEqual(['aipw', 'aipw', 'aipw']); // C01, C02, C03 (C04's rows are withheld: 3 trained)
+    const study = studyFixture();
+    const c01 = study.verdicts!.find((v) => v.course === 'C01')!;
+    c01.recommended = { ...c01.recommended!, method: 'aipw+did_staggered' };
+    expect(rowsOf(renderReport(study, { charts: [] }))).toEqual(['aipw', 'did_staggered', 'aipw', 'aipw']);
+  });
+});

@@ -51,14 +51,23 @@ describe('runStudy on the sample company', () => {
     // the verdict says why that DiD does not vote: the pre-period cannot test a comparison made on it
     const c01 = (run.result.verdicts ?? []).find((v) => v.course === 'C01')!;
     expect(c01.reason).toMatch(/plain staggered DiD failed its pre-period test: .*The DiD shown compares employees with the same pre-period results instead/);
-    // where AIPW's weights are extreme (the remedial course, chosen by a threshold on recent results), the verdict
-    // warns that the recommended regression extrapolates too; where they are not, it does not say so
+    // where AIPW's weights are extreme (the remedial course, chosen by a threshold on recent results), the regression
+    // extrapolates too: the verdict stands on an estimate spanning it and the conditioned DiD, whose interval covers the
+    // truth where the regression's alone did not; where the weights are fine, it says nothing of the kind
     const verdictOf = (course: string) => (run.result.verdicts ?? []).find((v) => v.course === course)!;
-    expect(verdictOf('C02').reason).toMatch(/set aside: its weighted controls are worth only \d+ employees.*regression estimate too leans on its model/);
+    const c02 = verdictOf('C02');
+    expect(c02.reason).toMatch(/set aside: its weighted controls are worth only \d+ employees.*the regression leans on its model.*midpoint between regression adjustment/);
+    expect(c02.recommended!.method).toBe('regression_adjustment+did_staggered');
+    const ra02 = run.result.estimates.find((e) => e.course === 'C02' && e.method === 'regression_adjustment')!;
+    const did02 = run.result.estimates.find((e) => e.course === 'C02' && e.method === 'did_staggered')!;
+    expect(c02.recommended!.ci).toEqual([Math.min(ra02.ci[0], did02.ci[0]), Math.max(ra02.ci[1], did02.ci[1])]);
+    expect(ra02.ci[0]).toBeGreaterThan(truth.effects.C02.revenue.att);
+    expect(c02.recommended!.ci[0]).toBeLessThan(truth.effects.C02.revenue.att);
+    expect(run.result.roi.find((r) => r.course === 'C02')!.method).toBe('regression_adjustment+did_staggered');
     expect(c01.reason).not.toMatch(/extrapolated/);
     // the event study stays the plain comparison, whose pre-period shows C02's dip before the course
-    const c02 = run.result.eventStudy.find((e) => e.course === 'C02')!;
-    expect(c02.preTrend!.pValue).toBeLessThan(0.001);
+    const path02 = run.result.eventStudy.find((e) => e.course === 'C02')!;
+    expect(path02.preTrend!.pValue).toBeLessThan(0.001);
   });
 
   it('covers the truth with the staggered DiD on the wave-rolled course, where TWFE misses it', () => {
