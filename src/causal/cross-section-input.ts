@@ -26,6 +26,13 @@ export interface CrossSectionInput {
 export interface CommonOptions {
   /** Variance when `cluster` is not given: HC1 (default), classical, HC0, HC2, HC3. */
   vcov?: 'classical' | 'HC0' | 'HC1' | 'HC2' | 'HC3';
+  /**
+   * Small-sample factor of the clustered variance when `cluster` is given:
+   * CR1 (default, R's vcovCL: G/(G−1)·(n−1)/(n−p)) or CR1p (G/(G−p): each
+   * cluster one observation, which matters when the coefficients are not
+   * few against the clusters, as in a study of a few hundred employees).
+   */
+  clusterAdjustment?: 'CR1' | 'CR1p';
   /** Drop rows with a missing outcome or covariate instead of failing (reported in diagnostics). */
   dropMissing?: boolean;
 }
@@ -180,14 +187,17 @@ export function subsetInput(input: CrossSectionInput, rows: Int32Array): CrossSe
 }
 
 /**
- * The variance an estimator uses: cluster-robust (HC1 factor) on `cluster`
- * when the input has one, else `opts.vcov` (default HC1).
+ * The variance an estimator uses: cluster-robust on `cluster` when the input
+ * has one (vcovCL's HC1 factor, or CR1p's G/(G−p) when `adjustment` says
+ * so), else `opts.vcov` (default HC1).
  *
  * @example
- * chooseVcov(input, {}); // => 'HC1'
+ * chooseVcov(undefined, undefined); // => 'HC1'
+ * chooseVcov(ids, undefined, 'CR1p'); // => { cluster: ids, type: 'CR1p' }
  */
-export function chooseVcov(cluster: Int32Array | undefined, vcov: CommonOptions['vcov']): VcovType {
-  if (cluster) return { cluster };
+export function chooseVcov(cluster: Int32Array | undefined, vcov: CommonOptions['vcov'], adjustment: CommonOptions['clusterAdjustment'] = 'CR1'): VcovType {
+  if (adjustment !== 'CR1' && adjustment !== 'CR1p') throw new RangeError(`clusterAdjustment must be CR1 or CR1p, got ${JSON.stringify(adjustment)}`);
+  if (cluster) return adjustment === 'CR1p' ? { cluster, type: 'CR1p' } : { cluster };
   return vcov ?? 'HC1';
 }
 
@@ -199,7 +209,8 @@ export function chooseVcov(cluster: Int32Array | undefined, vcov: CommonOptions[
  */
 export function vcovLabel(v: VcovType): string {
   if (typeof v === 'string') return v;
-  return 'cluster' in v ? 'cluster (HC1 factor)' : 'two-way cluster';
+  if (!('cluster' in v)) return 'two-way cluster';
+  return v.type === 'CR1p' ? 'cluster (CR1p factor G/(G−p))' : v.type === 'HC0' ? 'cluster (HC0 factor)' : 'cluster (HC1 factor)';
 }
 
 /**

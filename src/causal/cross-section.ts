@@ -1,6 +1,6 @@
 import type { Estimate } from '../core/estimate';
 import { aipw } from './aipw';
-import type { CrossSectionInput } from './cross-section-input';
+import type { CommonOptions, CrossSectionInput } from './cross-section-input';
 import { psmNearest, type PsmOptions } from './matching';
 import { naiveDifference } from './naive';
 import { regressionAdjustment } from './regression';
@@ -9,8 +9,12 @@ import { ipw } from './weighting';
 // The input and option types, re-exported so callers need only this module.
 export type { CrossSectionInput, CommonOptions } from './cross-section-input';
 
-/** Options any cross-sectional method accepts; each method reads the ones it knows. */
-export type CrossSectionOptions = PsmOptions & { interactions?: boolean };
+/**
+ * Options any cross-sectional method accepts; each method reads the ones it
+ * knows (`clusterAdjustment`: the regressions, naive_difference,
+ * regression_adjustment and ipw; matching and AIPW keep their own variances).
+ */
+export type CrossSectionOptions = PsmOptions & Pick<CommonOptions, 'clusterAdjustment'> & { interactions?: boolean };
 
 /**
  * The names of the cross-sectional methods, in table order.

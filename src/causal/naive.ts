@@ -15,7 +15,7 @@ import { treatmentCoefficient } from './regression';
  */
 export function naiveDifference(input: CrossSectionInput, opts: CommonOptions = {}): Estimate {
   const { input: data, dropped } = checkCrossSectionInput('naiveDifference', { ...input, covariates: [] }, opts);
-  const vcov = chooseVcov(data.cluster, opts.vcov);
+  const vcov = chooseVcov(data.cluster, opts.vcov, opts.clusterAdjustment);
   const r = treatmentCoefficient(data.y, data.treat, null, data.weights, vcov);
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   const meanControl = r.fit.coef[0];

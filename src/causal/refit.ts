@@ -244,7 +244,7 @@ function timesOf(L: Layout, beta: Float64Array, out: Float64Array): Float64Array
  * fast?.withCovariate(noise);              // => the estimate with `noise` as one more covariate
  * fast?.withOutcome(yBefore, keep)?.ci;    // => regressionAdjustment on those rows with y = yBefore: its interval
  */
-export function regressionRefit(input: CrossSectionInput, opts: { anchor?: number } = {}): RegressionRefit | null {
+export function regressionRefit(input: CrossSectionInput, opts: { anchor?: number; clusterAdjustment?: 'CR1' | 'CR1p' } = {}): RegressionRefit | null {
   let data: CrossSectionInput;
   try {
     const checked = checkCrossSectionInput('regressionRefit', input);
@@ -380,7 +380,8 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     return Int32Array.from(use);
   };
   const codes = data.cluster ? clusterCodes(data.cluster) : null;
-  const vcov = vcovLabel(chooseVcov(data.cluster, undefined));
+  const vcov = vcovLabel(chooseVcov(data.cluster, undefined, opts.clusterAdjustment));
+  const cr1p = opts.clusterAdjustment === 'CR1p';
   return {
     get estimate(): number {
       return polish();
@@ -467,7 +468,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       let meat = 0;
       let scale: number;
       if (codes) {
-        // vcovCL's factor G/(G−1)·(n−1)/(n−p), G counting the clusters among the kept rows.
+        // vcovCL's factor G/(G−1)·(n−1)/(n−p) (or CR1p's G/(G−p)), G counting the clusters among the kept rows.
         const score = new Float64Array(codes.groups);
         const present = new Uint8Array(codes.groups);
         let groups = 0;
@@ -480,9 +481,9 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
           }
           score[g] += (w ? w[i] : 1) * res[i] * along[i];
         }
-        if (groups < 2) return undefined;
+        if (groups < 2 || (cr1p && groups <= q)) return undefined;
         for (let g = 0; g < codes.groups; g++) meat += score[g] * score[g];
-        scale = (groups / (groups - 1)) * ((k.kept - 1) / (k.kept - q));
+        scale = cr1p ? groups / (groups - q) : (groups / (groups - 1)) * ((k.kept - 1) / (k.kept - q));
       } else {
         for (let i = 0; i < n; i++) if (kept(i)) meat += ((w ? w[i] : 1) * res[i] * along[i]) ** 2;
         scale = k.kept / (k.kept - q);

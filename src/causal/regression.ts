@@ -90,7 +90,7 @@ export function regressionAdjustment(
   opts: CommonOptions & { interactions?: boolean } = {},
 ): Estimate {
   const { input: data, dropped } = checkCrossSectionInput('regressionAdjustment', input, opts);
-  const vcov = chooseVcov(data.cluster, opts.vcov);
+  const vcov = chooseVcov(data.cluster, opts.vcov, opts.clusterAdjustment);
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   const plain = data.covariates.length > 0 && !opts.interactions;
   const r = (plain ? byPartialling(data, vcov) : null) ?? ordinaryFit(data, vcov, Boolean(opts.interactions));

@@ -52,7 +52,7 @@ export function ipw(input: CrossSectionInput, opts: CommonOptions = {}): Estimat
   if (data.covariates.length === 0) throw new RangeError('ipw: needs covariates for the propensity score');
   const ps = fitPropensity(data.treat, data.covariates, { weights: data.weights });
   const w = attWeights(ps.score, data.treat, data.weights);
-  const vcov = chooseVcov(data.cluster, opts.vcov);
+  const vcov = chooseVcov(data.cluster, opts.vcov, opts.clusterAdjustment);
   const r = treatmentCoefficient(data.y, data.treat, null, w, vcov);
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   const balance = balanceTable(data.covariates, data.treat, { before: data.weights, after: w });

@@ -13,7 +13,11 @@ export type ClusterLabels = Int32Array | readonly (string | number)[];
 
 /**
  * Which variance: classical, heteroskedasticity-consistent HC0–HC3, one-way
- * cluster-robust, or two-way cluster-robust (Cameron–Gelbach–Miller).
+ * cluster-robust, or two-way cluster-robust (Cameron–Gelbach–Miller). A
+ * one-way cluster's `type` picks its small-sample factor: HC1 (default,
+ * vcovCL's G/(G−1)·(n−1)/(n−p)), HC0 (G/(G−1)) or CR1p (G/(G−p), as
+ * clubSandwich names it: each cluster counted as one observation, for few
+ * clusters against many coefficients).
  */
 export type VcovType =
   | 'classical'
@@ -21,7 +25,7 @@ export type VcovType =
   | 'HC1'
   | 'HC2'
   | 'HC3'
-  | { cluster: ClusterLabels; type?: 'HC0' | 'HC1' }
+  | { cluster: ClusterLabels; type?: 'HC0' | 'HC1' | 'CR1p' }
   | { cluster2: [ClusterLabels, ClusterLabels]; type?: 'HC0' | 'HC1' };
 
 /**
@@ -148,7 +152,7 @@ function clusterMeat(fit: OlsFit, X: Design, codes: Int32Array, groups: number, 
   return meat;
 }
 
-function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1', structure: DesignStructure): Float64Array {
+function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1' | 'CR1p', structure: DesignStructure): Float64Array {
   if (labels.length !== X.n) throw new RangeError(`vcovOls: \`cluster\` has ${labels.length} labels, the fit has ${X.n} rows`);
   const { codes, groups } = clusterCodes(labels);
   if (groups < 2) throw new RangeError(`vcovOls: cluster-robust variance needs at least 2 clusters, got ${groups}`);
@@ -159,13 +163,20 @@ function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0
 /**
  * The small-sample factor of a sandwich variance, as `sandwich` computes it:
  * without clusters 1 (HC0) or n/(n−p) (HC1); with G clusters vcovCL's
- * default G/(G−1), times (n−1)/(n−p) for HC1.
+ * default G/(G−1), times (n−1)/(n−p) for HC1; CR1p (clusters only) is
+ * G/(G−p), which counts each cluster, not each row, as an observation.
  *
  * @example
  * sandwichScale('HC1', 100, 5); // => 100 / 95
  * sandwichScale('HC1', 100, 5, 20); // => (20 / 19) · (99 / 95)
+ * sandwichScale('CR1p', 100, 5, 20); // => 20 / 15
  */
-export function sandwichScale(type: 'HC0' | 'HC1', n: number, p: number, groups?: number): number {
+export function sandwichScale(type: 'HC0' | 'HC1' | 'CR1p', n: number, p: number, groups?: number): number {
+  if (type === 'CR1p') {
+    if (groups === undefined) throw new RangeError('sandwichScale: CR1p is a factor for clustered errors; pass the number of clusters');
+    if (!(groups > p)) throw new RangeError(`sandwichScale: CR1p needs more clusters (${groups}) than coefficients (${p})`);
+    return groups / (groups - p);
+  }
   if (groups === undefined) return type === 'HC1' ? n / (n - p) : 1;
   return (groups / (groups - 1)) * (type === 'HC1' ? (n - 1) / (n - p) : 1);
 }

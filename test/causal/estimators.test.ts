@@ -62,6 +62,11 @@ describe('regressionAdjustment', () => {
     const educ = input.covariates.find((c) => c.name === 'educ')!.values as Float64Array;
     const e = regressionAdjustment({ ...input, cluster: Int32Array.from(educ) });
     expect(relErr(e.se, ref(R, 'ols.se_cluster_educ.treat'))).toBeLessThan(1e-6);
+    // and with CR1p's factor, as clubSandwich::vcovCR(type = 'CR1p') computes it
+    const e1p = regressionAdjustment({ ...input, cluster: Int32Array.from(educ) }, { clusterAdjustment: 'CR1p' });
+    expect(relErr(e1p.se, ref(reference('cr1p_reference.csv'), 'ols.se_cluster_educ_CR1p.treat'))).toBeLessThan(1e-6);
+    expect(e1p.estimate).toBe(e.estimate);
+    expect(() => regressionAdjustment(input, { clusterAdjustment: 'CR2' as 'CR1' })).toThrow(/clusterAdjustment must be CR1 or CR1p, got "CR2"/);
   });
 });
 

@@ -76,6 +76,13 @@ describe('regressionRefit', () => {
     const ra = regressionAdjustment(input);
     close(all.estimate, ra.estimate);
     expect(Math.abs(all.se / ra.se - 1)).toBeLessThan(1e-9);
+    // with CR1p's factor, as the study asks for, on a subset too (G counting the clusters kept)
+    const fast1p = regressionRefit(input, { clusterAdjustment: 'CR1p' })!.withOutcome(yBefore, keep)!;
+    const within = subsetInput(input, rowsOf(keep));
+    const slow1p = regressionAdjustment({ ...within, y: Float64Array.from(rowsOf(keep), (i) => yBefore[i]) }, { clusterAdjustment: 'CR1p' });
+    expect(Math.abs(fast1p.se / slow1p.se - 1)).toBeLessThan(1e-9);
+    expect(fast1p.diagnostics.vcov).toBe(slow1p.diagnostics.vcov);
+    expect(fast1p.se).toBeGreaterThan(regressionRefit(input)!.withOutcome(yBefore, keep)!.se);
   });
 
   it('drops a text level the kept rows lack, and takes the next level as reference when the first is gone, as the ordinary encoding does', () => {

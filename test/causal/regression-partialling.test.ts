@@ -59,6 +59,13 @@ describe('regressionAdjustment by partialling out on tall data', () => {
       expect(est.ci[1]).toBeGreaterThan(120);
     });
   }
+  it("applies CR1p's factor G/(G − p) as the full regression does", () => {
+    const est = regressionAdjustment(input, { clusterAdjustment: 'CR1p' });
+    const full = treatmentCoefficient(input.y, input.treat, encodeCovariates(input.covariates), input.weights, { cluster: input.cluster!, type: 'CR1p' });
+    expect(rel(est.se, full.se)).toBeLessThan(1e-9);
+    expect(est.diagnostics.vcov).toBe('cluster (CR1p factor G/(G−p))');
+    expect(est.se).toBeGreaterThan(regressionAdjustment(input).se);
+  });
   it('HC3 takes the ordinary path, with the same coefficient', () => {
     const data = { ...input, cluster: undefined };
     const hc3 = regressionAdjustment(data, { vcov: 'HC3' });

@@ -97,6 +97,19 @@ describe('fitOls on LaLonde (R lm + sandwich fixtures, 1e-6 relative)', () => {
     const V = vcovOls(fit, X, { cluster: Array.from(educ) });
     expectAll(fit, (j) => Math.sqrt(V[j * fit.p + j]), 'wols.se_cluster_educ');
   });
+  it("clusters with CR1p's factor G/(G − p) as clubSandwich::vcovCR(type = 'CR1p') does, weighted or not", () => {
+    const R1p = reference('cr1p_reference.csv');
+    const fit = fitOls(X, y);
+    const V = vcovOls(fit, X, { cluster: Array.from(educ), type: 'CR1p' });
+    for (let j = 0; j < fit.p; j++) expect(relErr(Math.sqrt(V[j * fit.p + j]), ref(R1p, `ols.se_cluster_educ_CR1p.${fit.names[j]}`)), fit.names[j]).toBeLessThan(TOL);
+    const wfit = fitOls(X, y, { weights: w });
+    const W = vcovOls(wfit, X, { cluster: Array.from(educ), type: 'CR1p' });
+    for (let j = 0; j < wfit.p; j++) expect(relErr(Math.sqrt(W[j * wfit.p + j]), ref(R1p, `wols.se_cluster_educ_CR1p.${wfit.names[j]}`)), wfit.names[j]).toBeLessThan(TOL);
+    // 16 education levels against 10 coefficients: CR1p's factor is far above vcovCL's
+    const V1 = vcovOls(fit, X, { cluster: Array.from(educ) });
+    const j = coefIndex(fit, 'treat');
+    expect(V[j * fit.p + j] / V1[j * fit.p + j]).toBeGreaterThan(1.5);
+  });
   it('coefTable gives t, p and interval from the t distribution (lmtest::coeftest, HC3: t 2.064, p 0.0394)', () => {
     const fit = fitOls(X, y);
     const row = coefTable(fit, vcovOls(fit, X, 'HC3')).find((r) => r.name === 'treat')!;
