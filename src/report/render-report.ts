@@ -220,7 +220,8 @@ function verdictCard(result: StudyResult, course: string, verdict: CourseVerdict
   if (rec) {
     rows.push([`Effect on ${escapeHtml(result.outcome)}`, `${formatNumber(rec.estimate)} per employee-month`]);
     rows.push(['95 % interval', formatInterval(rec.ci)]);
-    rows.push(['Method', `<span class="mono">${escapeHtml(rec.method)}</span>`]);
+    // A bracketing estimate's name (regression_adjustment+did_staggered) may break after its '+'.
+    rows.push(['Method', `<span class="mono">${escapeHtml(rec.method).replace(/\+/g, '+<wbr>')}</span>`]);
     rows.push(['Trained employees', formatCount(rec.nTreated)]);
   }
   if (roi) {

@@ -44,7 +44,7 @@ nav.toc a { color: var(--accent); text-decoration: none; margin-right: 14px; whi
 .badge { display: inline-block; font-size: 12px; font-weight: 650; padding: 2px 10px; border-radius: 999px; margin: 8px 0 8px; }
 .card dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 12px; margin: 8px 0 0; font-size: 14px; }
 .card dt { color: var(--muted); }
-.card dd { margin: 0; font-variant-numeric: tabular-nums; }
+.card dd { margin: 0; font-variant-numeric: tabular-nums; min-width: 0; overflow-wrap: anywhere; }
 .v-effective { border-left-color: var(--good); } .v-effective .badge { color: var(--good); background: var(--good-bg); }
 .v-none { border-left-color: var(--none); } .v-none .badge { color: var(--none); background: var(--none-bg); }
 .v-early { border-left-color: var(--early); } .v-early .badge { color: var(--early); background: var(--early-bg); }

@@ -150,6 +150,9 @@ describe('renderReport recommended rows', () => {
     const study = studyFixture();
     const c01 = study.verdicts!.find((v) => v.course === 'C01')!;
     c01.recommended = { ...c01.recommended!, method: 'aipw+did_staggered' };
-    expect(rowsOf(renderReport(study, { charts: [] }))).toEqual(['aipw', 'did_staggered', 'aipw', 'aipw']);
+    const page = renderReport(study, { charts: [] });
+    expect(rowsOf(page)).toEqual(['aipw', 'did_staggered', 'aipw', 'aipw']);
+    // the card's method may break after the '+' (a narrow card would clip the long name)
+    expect(between(page, 'Consultative Selling</h3>', '</article>')).toContain('<span class="mono">aipw+<wbr>did_staggered</span>');
   });
 });
