@@ -222,7 +222,9 @@ function verdictCard(result: StudyResult, course: string, verdict: CourseVerdict
     rows.push(['95 % interval', formatInterval(rec.ci)]);
     // A bracketing estimate's name (regression_adjustment+did_staggered) may break after its '+'.
     rows.push(['Method', `<span class="mono">${escapeHtml(rec.method).replace(/\+/g, '+<wbr>')}</span>`]);
-    rows.push(['Trained employees', formatCount(rec.nTreated)]);
+    // The trained the estimate compares (those with baseline and window months in the data), not every
+    // completion: the ROI counts all who completed, so the two numbers differ and the label says which.
+    rows.push(['Trained in the estimate', formatCount(rec.nTreated)]);
   }
   if (roi) {
     rows.push(['ROI', `${formatPercent(roi.roi)} <span class="muted">[${formatPercent(roi.ci[0])}, ${formatPercent(roi.ci[1])}]</span>`]);

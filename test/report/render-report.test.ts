@@ -82,7 +82,7 @@ describe('renderReport content', () => {
     const card = between(html, 'Consultative Selling</h3>', '</article>');
     expect(card).toContain('effective');
     expect(card).toContain('842.3 per employee-month');
-    expect(card).toContain('<dd>310</dd>'); // trained employees, a count
+    expect(card).toContain('<dt>Trained in the estimate</dt><dd>310</dd>'); // the trained the estimate compares, a count
     expect(card).toContain('[655.9, 1,029]'); // 842.3 ± 1.96 × 95.1
     expect(card).toContain('287 %');
     expect(card).toContain('[190 %, 380 %]');
