@@ -33,6 +33,14 @@ export interface CommonOptions {
    * few against the clusters, as in a study of a few hundred employees).
    */
   clusterAdjustment?: 'CR1' | 'CR1p';
+  /**
+   * Degrees of freedom of a clustered interval's t quantile: the residual
+   * ones (default, as lmtest::coeftest) or, with `treated`, at most one
+   * less than the clusters that hold a trained row. The treatment
+   * coefficient's variance rests on the trained clusters' scores; with a
+   * handful of them a normal quantile gives an interval far too narrow.
+   */
+  clusterDf?: 'residual' | 'treated';
   /** Drop rows with a missing outcome or covariate instead of failing (reported in diagnostics). */
   dropMissing?: boolean;
 }
@@ -199,6 +207,32 @@ export function chooseVcov(cluster: Int32Array | undefined, vcov: CommonOptions[
   if (adjustment !== 'CR1' && adjustment !== 'CR1p') throw new RangeError(`clusterAdjustment must be CR1 or CR1p, got ${JSON.stringify(adjustment)}`);
   if (cluster) return adjustment === 'CR1p' ? { cluster, type: 'CR1p' } : { cluster };
   return vcov ?? 'HC1';
+}
+
+/**
+ * The degrees of freedom of an estimate's interval (see
+ * `CommonOptions.clusterDf`): `dfResidual`, or with `treated` and clusters
+ * at most the number of clusters holding a trained row with positive
+ * weight, less one. `keep` limits the rows counted.
+ *
+ * @example
+ * intervalDf(400, treat, cluster, undefined, 'treated'); // => 7 when 8 employees were trained
+ */
+export function intervalDf(
+  dfResidual: number,
+  treat: Float64Array,
+  cluster: Int32Array | undefined,
+  weights: Float64Array | undefined,
+  clusterDf: CommonOptions['clusterDf'] = 'residual',
+  keep: Uint8Array | null = null,
+): number {
+  if (clusterDf !== 'residual' && clusterDf !== 'treated') throw new RangeError(`clusterDf must be residual or treated, got ${JSON.stringify(clusterDf)}`);
+  if (clusterDf === 'residual' || !cluster) return dfResidual;
+  const seen = new Set<number>();
+  for (let i = 0; i < treat.length; i++) {
+    if (treat[i] === 1 && (keep === null || keep[i] === 1) && (weights ? weights[i] > 0 : true)) seen.add(cluster[i]);
+  }
+  return Math.max(1, Math.min(dfResidual, seen.size - 1));
 }
 
 /**

@@ -11,10 +11,10 @@ export type { CrossSectionInput, CommonOptions } from './cross-section-input';
 
 /**
  * Options any cross-sectional method accepts; each method reads the ones it
- * knows (`clusterAdjustment`: the regressions, naive_difference,
+ * knows (`clusterAdjustment`, `clusterDf`: the regressions, naive_difference,
  * regression_adjustment and ipw; matching and AIPW keep their own variances).
  */
-export type CrossSectionOptions = PsmOptions & Pick<CommonOptions, 'clusterAdjustment'> & { interactions?: boolean };
+export type CrossSectionOptions = PsmOptions & Pick<CommonOptions, 'clusterAdjustment' | 'clusterDf'> & { interactions?: boolean };
 
 /**
  * The names of the cross-sectional methods, in table order.

@@ -1,5 +1,5 @@
 import type { Estimate } from '../core/estimate';
-import { checkCrossSectionInput, chooseVcov, groupSizes, makeEstimate, vcovLabel, type CommonOptions, type CrossSectionInput } from './cross-section-input';
+import { checkCrossSectionInput, chooseVcov, groupSizes, intervalDf, makeEstimate, vcovLabel, type CommonOptions, type CrossSectionInput } from './cross-section-input';
 import { treatmentCoefficient } from './regression';
 
 /**
@@ -19,7 +19,7 @@ export function naiveDifference(input: CrossSectionInput, opts: CommonOptions = 
   const r = treatmentCoefficient(data.y, data.treat, null, data.weights, vcov);
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   const meanControl = r.fit.coef[0];
-  return makeEstimate('naive_difference', r.estimate, r.se, r.dfResidual, nTreated, nControl, {
+  return makeEstimate('naive_difference', r.estimate, r.se, intervalDf(r.dfResidual, data.treat, data.cluster, data.weights, opts.clusterDf), nTreated, nControl, {
     vcov: vcovLabel(vcov),
     meanTreated: meanControl + r.estimate,
     meanControl,

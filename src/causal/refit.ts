@@ -2,7 +2,7 @@ import type { Estimate } from '../core/estimate';
 import { choleskyScaled, choleskySolve, denseDots } from '../stats/linalg';
 import { clusterCodes } from '../stats/vcov';
 import { covariateCodes, type CodedCovariate } from './covariate-encoding';
-import { checkCrossSectionInput, chooseVcov, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
+import { checkCrossSectionInput, chooseVcov, intervalDf, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
 
 /**
  * Cheap refits of one estimator's point estimate, for the refuters that only
@@ -244,7 +244,7 @@ function timesOf(L: Layout, beta: Float64Array, out: Float64Array): Float64Array
  * fast?.withCovariate(noise);              // => the estimate with `noise` as one more covariate
  * fast?.withOutcome(yBefore, keep)?.ci;    // => regressionAdjustment on those rows with y = yBefore: its interval
  */
-export function regressionRefit(input: CrossSectionInput, opts: { anchor?: number; clusterAdjustment?: 'CR1' | 'CR1p' } = {}): RegressionRefit | null {
+export function regressionRefit(input: CrossSectionInput, opts: { anchor?: number; clusterAdjustment?: 'CR1' | 'CR1p'; clusterDf?: 'residual' | 'treated' } = {}): RegressionRefit | null {
   let data: CrossSectionInput;
   try {
     const checked = checkCrossSectionInput('regressionRefit', input);
@@ -488,7 +488,8 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         for (let i = 0; i < n; i++) if (kept(i)) meat += ((w ? w[i] : 1) * res[i] * along[i]) ** 2;
         scale = k.kept / (k.kept - q);
       }
-      return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat), k.nTreated + k.nControl - q, k.nTreated, k.nControl, {
+      const df = intervalDf(k.nTreated + k.nControl - q, data.treat, data.cluster, w, opts.clusterDf, keep);
+      return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat), df, k.nTreated, k.nControl, {
         vcov,
         interactions: false,
         r2: tss > 0 ? 1 - rss / tss : NaN,

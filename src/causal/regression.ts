@@ -8,6 +8,7 @@ import {
   checkCrossSectionInput,
   chooseVcov,
   groupSizes,
+  intervalDf,
   makeEstimate,
   vcovLabel,
   type CommonOptions,
@@ -94,7 +95,7 @@ export function regressionAdjustment(
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   const plain = data.covariates.length > 0 && !opts.interactions;
   const r = (plain ? byPartialling(data, vcov) : null) ?? ordinaryFit(data, vcov, Boolean(opts.interactions));
-  return makeEstimate('regression_adjustment', r.estimate, r.se, r.dfResidual, nTreated, nControl, {
+  return makeEstimate('regression_adjustment', r.estimate, r.se, intervalDf(r.dfResidual, data.treat, data.cluster, data.weights, opts.clusterDf), nTreated, nControl, {
     vcov: vcovLabel(vcov),
     interactions: Boolean(opts.interactions),
     r2: r.r2,

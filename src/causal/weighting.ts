@@ -6,6 +6,7 @@ import {
   chooseVcov,
   effectiveSampleSize,
   groupSizes,
+  intervalDf,
   makeEstimate,
   vcovLabel,
   type CommonOptions,
@@ -67,7 +68,7 @@ export function ipw(input: CrossSectionInput, opts: CommonOptions = {}): Estimat
     warnings.push(`the weighted controls are worth only ${ess.toFixed(0)} of ${nControl} controls (effective sample size): a few controls carry the estimate`);
   }
   if (maxShare > 0.1) warnings.push(`one control carries ${(100 * maxShare).toFixed(0)}% of the control weight`);
-  return makeEstimate('ipw', r.estimate, r.se, r.dfResidual, nTreated, nControl, {
+  return makeEstimate('ipw', r.estimate, r.se, intervalDf(r.dfResidual, data.treat, data.cluster, data.weights, opts.clusterDf), nTreated, nControl, {
     vcov: vcovLabel(vcov),
     effectiveControls: ess,
     maxControlWeightShare: maxShare,

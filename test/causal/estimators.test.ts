@@ -5,7 +5,8 @@ import { ipw, attWeights } from '../../src/causal/weighting';
 import { aipw } from '../../src/causal/aipw';
 import { fitPropensity } from '../../src/causal/propensity';
 import { estimateCrossSection, CROSS_SECTION_METHOD_NAMES } from '../../src/causal/cross-section';
-import { checkCrossSectionInput, effectiveSampleSize, type CrossSectionInput } from '../../src/causal/cross-section-input';
+import { checkCrossSectionInput, effectiveSampleSize, intervalDf, type CrossSectionInput } from '../../src/causal/cross-section-input';
+import { createRng } from '../../src/stats/rng';
 import { bootstrapCases } from '../../src/stats/bootstrap';
 import { loadFlatTable } from '../../src/data/flat-table';
 import { DataError, EstimationError } from '../../src/core/errors';
@@ -67,6 +68,28 @@ describe('regressionAdjustment', () => {
     expect(relErr(e1p.se, ref(reference('cr1p_reference.csv'), 'ols.se_cluster_educ_CR1p.treat'))).toBeLessThan(1e-6);
     expect(e1p.estimate).toBe(e.estimate);
     expect(() => regressionAdjustment(input, { clusterAdjustment: 'CR2' as 'CR1' })).toThrow(/clusterAdjustment must be CR1 or CR1p, got "CR2"/);
+  });
+  it('takes t with one less degree of freedom than the trained clusters when asked (clusterDf: treated)', () => {
+    // 8 trained employees among 60, each employee its own cluster with two rows
+    const rng = createRng(4);
+    const n = 120;
+    const cluster = Int32Array.from({ length: n }, (_, i) => i >> 1);
+    const treat = Float64Array.from(cluster, (g) => (g < 8 ? 1 : 0));
+    const x = Float64Array.from({ length: n }, () => rng.normal());
+    const y = Float64Array.from(x, (v, i) => 2 * v + treat[i] + rng.normal());
+    const data = { y, treat, covariates: [{ name: 'x', values: x }], cluster };
+    const plain = regressionAdjustment(data);
+    const few = regressionAdjustment(data, { clusterDf: 'treated' });
+    expect(few.estimate).toBe(plain.estimate);
+    expect(few.se).toBe(plain.se);
+    expect((few.ci[1] - few.estimate) / few.se).toBeCloseTo(2.364624, 5); // t(7)
+    expect((plain.ci[1] - plain.estimate) / plain.se).toBeCloseTo(1.98, 2); // t(117)
+    expect(intervalDf(117, treat, cluster, undefined, 'treated')).toBe(7);
+    // rows with zero weight do not count, nor rows a mask leaves out; without clusters the residual df stand
+    expect(intervalDf(117, treat, cluster, Float64Array.from(cluster, (g) => (g < 2 ? 0 : 1)), 'treated')).toBe(5);
+    expect(intervalDf(117, treat, cluster, undefined, 'treated', Uint8Array.from(cluster, (g) => (g === 0 ? 0 : 1)))).toBe(6);
+    expect(intervalDf(117, treat, undefined, undefined, 'treated')).toBe(117);
+    expect(() => intervalDf(117, treat, cluster, undefined, 'clusters' as 'treated')).toThrow(/clusterDf must be residual or treated, got "clusters"/);
   });
 });
 

@@ -83,6 +83,12 @@ describe('regressionRefit', () => {
     expect(Math.abs(fast1p.se / slow1p.se - 1)).toBeLessThan(1e-9);
     expect(fast1p.diagnostics.vcov).toBe(slow1p.diagnostics.vcov);
     expect(fast1p.se).toBeGreaterThan(regressionRefit(input)!.withOutcome(yBefore, keep)!.se);
+    // and the interval's degrees of freedom from the trained clusters kept, as the ordinary path counts them
+    const opts = { clusterAdjustment: 'CR1p', clusterDf: 'treated' } as const;
+    const fastDf = regressionRefit(input, opts)!.withOutcome(yBefore, keep)!;
+    const slowDf = regressionAdjustment({ ...within, y: Float64Array.from(rowsOf(keep), (i) => yBefore[i]) }, opts);
+    close(fastDf.ci[0], slowDf.ci[0]);
+    close(fastDf.ci[1], slowDf.ci[1]);
   });
 
   it('drops a text level the kept rows lack, and takes the next level as reference when the first is gone, as the ordinary encoding does', () => {
