@@ -52,6 +52,9 @@ export interface RoiDetail extends RoiEntry {
   multiplier: number;
 }
 
+/** The normal's 97.5 % point. */
+const Z975 = 1.959963984540054;
+
 function effectDrawsFor(input: RoiInput, draws: number, seed: number): Float64Array {
   if (input.effectDraws !== undefined) {
     const given = Float64Array.from(input.effectDraws);
@@ -65,9 +68,14 @@ function effectDrawsFor(input: RoiInput, draws: number, seed: number): Float64Ar
   if (!Number.isFinite(se) || se < 0) {
     throw new RangeError(`computeRoi: estimate for course ${input.course} (${input.estimate.method}) has no usable standard error (se = ${se}); pass \`effectDraws\``);
   }
+  // An interval from t with few degrees of freedom (few trained employees) is wider than ±1.96 SE: the
+  // draws then spread as wide as that interval, so the ROI's interval is no narrower than the effect's.
+  const ci = input.estimate.ci;
+  const halfWidth = Array.isArray(ci) && Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? (ci[1] - ci[0]) / 2 : NaN;
+  const spread = halfWidth / Z975 > se ? halfWidth / Z975 : se;
   const rng = createRng(seed);
   const out = new Float64Array(draws);
-  for (let i = 0; i < draws; i++) out[i] = estimate + se * rng.normal();
+  for (let i = 0; i < draws; i++) out[i] = estimate + spread * rng.normal();
   return out;
 }
 
@@ -81,7 +89,8 @@ function fmtPct(x: number): string {
  * optionally discounted; cost = fully loaded; ROI = (benefit − cost) / cost
  * (2.87 means 287 %) and the benefit-cost ratio benefit / cost. The 95 %
  * intervals carry the effect's uncertainty through a seeded parametric
- * bootstrap (normal on the estimate with its SE, or the given draws); costs
+ * bootstrap (normal on the estimate with its SE, widened to the effect's
+ * interval when that came from t with few degrees of freedom, or the given draws); costs
  * are treated as known. *No data, no improvement*: when the effect's 95 %
  * interval includes 0 the credited benefit is 0 (ROI = −100 %) unless
  * `countUndetected` is set; the notes say so. The intervals always show what

@@ -28,6 +28,18 @@ describe('computeRoi', () => {
     expect(r.bcrCi[0]).toBeCloseTo(r.ci[0] + 1, 12);
   });
 
+  it('spreads its draws as wide as an effect interval from t with few degrees of freedom', () => {
+    // 8 trained employees: the effect's interval is 200 ± t(7) × 50 = 200 ± 118.2, not ± 98
+    const wide: Estimate = { ...est(200, 50), ci: [200 - 2.364624 * 50, 200 + 2.364624 * 50], nTreated: 8 };
+    const input = { course: 'C05', trained: 8, costPerLearner: 1000 };
+    const normal = computeRoi({ ...input, estimate: est(200, 50) });
+    const t7 = computeRoi({ ...input, estimate: wide });
+    // the same draws scaled: each ROI bound moves away from the point by t(7)/1.96
+    const ratio = 2.364624 / 1.959964;
+    expect((t7.ci[1] - t7.roi) / (normal.ci[1] - normal.roi)).toBeCloseTo(ratio, 9);
+    expect((t7.roi - t7.ci[0]) / (normal.roi - normal.ci[0])).toBeCloseTo(ratio, 9);
+    expect(t7.roi).toBe(normal.roi);
+  });
   it('applies margin, horizon and discounting', () => {
     // revenue effect 1000 × 10 trained × 6 months × margin 0.3 = 18,000 before discounting.
     // discount 12 %/yr: mean over m = 1..6 of 1.12^(−m/12).
