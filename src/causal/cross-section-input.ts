@@ -29,8 +29,9 @@ export interface CommonOptions {
   /**
    * Small-sample factor of the clustered variance when `cluster` is given:
    * CR1 (default, R's vcovCL: G/(G−1)·(n−1)/(n−p)) or CR1p (G/(G−p): each
-   * cluster one observation, which matters when the coefficients are not
-   * few against the clusters, as in a study of a few hundred employees).
+   * cluster one observation; it over-corrects when many coefficients are
+   * indicators that take little of each cluster's leverage, as a study's
+   * cohort indicators do in a small company, bench/README.md).
    */
   clusterAdjustment?: 'CR1' | 'CR1p';
   /**
