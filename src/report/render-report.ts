@@ -454,6 +454,13 @@ ${cleaning.map((c) => `<tr><td class="mono">${escapeHtml(c.step)}</td><td class=
 function notesSection(result: StudyResult): string {
   const methods = [...new Set(result.estimates.map((e) => e.method))].sort((a, b) => methodRank(a) - methodRank(b));
   const methodNotes = methods.filter((m) => METHOD_NOTES[m]).map((m) => `<li>${escapeHtml(METHOD_NOTES[m])}</li>`);
+  // A verdict that stands on two methods at once (regression_adjustment+did_staggered) says what that is.
+  const bracketed = [...new Set((result.verdicts ?? []).map((v) => v.recommended?.method).filter((m): m is string => m !== undefined && m.includes('+')))];
+  for (const m of bracketed) {
+    methodNotes.push(
+      `<li>${escapeHtml(`${m.split('+').join(' + ')}: where almost nobody untrained resembles the trained, neither method is taken alone; the verdict's estimate spans both of their intervals and sits at the centre of that span.`)}</li>`,
+    );
+  }
   const extra = (result.notes ?? []).map((n) => `<li>${escapeHtml(n)}</li>`);
   const [w0, w1] = result.window;
   return `<section id="method-notes"><h2>Method notes</h2>

@@ -152,6 +152,9 @@ describe('renderReport recommended rows', () => {
     c01.recommended = { ...c01.recommended!, method: 'aipw+did_staggered' };
     const page = renderReport(study, { charts: [] });
     expect(rowsOf(page)).toEqual(['aipw', 'did_staggered', 'aipw', 'aipw']);
+    // the method notes say what the bracketing estimate is, once
+    expect(between(page, '<section id="method-notes"', '</section>').match(/aipw \+ did_staggered: where almost nobody untrained resembles the trained/g)).toHaveLength(1);
+    expect(html).not.toMatch(/neither method is taken alone/);
     // the card's method may break after the '+' (a narrow card would clip the long name)
     expect(between(page, 'Consultative Selling</h3>', '</article>')).toContain('<span class="mono">aipw+<wbr>did_staggered</span>');
   });
