@@ -221,7 +221,7 @@ function verdictCard(result: StudyResult, course: string, verdict: CourseVerdict
     rows.push([`Effect on ${escapeHtml(result.outcome)}`, `${formatNumber(rec.estimate)} per employee-month`]);
     rows.push(['95 % interval', formatInterval(rec.ci)]);
     // A bracketing estimate's name (regression_adjustment+did_staggered) may break after its '+'.
-    rows.push(['Method', `<span class="mono">${escapeHtml(rec.method).replace(/\+/g, '+<wbr>')}</span>`]);
+    rows.push(['Method', `<span class="mono">${methodParts(rec.method).map(escapeHtml).join('+<wbr>')}</span>`]);
     // The trained the estimate compares (those with baseline and window months in the data), not every
     // completion: the ROI counts all who completed, so the two numbers differ and the label says which.
     rows.push(['Trained in the estimate', formatCount(rec.nTreated)]);
@@ -267,8 +267,8 @@ function estimatesSection(result: StudyResult, suppressedCourses: Set<string>, m
       const start = hasCourse && e.course !== prevCourse;
       prevCourse = e.course;
       const hidden = (e.course !== undefined && suppressedCourses.has(e.course)) || estimateSuppressed(e, min);
-      // A recommended estimate that brackets two methods (regression_adjustment+did_staggered) highlights both rows.
-      const isRecommended = !hidden && (recommended.get(e.course ?? '') ?? '').split('+').includes(e.method);
+      // A recommended estimate that brackets two methods highlights both rows.
+      const isRecommended = !hidden && methodParts(recommended.get(e.course ?? '') ?? '').includes(e.method);
       const classes = [start ? 'group-start' : '', isRecommended ? 'recommended' : ''].filter(Boolean);
       const courseCell = hasCourse ? `<td>${start ? courseLabel(result, e.course ?? '') : ''}</td>` : '';
       const methodCell = `<td class="mono">${escapeHtml(e.method)}</td>`;
@@ -451,14 +451,19 @@ ${cleaning.map((c) => `<tr><td class="mono">${escapeHtml(c.step)}</td><td class=
   return `<section id="data-quality"><h2>Data problems and cleaning</h2>${summary}${table}${steps}</section>`;
 }
 
+/** The methods a recommended estimate stands on: one, or the two a bracketing estimate (`a+b`) spans. */
+function methodParts(method: string): string[] {
+  return method.split('+');
+}
+
 function notesSection(result: StudyResult): string {
   const methods = [...new Set(result.estimates.map((e) => e.method))].sort((a, b) => methodRank(a) - methodRank(b));
   const methodNotes = methods.filter((m) => METHOD_NOTES[m]).map((m) => `<li>${escapeHtml(METHOD_NOTES[m])}</li>`);
   // A verdict that stands on two methods at once (regression_adjustment+did_staggered) says what that is.
-  const bracketed = [...new Set((result.verdicts ?? []).map((v) => v.recommended?.method).filter((m): m is string => m !== undefined && m.includes('+')))];
+  const bracketed = [...new Set((result.verdicts ?? []).map((v) => v.recommended?.method ?? '').filter((m) => methodParts(m).length > 1))];
   for (const m of bracketed) {
     methodNotes.push(
-      `<li>${escapeHtml(`${m.split('+').join(' + ')}: where almost nobody untrained resembles the trained, neither method is taken alone; the verdict's estimate spans both of their intervals and sits at the centre of that span.`)}</li>`,
+      `<li>${escapeHtml(`${methodParts(m).join(' + ')}: where almost nobody untrained resembles the trained, neither method is taken alone; the verdict's estimate spans both of their intervals and sits at the centre of that span.`)}</li>`,
     );
   }
   const extra = (result.notes ?? []).map((n) => `<li>${escapeHtml(n)}</li>`);

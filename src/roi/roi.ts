@@ -1,6 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import type { RoiEntry } from '../core/study-result';
 import { quantileSorted } from '../stats/bootstrap';
+import { criticalValue } from '../stats/dists';
 import { createRng } from '../stats/rng';
 import { benefitMultiplier, isDetectable, type BenefitOptions } from './benefits';
 import { fullyLoadedCost, type CostBreakdown } from './costs';
@@ -53,7 +54,7 @@ export interface RoiDetail extends RoiEntry {
 }
 
 /** The normal's 97.5 % point. */
-const Z975 = 1.959963984540054;
+const Z975 = criticalValue(0.95, Infinity);
 
 function effectDrawsFor(input: RoiInput, draws: number, seed: number): Float64Array {
   if (input.effectDraws !== undefined) {

@@ -135,10 +135,10 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
   // check either once the pre-period is used up: neither is taken alone. The verdict then stands on one
   // estimate spanning both intervals, centred between them (over those 200 companies: 95.5 % coverage with
   // the effect, and 95.5 % without, where the regression alone covered 92.5 %).
-  const extrapolating = fragile !== undefined && trusted[0].method === 'regression_adjustment';
-  const bracketable = extrapolating && did !== undefined && !untested && (!preTrend || conditioned) && did.se > 0 && trusted[0].se > 0;
-  // The two on opposite sides of zero, each excluding it: no bracket hides that the methods disagree.
   const regression = trusted[0];
+  const extrapolating = fragile !== undefined && regression.method === 'regression_adjustment';
+  const bracketable = extrapolating && did !== undefined && !untested && (!preTrend || conditioned) && did.se > 0 && regression.se > 0;
+  // The two on opposite sides of zero, each excluding it: no bracket hides that the methods disagree.
   const opposed = bracketable && ((regression.ci[0] > 0 && did.ci[1] < 0) || (regression.ci[1] < 0 && did.ci[0] > 0));
   if (bracketable) {
     const rest = trusted.filter((e) => e !== regression && e !== did);
