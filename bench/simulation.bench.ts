@@ -3,13 +3,19 @@
 // course (row `recommended`) covers the truth 93–97 % of the time. Prints bias, RMSE and coverage per scenario and method, the
 // time, and whether each recommended row meets the bar.
 // `npm run bench -- simulation`; SIM_REPS, SIM_EMPLOYEES, SIM_MONTHS, SIM_WORKERS,
-// SIM_COURSE override the defaults.
+// SIM_COURSE override the defaults; SIM_CONTROLS=perTrained:min samples each cohort's controls as a
+// large study does (e.g. 2:50 on companies of 600), to check the intervals of a sampled study.
 import { availableParallelism } from 'node:os';
 import { simulationStudy } from '../src/compare/simulation';
 import { peakRssMb, timeStep } from './measure';
 
 const RECOMMENDED = ['recommended'];
 const env = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
+function controlsOf(v: string): { perTrained: number; min: number } {
+  const [perTrained, min] = v.split(':').map(Number);
+  if (!(perTrained > 0) || !(min >= 1)) throw new RangeError(`SIM_CONTROLS must look like 2:50 (per trained employee : minimum a cohort), got ${v}`);
+  return { perTrained, min };
+}
 
 const { value: sim } = await timeStep('simulation study', () =>
   simulationStudy({
@@ -22,6 +28,7 @@ const { value: sim } = await timeStep('simulation study', () =>
     methods: ['naive_difference', 'before_after', 'regression_adjustment', 'aipw', 'did_staggered', 'recommended'],
     workers: env('SIM_WORKERS', availableParallelism()),
     progress: true,
+    ...(process.env.SIM_CONTROLS ? { controls: controlsOf(process.env.SIM_CONTROLS) } : {}),
   }),
 );
 console.log(`\n${sim.records.length} replications on ${sim.workers} worker thread(s) in ${sim.seconds.toFixed(1)} s, peak RSS ${peakRssMb().toFixed(0)} MB (main thread)\n`);

@@ -68,16 +68,64 @@ function rowLabel(input: Pick<PanelInput, 'source' | 'sourceRows'>, i: number): 
  */
 export function densePanel(input: PanelInput, fn: string): DensePanel {
   const hit = input.weights === undefined && input.y instanceof Float64Array ? DENSE.get(input.y) : undefined;
-  if (hit && hit.unit === input.unit && hit.time === input.time && hit.group === input.group && stillDense(hit.dense, input)) return hit.dense;
+  if (hit && hit.unit === input.unit && hit.time === input.time) {
+    const same = hit.byGroup.get(input.group);
+    if (same && (SHARED.has(input.y) || stillDense(same, input))) return same;
+    // Rows a coursePanelInput shares between courses: only the group differs from the dense panel already built.
+    if (!same && SHARED.has(input.y) && input.group instanceof Int32Array && input.group.length === input.y.length) {
+      const d = withGroup(hit.base, input, fn);
+      hit.byGroup.set(input.group, d);
+      return d;
+    }
+  }
   const d = buildDensePanel(input, fn);
-  if (input.weights === undefined) DENSE.set(input.y, { unit: input.unit, time: input.time, group: input.group, dense: d });
+  if (input.weights === undefined) {
+    const entry = hit && hit.unit === input.unit && hit.time === input.time ? hit : { unit: input.unit, time: input.time, base: d, byGroup: new WeakMap() };
+    entry.byGroup.set(input.group, d);
+    DENSE.set(input.y, entry);
+  }
   return d;
 }
 
 // A course's panel estimators (before-after, TWFE and its Bacon decomposition, the staggered DiD, the
 // window coverage) each take the dense form of one input: it is kept per outcome array (unweighted
-// inputs) and handed out again, read-only, once a pass over the rows finds every row where it was.
-const DENSE = new WeakMap<Float64Array, { unit: Int32Array; time: Int32Array; group: Int32Array; dense: DensePanel }>();
+// inputs) and per group array, and handed out again, read-only, once a pass over the rows finds every
+// row where it was (or at once, for the rows coursePanelInput shares, which nothing writes).
+const DENSE = new WeakMap<Float64Array, { unit: Int32Array; time: Int32Array; base: DensePanel; byGroup: WeakMap<Int32Array, DensePanel> }>();
+
+/** Arrays coursePanelInput hands to every course of a metric (outcomes, covariates, with their unit and time arrays): read-only. */
+const SHARED = new WeakSet<object>();
+
+/**
+ * Whether `a` is one of the arrays {@link coursePanelInput} shares between
+ * courses, which nothing writes: what is derived from it can be kept.
+ */
+export function isSharedPanelArray(a: object): boolean {
+  return SHARED.has(a);
+}
+
+// The dense panel of the same rows under another group column: units, periods and outcomes as `base`
+// has them, each unit's group read from its rows (and checked constant within the unit).
+function withGroup(base: DensePanel, input: PanelInput, fn: string): DensePanel {
+  const { rowUnit, nUnits } = base;
+  const group = input.group;
+  const unitGroup = new Int32Array(nUnits).fill(-1);
+  for (let i = 0; i < group.length; i++) {
+    const g = group[i];
+    const u = rowUnit[i];
+    if (unitGroup[u] === g) continue;
+    if (g < 0) throw new DataError(`${fn}: ${rowLabel(input, i)}: group must be 0 (never treated) or a period, got ${g}`, { file: input.source, row: i + 2 });
+    if (unitGroup[u] < 0) unitGroup[u] = g;
+    else {
+      throw new DataError(
+        `${fn}: ${rowLabel(input, i)}: unit ${input.unitNames?.[base.unitCodes[u]] ?? base.unitCodes[u]} has first-treatment period ${g} here but ${unitGroup[u]} on an earlier row; ` +
+          'the group must be the same on every row of a unit (treatment that switches off or restarts is not staggered adoption)',
+        { file: input.source, row: i + 2 },
+      );
+    }
+  }
+  return { ...base, unitGroup };
+}
 
 // Whether every row still has the unit, period, group and outcome the dense panel put it at: then the
 // rows are the ones it was built from (their number included), and so is everything derived from them.
@@ -314,27 +362,76 @@ export function coursePanelInput(
   const values = panel.metrics[metric];
   if (!values) throw new RangeError(`coursePanelInput: unknown metric "${metric}"; the metrics are ${Object.keys(panel.metrics).join(', ')}`);
   const first = panel.firstCompletion[k];
+  const rows = metricRows(panel, values);
+  const { unit, y } = rows;
+  const group = new Int32Array(y.length);
+  for (let j = 0; j < y.length; j++) {
+    const f = first[unit[j]];
+    // −1: never completed; −2: completed before the data (treated from the start).
+    group[j] = f === -1 ? 0 : f < -1 ? 1 : f + 1;
+  }
+  const input: PanelInput = { unit, time: rows.time, group, y };
+  if (opts.covariates && opts.covariates.length > 0) {
+    const key = opts.covariates.join('\u0000');
+    let kept = rows.covariates.get(key);
+    const sources = [panel.role, panel.region, panel.level, panel.extraCovariates];
+    if (!kept || kept.sources.some((s, j) => s !== sources[j])) {
+      kept = { sources, columns: employeeCovariates(panel, unit, opts.covariates) };
+      for (const c of kept.columns) SHARED.add(c.values);
+      rows.covariates.set(key, kept);
+    }
+    input.covariates = kept.columns.map((c) => ({ name: c.name, values: c.values }));
+  }
+  return input;
+}
+
+interface MetricRows {
+  rowEmployee: Int32Array;
+  rowPeriod: Int32Array;
+  unit: Int32Array;
+  time: Int32Array;
+  y: Float64Array;
+  /** Employee covariates per row, by the names asked for, with the panel columns they came from. */
+  covariates: Map<string, { sources: unknown[]; columns: { name: string; values: Float64Array }[] }>;
+}
+
+// The rows of a metric (unit, time, outcome, and the employee covariates per row) are the same for
+// every course: built once per panel and metric, and handed to each course's input (read-only).
+const METRIC_ROWS = new WeakMap<Float64Array, MetricRows>();
+
+function metricRows(panel: { nRows: number; rowEmployee: Int32Array; rowPeriod: Int32Array }, values: Float64Array): MetricRows {
+  const hit = METRIC_ROWS.get(values);
+  if (hit && hit.rowEmployee === panel.rowEmployee && hit.rowPeriod === panel.rowPeriod && sameRows(hit, panel, values)) return hit;
   let m = 0;
   for (let i = 0; i < panel.nRows; i++) if (Number.isFinite(values[i])) m++;
   const unit = new Int32Array(m);
   const time = new Int32Array(m);
-  const group = new Int32Array(m);
   const y = new Float64Array(m);
   let j = 0;
   for (let i = 0; i < panel.nRows; i++) {
     if (!Number.isFinite(values[i])) continue;
-    const e = panel.rowEmployee[i];
-    const f = first[e];
-    unit[j] = e;
+    unit[j] = panel.rowEmployee[i];
     time[j] = panel.rowPeriod[i] + 1;
-    // −1: never completed; −2: completed before the data (treated from the start).
-    group[j] = f === -1 ? 0 : f < -1 ? 1 : f + 1;
     y[j] = values[i];
     j++;
   }
-  const input: PanelInput = { unit, time, group, y };
-  if (opts.covariates && opts.covariates.length > 0) input.covariates = employeeCovariates(panel, unit, opts.covariates);
-  return input;
+  const rows: MetricRows = { rowEmployee: panel.rowEmployee, rowPeriod: panel.rowPeriod, unit, time, y, covariates: new Map() };
+  METRIC_ROWS.set(values, rows);
+  SHARED.add(y);
+  return rows;
+}
+
+// Whether the panel's rows still give the kept rows (a metric changed in place since is built again).
+function sameRows(rows: MetricRows, panel: { nRows: number; rowEmployee: Int32Array; rowPeriod: Int32Array }, values: Float64Array): boolean {
+  const { unit, time, y } = rows;
+  let j = 0;
+  for (let i = 0; i < panel.nRows; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    if (j >= y.length || y[j] !== v || unit[j] !== panel.rowEmployee[i] || time[j] !== panel.rowPeriod[i] + 1) return false;
+    j++;
+  }
+  return j === y.length;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Estimate } from '../core/estimate';
 import { COMPLETED_BEFORE_DATA, type Panel } from '../data/panel';
-import { stackCourse, type StackedData } from '../data/stack';
+import { samplingOf, stackCourse, type ControlSampling, type StackedData } from '../data/stack';
 import type { FastRefit } from './refit';
 import { dataSubset, placeboOutcome, placeboVerdict, randomCommonCause, type RefutationResult, type RefuteEstimator, type RefuteInput } from './refute';
 
@@ -121,7 +121,15 @@ export function placeboDates(
   course: string,
   metric: string,
   estimator: RefuteEstimator,
-  opts: { original: Estimate; shift?: number; baseline?: number; toInput?: (s: StackedData) => RefuteInput; refit?: (input: RefuteInput) => FastRefit | null },
+  opts: {
+    original: Estimate;
+    shift?: number;
+    baseline?: number;
+    /** The control sample of the real estimate's stacked data, drawn again on the placebo dates' (default: every control). */
+    controls?: ControlSampling | null;
+    toInput?: (s: StackedData) => RefuteInput;
+    refit?: (input: RefuteInput) => FastRefit | null;
+  },
 ): RefutationResult & { stacked: { n: number; treated: number } } {
   const shift = opts.shift ?? 6;
   if (!Number.isInteger(shift) || shift < 2) throw new RangeError(`placeboDates: \`shift\` must be an integer ≥ 2 (the placebo window is [1, shift − 1]), got ${shift}`);
@@ -129,7 +137,7 @@ export function placeboDates(
     throw new RangeError('placeboDates: `original` must be the real estimate with a finite value and a positive SE');
   }
   const shifted = shiftFirstCompletion(panel, course, shift);
-  const stacked = stackCourse(shifted, course, metric, { window: [1, shift - 1], baseline: opts.baseline });
+  const stacked = stackCourse(shifted, course, metric, { window: [1, shift - 1], baseline: opts.baseline, controls: opts.controls });
   const input = (opts.toInput ?? stackedInput)(stacked);
   const placebo = opts.refit?.(input)?.withOutcome?.(input.y, null) ?? estimator(input);
   let treated = 0;
@@ -174,6 +182,7 @@ export function refuteCourse(
       original: opts.original,
       shift: opts.shift,
       baseline: stacked.baseline,
+      controls: samplingOf(stacked),
       refit: makeRefit && ((x) => makeRefit(x, opts.original)),
     }),
   );

@@ -6,7 +6,7 @@ import { fitLogit } from '../stats/logit';
 import { fitOls } from '../stats/ols';
 import { chisqCdf, normalQuantile } from '../stats/dists';
 import { createRng } from '../stats/rng';
-import { densePanel, type PanelInput } from './panel-input';
+import { densePanel, isSharedPanelArray, type PanelInput } from './panel-input';
 
 export type { PanelInput } from './panel-input';
 
@@ -764,6 +764,9 @@ function unitCovariates(input: PanelInput, rowUnit: Int32Array, nUnits: number, 
     if (!(values instanceof Float64Array) || values.length !== rowUnit.length) {
       throw new RangeError(`${fn}: covariate \`${name}\` must be a Float64Array with one value per row (${rowUnit.length})`);
     }
+    // A column coursePanelInput shares between courses is read into units (and checked) once.
+    const kept = UNIT_VALUES.get(values);
+    if (kept && kept.rowUnit === rowUnit) return Float64Array.from(order, (u) => kept.byUnit[u]);
     const byUnit = new Float64Array(nUnits).fill(NaN);
     // The row is named only when there is something to say about it (a string per row would cost more than the check).
     const where = (i: number) => (input.source ? `${input.source} row ${(input.sourceRows ? input.sourceRows[i] : i) + 2}` : `row ${i + 1}`);
@@ -779,9 +782,12 @@ function unitCovariates(input: PanelInput, rowUnit: Int32Array, nUnits: number, 
         });
       }
     }
+    if (isSharedPanelArray(values)) UNIT_VALUES.set(values, { rowUnit, byUnit });
     return Float64Array.from(order, (u) => byUnit[u]);
   });
 }
+
+const UNIT_VALUES = new WeakMap<Float64Array, { rowUnit: Int32Array; byUnit: Float64Array }>();
 
 /** The units of one cell: outcomes (period-major), the two periods' offsets, weights, the cohort's range and the control ranges. */
 interface CellSpan {

@@ -38,6 +38,8 @@ export function registerStudy(program: Command): void {
     .option('--value <metric=money>', 'money to the business per unit of a metric, for its ROI, e.g. deals_won=4500 (comma-separated); a second outcome without one gets no ROI')
     .option('--no-attribution', 'skip the attribution models')
     .option('--min-group-size <n>', 'suppress breakdowns of fewer employees', '5')
+    .option('--controls-per-trained <n|all>', 'compare each cohort with a seeded random sample of at most n control rows per trained employee (at least --min-controls), weighted for the rest; all = every control', '20')
+    .option('--min-controls <n>', 'a sampled cohort keeps at least this many control rows', '2000')
     .option('--quiet', 'print nothing but errors')
     .action(
       runAction('study', async (dir: string, o: Record<string, string | boolean | undefined>) => {
@@ -66,6 +68,8 @@ export function registerStudy(program: Command): void {
             roi,
             attribution: o.attribution !== false,
             minGroupSize,
+            controlsPerTrained: controlsOption(o.controlsPerTrained as string),
+            minControls: minControlsOption(o.minControls as string),
             progress,
           });
           if (!roi) {
@@ -90,6 +94,20 @@ export function registerStudy(program: Command): void {
         return 0;
       }),
     );
+}
+
+function minControlsOption(value: string): number {
+  const n = intOption('min-controls', value, 2000);
+  if (n < 1) throw new RangeError(`\`--min-controls\` must be an integer ≥ 1, got "${value}"`);
+  return n;
+}
+
+// `--controls-per-trained 20` or `all`.
+function controlsOption(value: string): number | 'all' {
+  if (value.trim().toLowerCase() === 'all') return 'all';
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`\`--controls-per-trained\` must be a number > 0 or all, got "${value}"`);
+  return n;
 }
 
 // `--value deals_won=4500,revenue=0.35`: money per unit of each named metric (each one an outcome of the study).

@@ -10,7 +10,12 @@ import { courseVerdict } from '../study/verdict';
 import type { ReplicationRecord, SimulationTask } from './simulation-task';
 
 /** Estimates of one course by every requested method; a method that cannot run is reported, not fatal. */
-type CourseEstimator = (panel: Panel, course: string, metric: string, opts: { window: [number, number]; seed: number; methods: string[] }) => { estimates: Estimate[]; failures: { method: string; message: string }[] };
+type CourseEstimator = (
+  panel: Panel,
+  course: string,
+  metric: string,
+  opts: { window: [number, number]; seed: number; methods: string[]; controls?: { perTrained: number; min: number } },
+) => { estimates: Estimate[]; failures: { method: string; message: string }[] };
 
 /**
  * Pseudo-method name for the estimate the study recommends per course
@@ -29,7 +34,8 @@ const studyEstimator: CourseEstimator = (panel, course, metric, opts) => {
   const methods = opts.methods.includes(RECOMMENDED)
     ? [...new Set([...opts.methods.filter((m) => m !== RECOMMENDED), 'regression_adjustment', 'aipw', 'did_staggered'])]
     : opts.methods;
-  const run = estimateCourse(panel, course, metric, { window: opts.window, methods, seed: opts.seed });
+  const controls = opts.controls ? { ...opts.controls, seed: opts.seed } : null;
+  const run = estimateCourse(panel, course, metric, { window: opts.window, methods, seed: opts.seed, controls });
   const got = new Set(run.estimates.map((e) => e.method));
   const failures = opts.methods
     .filter((m) => m !== RECOMMENDED && !got.has(m))
@@ -70,7 +76,7 @@ export async function runReplication(task: SimulationTask): Promise<ReplicationR
       if (att === undefined) throw new RangeError(`runReplication: the synthetic company has no truth for course ${course} and metric ${task.metric}`);
       let out: ReturnType<CourseEstimator>;
       try {
-        out = courseEstimator(panel, course, task.metric, { window: task.window, seed: task.seed, methods: task.methods });
+        out = courseEstimator(panel, course, task.metric, { window: task.window, seed: task.seed, methods: task.methods, controls: task.controls });
       } catch (e) {
         // No usable cohort in this company (e.g. a small company): every method fails for this course.
         const message = e instanceof Error ? e.message : String(e);

@@ -16,6 +16,8 @@ export interface SimulationTask {
   course?: string;
   metric: string;
   window: [number, number];
+  /** Control sampling of the stacked data (see `ControlSampling`; its seed is the replication's); default every control, as the study at this size. */
+  controls?: { perTrained: number; min: number };
 }
 
 /** One method's answer in one replication, against that company's truth. */

@@ -25,6 +25,12 @@ export interface SimulationOptions {
   /** Outcome metric (default `revenue`). */
   metric?: string;
   window?: [number, number];
+  /**
+   * Sample each cohort's controls in the stacked data as a large study does
+   * (see `ControlSampling`), to check its intervals on companies small enough
+   * to simulate; default every control.
+   */
+  controls?: { perTrained: number; min: number };
   /** `probe` checks the plumbing without running the pipeline. */
   kind?: 'replication' | 'probe';
 }
@@ -259,6 +265,7 @@ export async function simulationStudy(opts: SimulationOptions): Promise<Simulati
         course: opts.course,
         metric: opts.metric ?? 'revenue',
         window: opts.window ?? [1, 12],
+        ...(opts.controls ? { controls: opts.controls } : {}),
       });
     }
   }

@@ -2,6 +2,40 @@ import { DataError } from '../core/errors';
 import { factorLevels, noteLevelCodes } from '../stats/design';
 import { MISSING_LEVEL, withMissingIndicator } from './missing';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from './panel';
+import { createRng } from '../stats/rng';
+
+/**
+ * A seeded random sample of each cohort's controls for the stacked data:
+ * a cohort keeps all its trained rows and at most `max(perTrained × trained,
+ * min)` of its control rows, drawn without replacement, each kept control
+ * weighted by (controls ÷ kept) so that weighted sums stand for all of them.
+ * In a large company every cohort is compared with nearly every untrained
+ * employee, and the same employees again in the next cohort: 100,000
+ * employees give two million rows a course, whose cost the estimates barely
+ * need. With twenty controls per trained employee the controls' share of a
+ * cohort's sampling variance is at most 1/21 of the total, however many
+ * more there are.
+ */
+export interface ControlSampling {
+  /** Control rows kept per trained row of the cohort (> 0). */
+  perTrained: number;
+  /** A cohort keeps at least this many control rows (all of them when it has fewer). */
+  min: number;
+  /** Seed of the draw: same data and seed, same rows. */
+  seed: number;
+}
+
+/** The study's default control sampling (its seed comes from the study's). */
+export const DEFAULT_CONTROL_SAMPLING: Omit<ControlSampling, 'seed'> = { perTrained: 20, min: 2000 };
+
+/** A control sample as asked for and what it did (`cohorts` 0 when no cohort had more controls than its cap). */
+export interface ControlSample extends ControlSampling {
+  /** Cohorts whose controls were sampled. */
+  cohorts: number;
+  /** Control rows of those cohorts before and after sampling. */
+  controls: number;
+  kept: number;
+}
 
 /**
  * CONTRACT §4 stacked event-window data for one course and one metric: one
@@ -44,6 +78,8 @@ export interface StackedData {
   covariates: { names: string[]; columns: Record<string, Float64Array | string[]> };
   /** Rows left out and why. */
   dropped: { reason: string; count: number }[];
+  /** The control sample asked for and what it did (see {@link ControlSampling}); null when none was asked for. */
+  controlSample: ControlSample | null;
 }
 
 /** Months of `y_recent`, the last quarter before g. */
@@ -62,7 +98,12 @@ const RECENT = 3;
  * // weighted mean of yPost − yPre, treated minus control: a difference-in-differences per employee-month
  * s.dropped; // => [{ reason: 'treated: no observed baseline month', count: 3 }, ...]
  */
-export function stackCourse(panel: Panel, course: string, metric: string, opts: { window?: [number, number]; baseline?: number } = {}): StackedData {
+export function stackCourse(
+  panel: Panel,
+  course: string,
+  metric: string,
+  opts: { window?: [number, number]; baseline?: number; controls?: ControlSampling | null } = {},
+): StackedData {
   const k = panel.courses.indexOf(course);
   if (k < 0) throw new RangeError(`stackCourse: unknown \`course\` "${course}"; the courses are ${panel.courses.join(', ')}`);
   const y = panel.metrics[metric];
@@ -73,6 +114,13 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     throw new RangeError(`stackCourse: \`window\` must be [w0, w1] with integers 0 ≤ w0 ≤ w1, got ${JSON.stringify(window)}`);
   }
   if (!Number.isInteger(baseline) || baseline < 1) throw new RangeError(`stackCourse: \`baseline\` must be an integer ≥ 1, got ${baseline}`);
+  const sampling = opts.controls ?? null;
+  if (sampling !== null) {
+    const { perTrained, min, seed } = sampling;
+    if (!(perTrained > 0) || !Number.isFinite(perTrained)) throw new RangeError(`stackCourse: \`controls.perTrained\` must be a positive number, got ${perTrained}`);
+    if (!Number.isInteger(min) || min < 1) throw new RangeError(`stackCourse: \`controls.min\` must be an integer ≥ 1, got ${min}`);
+    if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`stackCourse: \`controls.seed\` must be an integer ≥ 0, got ${seed}`);
+  }
 
   const nEmp = panel.employees.length;
   const T = panel.periods.length;
@@ -142,6 +190,19 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   if (completedBefore > 0) dropCounts.set('treated: first completion before the first period of the data', completedBefore);
 
   if (n === 0) throw new DataError(`stackCourse: course "${course}" has no usable cohort for \`${metric}\` (no trained employee with baseline and post months)`);
+  let factor: Float64Array | null = null;
+  let controlSample: ControlSample | null = null;
+  if (sampling !== null) {
+    const drawn = sampleControls(rowsCohort, rowsEmp, n, fc, sampling);
+    controlSample = { ...sampling, cohorts: 0, controls: 0, kept: 0 };
+    if (drawn !== null) {
+      rowsCohort = drawn.cohort;
+      rowsEmp = drawn.employee;
+      n = drawn.cohort.length;
+      factor = drawn.factor;
+      controlSample = { ...sampling, cohorts: drawn.cohorts, controls: drawn.controls, kept: drawn.kept };
+    }
+  }
   const cohort = rowsCohort.slice(0, n);
   const employee = rowsEmp.slice(0, n);
   const treated = new Float64Array(n);
@@ -157,7 +218,7 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
     yPre[r] = (ySum[preHi] - ySum[preLo]) / (yCnt[preHi] - yCnt[preLo]);
     const c = yCnt[postHi] - yCnt[postLo];
     yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
-    weight[r] = c;
+    weight[r] = factor === null ? c : c * factor[r];
   }
 
   const columns: Record<string, Float64Array | string[]> = {};
@@ -246,7 +307,87 @@ export function stackCourse(panel: Panel, course: string, metric: string, opts: 
   add('cohort', cohortLabel);
 
   const dropped = [...dropCounts.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => a.reason.localeCompare(b.reason));
-  return { course, metric, window: [window[0], window[1]], baseline, n, cohort, employee, treated, yPre, yPost, weight, covariates: { names, columns }, dropped };
+  return { course, metric, window: [window[0], window[1]], baseline, n, cohort, employee, treated, yPre, yPost, weight, covariates: { names, columns }, dropped, controlSample };
+}
+
+/**
+ * The control sampling a stacked data set was built with, to build another
+ * (a placebo's) the same way; null when it has every control by design.
+ *
+ * @example
+ * stackCourse(shifted, 'C01', 'revenue', { controls: samplingOf(stacked) });
+ */
+export function samplingOf(stacked: StackedData): ControlSampling | null {
+  const cs = stacked.controlSample;
+  return cs === null ? null : { perTrained: cs.perTrained, min: cs.min, seed: cs.seed };
+}
+
+/**
+ * Draws {@link ControlSampling}'s sample from rows in cohort order: per
+ * cohort, a partial Fisher–Yates shuffle of its control rows picks the kept
+ * ones, which stay in their order. Null when no cohort has more controls
+ * than its cap.
+ */
+function sampleControls(
+  rowsCohort: Int32Array,
+  rowsEmp: Int32Array,
+  n: number,
+  fc: Int32Array,
+  sampling: ControlSampling,
+): { cohort: Int32Array; employee: Int32Array; factor: Float64Array; cohorts: number; controls: number; kept: number } | null {
+  const keep = new Uint8Array(n).fill(1);
+  const factor = new Float64Array(n).fill(1);
+  const rng = createRng(sampling.seed);
+  let positions = new Int32Array(0);
+  let cohorts = 0;
+  let controls = 0;
+  let kept = 0;
+  for (let a = 0; a < n; ) {
+    const g = rowsCohort[a];
+    let b = a;
+    let trained = 0;
+    while (b < n && rowsCohort[b] === g) {
+      if (fc[rowsEmp[b]] === g) trained++;
+      b++;
+    }
+    const nControls = b - a - trained;
+    const cap = Math.max(Math.ceil(sampling.perTrained * trained), sampling.min);
+    if (nControls > cap) {
+      if (positions.length < nControls) positions = new Int32Array(nControls);
+      let m = 0;
+      for (let r = a; r < b; r++) {
+        if (fc[rowsEmp[r]] !== g) {
+          positions[m++] = r;
+          keep[r] = 0;
+        }
+      }
+      for (let i = 0; i < cap; i++) {
+        const j = i + rng.int(nControls - i);
+        const r = positions[j];
+        positions[j] = positions[i];
+        positions[i] = r;
+        keep[r] = 1;
+        factor[r] = nControls / cap;
+      }
+      cohorts++;
+      controls += nControls;
+      kept += cap;
+    }
+    a = b;
+  }
+  if (cohorts === 0) return null;
+  let m = 0;
+  for (let r = 0; r < n; r++) m += keep[r];
+  const cohort = new Int32Array(m);
+  const employee = new Int32Array(m);
+  const f = new Float64Array(m);
+  for (let r = 0, j = 0; r < n; r++) {
+    if (keep[r] === 0) continue;
+    cohort[j] = rowsCohort[r];
+    employee[j] = rowsEmp[r];
+    f[j++] = factor[r];
+  }
+  return { cohort, employee, factor: f, cohorts, controls, kept };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import type { CourseRobustness } from '../core/study-result';
 import type { Panel } from '../data/panel';
-import { stackCourse } from '../data/stack';
+import { samplingOf, stackCourse, type ControlSampling } from '../data/stack';
 import { CROSS_SECTION_METHOD_NAMES } from '../causal/cross-section';
 import { estimateCourse, STUDY_METHODS, type CourseEstimation, type CourseEstimationOptions } from './estimate-course';
 import { courseRobustness } from './robustness';
@@ -11,14 +11,30 @@ import { courseRobustness } from './robustness';
 // panel (the two halves of `estimateCourse`, which share nothing), and the robustness step,
 // which needs the first part's regression estimate and both parts' verdict.
 
+/** How a cross part's stacked data was built, for the robustness part to build it again. */
+export interface StackedShape {
+  window: [number, number];
+  baseline: number;
+  controls: ControlSampling | null;
+}
+
 /** One part of one course's work (see {@link runCourseTask}). */
 export type CourseTask =
   | { kind: 'cross' | 'panel'; course: string; metric: string; opts: CourseEstimationOptions }
-  | { kind: 'robustness'; course: string; metric: string; estimates: Estimate[]; window: [number, number]; baseline: number; seed: number };
+  | {
+      kind: 'robustness';
+      course: string;
+      metric: string;
+      estimates: Estimate[];
+      window: [number, number];
+      baseline: number;
+      controls: ControlSampling | null;
+      seed: number;
+    };
 
 /** What a {@link CourseTask} gives back: plain data, as a worker thread posts it. */
 export type CourseTaskResult =
-  | { kind: 'cross' | 'panel'; ce: CourseEstimation; stacked: { window: [number, number]; baseline: number } | null }
+  | { kind: 'cross' | 'panel'; ce: CourseEstimation; stacked: StackedShape | null }
   | { kind: 'robustness'; robustness: CourseRobustness | null };
 
 /**
@@ -44,7 +60,7 @@ export function splitMethods(methods: readonly string[] | undefined): { cross: s
  */
 export function runCourseTask(panel: Panel, task: CourseTask): CourseTaskResult {
   if (task.kind === 'robustness') {
-    const stacked = stackCourse(panel, task.course, task.metric, { window: task.window, baseline: task.baseline });
+    const stacked = stackCourse(panel, task.course, task.metric, { window: task.window, baseline: task.baseline, controls: task.controls });
     const ce: CourseEstimation = {
       course: task.course,
       metric: task.metric,
@@ -60,7 +76,7 @@ export function runCourseTask(panel: Panel, task: CourseTask): CourseTaskResult 
     return { kind: 'robustness', robustness: courseRobustness(panel, ce, { seed: task.seed }) };
   }
   const ce = estimateCourse(panel, task.course, task.metric, task.opts);
-  const stacked = ce.stacked ? { window: ce.stacked.window, baseline: ce.stacked.baseline } : null;
+  const stacked = ce.stacked ? { window: ce.stacked.window, baseline: ce.stacked.baseline, controls: samplingOf(ce.stacked) } : null;
   ce.stacked = null;
   return { kind: task.kind, ce, stacked };
 }

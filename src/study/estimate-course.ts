@@ -1,7 +1,7 @@
 import { METHODS, type Estimate } from '../core/estimate';
 import { EstimationError } from '../core/errors';
 import type { Panel } from '../data/panel';
-import { stackCourse, type StackedData } from '../data/stack';
+import { stackCourse, type ControlSampling, type StackedData } from '../data/stack';
 import { beforeAfter } from '../causal/before-after';
 import { CROSS_SECTION_METHOD_NAMES, estimateCrossSection, type CrossSectionInput } from '../causal/cross-section';
 import { subsetInput } from '../causal/cross-section-input';
@@ -49,6 +49,12 @@ export interface CourseEstimationOptions {
    * its pre-period test are the plain comparison's either way.
    */
   conditionalDid?: boolean;
+  /**
+   * A seeded random sample of each cohort's controls for the stacked data
+   * (see `ControlSampling`); default null, every control. The study passes
+   * `DEFAULT_CONTROL_SAMPLING` with its seed.
+   */
+  controls?: ControlSampling | null;
 }
 
 /** All a study learns about one course and one metric. */
@@ -127,6 +133,23 @@ function trimBinarySupport(input: CrossSectionInput): { rows: Int32Array | null;
 }
 
 
+const count = (x: number) => x.toLocaleString('en-US');
+
+/**
+ * The sentence a study prints about a course's control sample.
+ *
+ * @example
+ * controlSampleNote({ perTrained: 20, min: 2000, seed: 1, cohorts: 34, controls: 2169566, kept: 426060 });
+ * // => 'the matching, weighting and regression methods compare each cohort with a random sample of its controls: 426,060 of 2,169,566 control rows in 34 cohorts (…)'
+ */
+export function controlSampleNote(cs: NonNullable<StackedData['controlSample']>): string {
+  return (
+    `the matching, weighting and regression methods compare each cohort with a random sample of its controls: ${count(cs.kept)} of ${count(cs.controls)} control rows ` +
+    `in ${cs.cohorts} ${cs.cohorts === 1 ? 'cohort' : 'cohorts'} (at most ${cs.perTrained} per trained employee, at least ${count(cs.min)} a cohort, seed ${cs.seed}), ` +
+    `each weighted to stand for the controls left out; the intervals include the sampling (--controls-per-trained all uses every control)`
+  );
+}
+
 function describeFailure(method: string, course: string, e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return `${method} could not be estimated for ${course}: ${msg}`;
@@ -169,12 +192,14 @@ export function estimateCourse(panel: Panel, course: string, metric: string, opt
   const crossMethods = methods.filter((m) => (CROSS_SECTION_METHOD_NAMES as readonly string[]).includes(m));
   if (crossMethods.length > 0) {
     try {
-      stacked = stackCourse(panel, course, metric, { window, baseline });
+      stacked = stackCourse(panel, course, metric, { window, baseline, controls: opts.controls });
     } catch (e) {
       if (e instanceof EstimationError || e instanceof RangeError) warnings.push(describeFailure('stacked data', course, e));
       else throw e;
     }
     if (stacked !== null) {
+      const cs = stacked.controlSample;
+      if (cs !== null && cs.cohorts > 0) warnings.push(`${course}: ${controlSampleNote(cs)}`);
       let input = stackedInput(stacked);
       const support = trimBinarySupport(input);
       if (support.drop.size > 0) {

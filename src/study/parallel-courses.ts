@@ -5,7 +5,7 @@ import { DataError, EstimationError } from '../core/errors';
 import type { CourseRobustness } from '../core/study-result';
 import { workerEntry } from '../core/worker-entry';
 import { NEVER_COMPLETED, type Panel } from '../data/panel';
-import { mergeCourseParts, splitMethods, type CourseTask, type CourseTaskResult } from './course-work';
+import { mergeCourseParts, splitMethods, type CourseTask, type CourseTaskResult, type StackedShape } from './course-work';
 import type { CourseEstimation, CourseEstimationOptions } from './estimate-course';
 
 /** A course's estimation and, when it was asked for, its robustness step. */
@@ -153,9 +153,9 @@ export async function coursesInWorkers(
           } else if (robustQueue.length > 0) {
             const k = robustQueue.shift() as number;
             const part = crossDone[k];
-            const st = part.stacked as { window: [number, number]; baseline: number };
+            const st = part.stacked as StackedShape;
             const estimates: Estimate[] = (outcomes[k] as CourseOutcome).ce.estimates;
-            send(w, { kind: 'robustness', course: courses[k], metric, estimates, window: st.window, baseline: st.baseline, seed }, k);
+            send(w, { kind: 'robustness', course: courses[k], metric, estimates, window: st.window, baseline: st.baseline, controls: st.controls, seed }, k);
           } else if (w === 0 && panelQueue.length > 0) {
             const k = panelQueue.shift() as number;
             send(0, panelPart(k), k);

@@ -10,6 +10,7 @@ import { redactStudyResult } from '../report/render-report';
 import { validateStudy, hasErrors } from '../data/validate';
 import { cleanStudy } from '../data/clean';
 import { buildPanel, COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from '../data/panel';
+import { DEFAULT_CONTROL_SAMPLING, type ControlSampling } from '../data/stack';
 import type { Problem } from '../data/schema';
 import { compareModels } from '../compare/compare-models';
 import { computeRoi, courseRoiInput } from '../roi/roi';
@@ -54,6 +55,17 @@ export interface StudyOptions {
   minGroupSize?: number;
   /** Run the refuters and the sensitivity analysis (default true). */
   robustness?: boolean;
+  /**
+   * Control rows a cohort's trained employees are compared with in the
+   * stacked data (the matching, weighting and regression methods): a seeded
+   * random sample of at most this many per trained employee (default 20,
+   * see `ControlSampling`), or 'all'. Only cohorts with more controls than
+   * that and than `minControls` are sampled, so small companies keep every
+   * control.
+   */
+  controlsPerTrained?: number | 'all';
+  /** A sampled cohort keeps at least this many control rows (default 2,000). */
+  minControls?: number;
   /**
    * Keep each course's stacked data in the returned `courses` (default
    * false: it is released once the course is done, which keeps a large
@@ -256,6 +268,16 @@ export function estimableCourses(panel: Panel, courses: string[], window: [numbe
   return kept;
 }
 
+/** The study's control sampling from its options (null: every control). */
+function controlSampling(opts: StudyOptions, seed: number): ControlSampling | null {
+  const per = opts.controlsPerTrained ?? DEFAULT_CONTROL_SAMPLING.perTrained;
+  const min = opts.minControls ?? DEFAULT_CONTROL_SAMPLING.min;
+  if (per === 'all') return null;
+  if (!(per > 0) || !Number.isFinite(per)) throw new RangeError(`runStudy: \`controlsPerTrained\` must be a positive number or 'all', got ${per}`);
+  if (!Number.isInteger(min) || min < 1) throw new RangeError(`runStudy: \`minControls\` must be an integer ≥ 1, got ${min}`);
+  return { perTrained: per, min, seed };
+}
+
 /**
  * The whole study on a folder (CONTRACT §2 `study`): validate → clean → panel
  * → every estimator per course → verdicts → event studies → attribution →
@@ -300,7 +322,7 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
   const robustness: CourseRobustness[] = [];
   const comparisonRows: unknown[] = [];
   const readings: Record<string, string[]> = {};
-  const estimation = { window, methods: opts.methods, seed, bootstrapDraws: opts.bootstrapDraws ?? 999 };
+  const estimation = { window, methods: opts.methods, seed, bootstrapDraws: opts.bootstrapDraws ?? 999, controls: controlSampling(opts, seed) };
   const unit = `${opts.outcome} per employee-month`;
   const wantsRobustness = (verdict: CourseVerdict) => (opts.robustness ?? true) && verdict.verdict !== 'too early to judge';
   const parallel = !opts.keepStacked && (opts.parallel ?? parallelWorth(panel, courses.length)) && workersAvailable();

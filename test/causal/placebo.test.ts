@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { laggedOutcome, placeboDates, refuteCourse, shiftFirstCompletion, stackedInput } from '../../src/causal/placebo';
 import type { RefuteInput } from '../../src/causal/refute';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, STILL_EMPLOYED, type Panel } from '../../src/data/panel';
-import { stackCourse } from '../../src/data/stack';
+import { samplingOf, stackCourse } from '../../src/data/stack';
 import { designMatrix } from '../../src/stats/design';
 import { fitOls } from '../../src/stats/ols';
 import { coefTable, vcovOls } from '../../src/stats/vcov';
@@ -101,6 +101,19 @@ describe('placeboDates', () => {
     expect(r.passed).toBe(false);
     expect(r.refuted).toBeGreaterThan(5);
     expect(r.reading).toMatch(/^Failed: .*pre-existing trend/);
+  });
+  it('draws the real estimate’s control sample again on the shifted dates, and still catches a pre-existing climb', () => {
+    const p = makePanel(3, true);
+    const stacked = stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 2, min: 10, seed: 5 } });
+    expect(stacked.controlSample!.cohorts).toBe(6);
+    const original = ols(stackedInput(stacked));
+    const full = placeboDates(p, 'C01', 'revenue', ols, { original });
+    const r = placeboDates(p, 'C01', 'revenue', ols, { original, controls: samplingOf(stacked) });
+    // every trained employee, and at most twice as many controls as trained in each of the six cohorts (10 at least)
+    expect(r.stacked.treated).toBe(150);
+    expect(r.stacked.n).toBeLessThanOrEqual(150 + 2 * 150 + 6 * 10);
+    expect(full.stacked.n).toBeGreaterThan(1000);
+    expect(r.passed).toBe(false);
   });
   it('names a bad shift', () => {
     const p = makePanel(4, false);

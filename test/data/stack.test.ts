@@ -109,3 +109,79 @@ describe('stackCourse on the tiny study (rows worked by hand in test/fixtures/ti
     expect(() => stackCourse(p, 'C03', 'revenue')).toThrow(DataError);
   });
 });
+
+describe('stackCourse: a seeded random sample of each cohort’s controls', () => {
+  let p: Panel;
+  beforeAll(async () => {
+    p = buildPanel(await loadStudy('data/sample'));
+  });
+  const byCohort = (s: ReturnType<typeof stackCourse>) => {
+    const out = new Map<number, { trained: number; controls: number; weight: number }>();
+    for (let r = 0; r < s.n; r++) {
+      const e = out.get(s.cohort[r]) ?? { trained: 0, controls: 0, weight: 0 };
+      if (s.treated[r] === 1) e.trained++;
+      else {
+        e.controls++;
+        e.weight += s.weight[r];
+      }
+      out.set(s.cohort[r], e);
+    }
+    return out;
+  };
+  it('keeps every trained row and at most max(perTrained × trained, min) controls a cohort, weighted to stand for all of them', () => {
+    const full = stackCourse(p, 'C01', 'revenue');
+    const s = stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 3, min: 40, seed: 7 } });
+    expect(full.controlSample).toBeNull();
+    const before = byCohort(full);
+    const after = byCohort(s);
+    let sampled = 0;
+    let controls = 0;
+    let kept = 0;
+    for (const [g, b] of before) {
+      const a = after.get(g)!;
+      expect(a.trained).toBe(b.trained);
+      const cap = Math.max(3 * b.trained, 40);
+      expect(a.controls).toBe(Math.min(b.controls, cap));
+      if (b.controls > cap) {
+        sampled++;
+        controls += b.controls;
+        kept += cap;
+      }
+    }
+    expect(sampled).toBeGreaterThan(10);
+    expect(s.controlSample).toEqual({ perTrained: 3, min: 40, seed: 7, cohorts: sampled, controls, kept });
+    // Trained rows are as they were; a kept control's weight is its post months × (controls ÷ kept) of its cohort.
+    const key = (x: ReturnType<typeof stackCourse>, r: number) => `${x.cohort[r]}:${x.employee[r]}`;
+    const fullRow = new Map(Array.from({ length: full.n }, (_, r) => [key(full, r), r]));
+    for (let r = 0; r < s.n; r++) {
+      const f = fullRow.get(key(s, r))!;
+      expect(s.yPost[r]).toBe(full.yPost[f]);
+      expect((s.covariates.columns.y_pre as Float64Array)[r]).toBe((full.covariates.columns.y_pre as Float64Array)[f]);
+      const b = before.get(s.cohort[r])!;
+      const a = after.get(s.cohort[r])!;
+      const factor = s.treated[r] === 1 || a.controls === b.controls ? 1 : b.controls / a.controls;
+      expect(s.weight[r]).toBeCloseTo(full.weight[f] * factor, 10);
+    }
+    // Rows stay in cohort order, and the covariates have the kept rows only.
+    for (let r = 1; r < s.n; r++) expect(s.cohort[r]).toBeGreaterThanOrEqual(s.cohort[r - 1]);
+    expect((s.covariates.columns.role as string[]).length).toBe(s.n);
+  });
+  it('draws the same rows for the same seed and others for another; changes nothing when no cohort is over its cap', () => {
+    const a = stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 3, min: 40, seed: 7 } });
+    const b = stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 3, min: 40, seed: 7 } });
+    const c = stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 3, min: 40, seed: 8 } });
+    expect(Array.from(b.employee)).toEqual(Array.from(a.employee));
+    expect(Array.from(c.employee)).not.toEqual(Array.from(a.employee));
+    expect(c.n).toBe(a.n);
+    const full = stackCourse(p, 'C01', 'revenue');
+    const roomy = stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 20, min: 2000, seed: 1 } });
+    expect(roomy.controlSample).toEqual({ perTrained: 20, min: 2000, seed: 1, cohorts: 0, controls: 0, kept: 0 });
+    expect(Array.from(roomy.employee)).toEqual(Array.from(full.employee));
+    expect(Array.from(roomy.weight)).toEqual(Array.from(full.weight));
+  });
+  it('refuses a sampling it cannot draw', () => {
+    expect(() => stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 0, min: 10, seed: 1 } })).toThrow(/perTrained/);
+    expect(() => stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 5, min: 0, seed: 1 } })).toThrow(/min/);
+    expect(() => stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 5, min: 10, seed: -1 } })).toThrow(/seed/);
+  });
+});
