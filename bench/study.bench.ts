@@ -11,7 +11,9 @@
 // every course is run, and C04 alone too, to check that extrapolation.
 // STUDY_SIZES=20000,100000 (default), STUDY_BREAKDOWN=1 adds a per-course × method breakdown,
 // STUDY_REF_COURSES=C04 limits the Python reference (default: the courses studied), STUDY_REF=0 skips it,
-// STUDY_ATTRIBUTION=0 skips the timing of the attribution step (path models and causal credit) on its own.
+// STUDY_ATTRIBUTION=0 skips the timing of the attribution step (path models and causal credit) on its own,
+// STUDY_ALL=0 the study with every control (--controls-per-trained all) run after the default one, which samples
+// each cohort's controls (at most 20 per trained employee, at least 2,000 a cohort) and is the figure the target is for.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,6 +25,8 @@ import { prepareStudy, runStudy } from '../src/study/run-study';
 import { estimateCourse, STUDY_METHODS } from '../src/study/estimate-course';
 import { studyAttribution } from '../src/study/attribution';
 import { stackCourse } from '../src/data/stack';
+import type { Panel } from '../src/data/panel';
+import type { Estimate } from '../src/core/estimate';
 import { peakRssMb, timeStep } from './measure';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -33,6 +37,7 @@ const BIG = Number(process.env.STUDY_BIG ?? Infinity);
 const BIG_COURSES = (process.env.STUDY_BIG_COURSES ?? 'C04').split(',');
 const REFERENCE = process.env.STUDY_REF !== '0';
 const ATTRIBUTION = process.env.STUDY_ATTRIBUTION !== '0';
+const ALL_CONTROLS = process.env.STUDY_ALL !== '0';
 const MONTHS = 36;
 const COURSES = Number(process.env.STUDY_COURSES ?? 8);
 const SEED = 7;
@@ -112,6 +117,28 @@ async function benchSize(employees: number): Promise<void> {
       }
     }
     console.log(`  peak RSS ${peakRssMb().toFixed(0)} MB (target < 3072 MB at 100k); ${load()}`);
+    const sampled = study.value.result.data.warnings?.filter((w) => /random sample of its controls/.test(w)) ?? [];
+    for (const w of sampled) console.log(`  ${w.replace(/ each weighted to .*$/, '')}`);
+    // The same study with every control (--controls-per-trained all): its time, and what the sample moved.
+    let every: typeof study | null = null;
+    if (ALL_CONTROLS) {
+      every = await step(`runStudy ${label}, with robustness, analytic, every control`, () =>
+        runStudy(prepared.value, { outcome: OUTCOME, courses, bootstrapDraws: 0, attribution: false, controlsPerTrained: 'all' }),
+      );
+      console.log(`FULL STUDY ${employees} (${label}, with robustness, every control): prepare + runStudy ${(prepared.wall + every.wall).toFixed(2)} s wall, ${(prepared.cpu + every.cpu).toFixed(2)} s CPU`);
+      console.log('  course  method                 sampled (SE)              every control (SE)        diff/SE  SE ratio');
+      for (const c of courses) {
+        for (const m of ['regression_adjustment', 'ipw', 'aipw', 'psm_nearest']) {
+          const a = study.value.result.estimates.find((e) => e.course === c && e.method === m);
+          const b = every.value.result.estimates.find((e) => e.course === c && e.method === m);
+          if (!a || !b) continue;
+          console.log(
+            `  ${c.padEnd(7)} ${m.padEnd(22)} ${`${a.estimate.toFixed(2)} (${a.se.toFixed(2)})`.padEnd(25)} ${`${b.estimate.toFixed(2)} (${b.se.toFixed(2)})`.padEnd(25)} ` +
+              `${((a.estimate - b.estimate) / b.se).toFixed(2).padStart(7)}  ${(a.se / b.se).toFixed(3)}`,
+          );
+        }
+      }
+    }
     if (ATTRIBUTION) {
       // The study's attribution step on its own (every path model and the causal credit, 200 bootstrap
       // draws): runStudy runs it after the courses unless `attribution: false`, as above.
@@ -120,8 +147,10 @@ async function benchSize(employees: number): Promise<void> {
       );
       console.log(`  ${att.value.entries.length} models; peak RSS ${peakRssMb().toFixed(0)} MB`);
     }
+    // The reference has every control: it is held against the study run with every control.
+    const full = every?.value.result.estimates ?? (REFERENCE ? everyControlEstimates(panel, courses) : []);
     const ra = new Map<string, { estimate: number; se: number }>();
-    for (const e of study.value.result.estimates) if (e.method === 'regression_adjustment' && e.course) ra.set(e.course, { estimate: e.estimate, se: e.se });
+    for (const e of full) if (e.method === 'regression_adjustment' && e.course) ra.set(e.course, { estimate: e.estimate, se: e.se });
 
     if (BREAKDOWN) {
       // Per course and method, one estimateCourse call each; each cross-sectional call builds the
@@ -162,7 +191,7 @@ async function benchSize(employees: number): Promise<void> {
       console.log('  course  rows (py)   RA TrainLift (SE)          RA statsmodels (SE)        |diff|/SE   IPW TrainLift  IPW statsmodels');
       for (const [course, p] of Object.entries(ref.results)) {
         const t = ra.get(course);
-        const ipwT = study.value.result.estimates.find((e) => e.course === course && e.method === 'ipw');
+        const ipwT = full.find((e) => e.course === course && e.method === 'ipw');
         const diff = t ? Math.abs(t.estimate - p.regression_adjustment) / p.se : NaN;
         console.log(
           `  ${course.padEnd(7)} ${String(p.rows).padStart(9)}   ${t ? `${t.estimate.toFixed(3)} (${t.se.toFixed(3)})` : 'n/a'}`.padEnd(48) +
@@ -174,6 +203,13 @@ async function benchSize(employees: number): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Regression adjustment and IPW with every control, for the reference when the every-control study is skipped. */
+function everyControlEstimates(panel: Panel, courses: string[]): Estimate[] {
+  const out: Estimate[] = [];
+  for (const c of courses) out.push(...estimateCourse(panel, c, OUTCOME, { methods: ['regression_adjustment', 'ipw'], bootstrapDraws: 0 }).estimates);
+  return out;
 }
 
 async function main(): Promise<void> {
