@@ -1,10 +1,8 @@
 import type { Estimate } from '../core/estimate';
 import { EstimationError } from '../core/errors';
-import { columnDesign } from '../stats/design';
 import { normalQuantile } from '../stats/dists';
 import { demeanTwoWay } from '../stats/fixed-effects';
-import { fitOls } from '../stats/ols';
-import { vcovOls } from '../stats/vcov';
+import { sandwichScale } from '../stats/vcov';
 import { bacon, type BaconDecomposition } from './bacon';
 import { densePanel, type PanelInput } from './panel-input';
 
@@ -72,14 +70,32 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   if (ss < 1e-12 * nTreatedRows) {
     throw new EstimationError(`${fn}: treatment is absorbed by the unit and period effects (every cohort is treated at the same time as all others); nothing is left to estimate`);
   }
-  const X = columnDesign('treated', treated);
-  const fit = fitOls(X, y, input.weights ? { weights: input.weights } : {});
-  const V = vcovOls(fit, X, { cluster: d.rowUnit, type: 'HC1' });
-  // vcovOls counts only the one regressor; the absorbed effects count too when they were dummies.
+  // One regressor is left after the within transformation: its weighted least-squares slope and vcovCL's
+  // clustered variance (type HC1) in closed form, as fitOls and vcovOls would give them for a one-column design.
+  const w = input.weights;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const wx = (w ? w[i] : 1) * treated[i];
+    sxx += wx * treated[i];
+    sxy += wx * y[i];
+  }
+  const estimate = sxy / sxx;
+  const score = new Float64Array(d.nUnits);
+  for (let i = 0; i < n; i++) score[d.rowUnit[i]] += (w ? w[i] : 1) * treated[i] * (y[i] - estimate * treated[i]);
+  let meat = 0;
+  let clusters = 0;
+  const hasRows = new Uint8Array(d.nUnits);
+  for (let i = 0; i < n; i++) hasRows[d.rowUnit[i]] = 1;
+  for (let u = 0; u < d.nUnits; u++) {
+    meat += score[u] * score[u];
+    clusters += hasRows[u];
+  }
+  if (clusters < 2) throw new EstimationError(`${fn}: cluster-robust variance needs at least 2 units, got ${clusters}`);
+  // vcovCL counts only the one regressor; the absorbed effects count too when they were dummies.
   const K = 1 + d.nUnits + d.nPeriods - 1;
   const factor = smallSample === 'dummies' ? (n - 1) / (n - K) : 1;
-  const se = Math.sqrt(V[0] * factor);
-  const estimate = fit.coef[0];
+  const se = Math.sqrt((meat / (sxx * sxx)) * sandwichScale('HC1', n, 1, clusters) * factor);
   const z = normalQuantile(1 - alpha / 2);
   let nTreated = 0;
   for (let u = 0; u < d.nUnits; u++) if (d.unitGroup[u] !== 0) nTreated++;

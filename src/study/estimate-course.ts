@@ -140,11 +140,11 @@ const count = (x: number) => x.toLocaleString('en-US');
  *
  * @example
  * controlSampleNote({ perTrained: 20, min: 2000, seed: 1, cohorts: 34, controls: 2169566, kept: 426060 });
- * // => 'the matching, weighting and regression methods compare each cohort with a random sample of its controls: 426,060 of 2,169,566 control rows in 34 cohorts (…)'
+ * // => 'the methods on the stacked data (naive difference, regression, matching, weighting) compare each cohort with a random sample of its controls: 426,060 of 2,169,566 control rows in 34 cohorts (…)'
  */
 export function controlSampleNote(cs: NonNullable<StackedData['controlSample']>): string {
   return (
-    `the matching, weighting and regression methods compare each cohort with a random sample of its controls: ${count(cs.kept)} of ${count(cs.controls)} control rows ` +
+    `the methods on the stacked data (naive difference, regression, matching, weighting) compare each cohort with a random sample of its controls: ${count(cs.kept)} of ${count(cs.controls)} control rows ` +
     `in ${cs.cohorts} ${cs.cohorts === 1 ? 'cohort' : 'cohorts'} (at most ${cs.perTrained} per trained employee, at least ${count(cs.min)} a cohort, seed ${cs.seed}), ` +
     `each weighted to stand for the controls left out; the intervals include the sampling (--controls-per-trained all uses every control)`
   );
