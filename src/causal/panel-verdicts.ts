@@ -53,6 +53,9 @@ export function windowCoverage(input: PanelInput, window: [number, number], minS
 }
 
 /** A reason not to take a panel estimate at face value. */
+/** Share of the trained whose whole window must be in the data before a course is judged (panelVerdict's default). */
+export const MIN_OBSERVED_SHARE = 0.5;
+
 export type PanelFlagKind = 'too early to judge' | 'no comparison group' | 'pre-trends present' | 'pre-period untested' | 'TWFE unreliable here';
 
 export interface PanelVerdict {
@@ -91,7 +94,7 @@ export function panelVerdict(
   evidence: { input: PanelInput; staggered: StaggeredResult; twfe?: TwfeResult; window: [number, number] },
   opts: PanelVerdictOptions = {},
 ): PanelVerdict {
-  const minShare = opts.minObservedShare ?? 0.5;
+  const minShare = opts.minObservedShare ?? MIN_OBSERVED_SHARE;
   const alpha = opts.preTrendAlpha ?? 0.05;
   const maxForbidden = opts.forbiddenWeight ?? 0.1;
   const { staggered, twfe, window } = evidence;

@@ -3,6 +3,8 @@ import type { CourseRobustness } from '../core/study-result';
 import type { Panel } from '../data/panel';
 import { samplingOf, stackCourse, type ControlSampling } from '../data/stack';
 import { CROSS_SECTION_METHOD_NAMES } from '../causal/cross-section';
+import { coursePanelInput } from '../causal/panel-input';
+import { MIN_OBSERVED_SHARE, windowCoverage } from '../causal/panel-verdicts';
 import { estimateCourse, STUDY_METHODS, type CourseEstimation, type CourseEstimationOptions } from './estimate-course';
 import { courseRobustness } from './robustness';
 
@@ -20,7 +22,17 @@ export interface StackedShape {
 
 /** One part of one course's work (see {@link runCourseTask}). */
 export type CourseTask =
-  | { kind: 'cross' | 'panel'; course: string; metric: string; opts: CourseEstimationOptions }
+  | {
+      kind: 'cross' | 'panel';
+      course: string;
+      metric: string;
+      opts: CourseEstimationOptions;
+      /**
+       * A cross part with this runs the course's robustness step right after, on the stacked data it
+       * has just built, unless the window is too little observed for a verdict (see runCourseTask).
+       */
+      robustness?: { seed: number };
+    }
   | {
       kind: 'robustness';
       course: string;
@@ -34,7 +46,13 @@ export type CourseTask =
 
 /** What a {@link CourseTask} gives back: plain data, as a worker thread posts it. */
 export type CourseTaskResult =
-  | { kind: 'cross' | 'panel'; ce: CourseEstimation; stacked: StackedShape | null }
+  | {
+      kind: 'cross' | 'panel';
+      ce: CourseEstimation;
+      stacked: StackedShape | null;
+      /** The robustness step run ahead of the verdict (undefined when it was not run). */
+      robustness?: CourseRobustness | null;
+    }
   | { kind: 'robustness'; robustness: CourseRobustness | null };
 
 /**
@@ -77,8 +95,20 @@ export function runCourseTask(panel: Panel, task: CourseTask): CourseTaskResult 
   }
   const ce = estimateCourse(panel, task.course, task.metric, task.opts);
   const stacked = ce.stacked ? { window: ce.stacked.window, baseline: ce.stacked.baseline, controls: samplingOf(ce.stacked) } : null;
+  // The robustness step needs the course's verdict, which waits for the panel part; it is run ahead on the
+  // stacked data at hand (instead of stacking again later) and dropped if the verdict says too early to judge.
+  // The one sure sign of that, a window too little observed, is checked first, as the panel verdict checks it.
+  let robustness: CourseRobustness | null | undefined;
+  if (task.kind === 'cross' && task.robustness && ce.stacked && !windowTooEarly(panel, task.course, task.metric, ce.window)) {
+    robustness = courseRobustness(panel, ce, { seed: task.robustness.seed });
+  }
   ce.stacked = null;
-  return { kind: task.kind, ce, stacked };
+  return robustness === undefined ? { kind: task.kind, ce, stacked } : { kind: task.kind, ce, stacked, robustness };
+}
+
+function windowTooEarly(panel: Panel, course: string, metric: string, window: [number, number]): boolean {
+  const cov = windowCoverage(coursePanelInput(panel, course, metric), window, MIN_OBSERVED_SHARE);
+  return cov.trained > 0 && cov.share < MIN_OBSERVED_SHARE;
 }
 
 /**

@@ -90,14 +90,14 @@ function rebuildError(msg: { name: string; message: string }): Error {
  * Each course's `estimateCourse` and robustness step over two worker
  * threads, as the study would run them one after the other in this thread,
  * with the same numbers: every part is deterministic and runs on the same
- * panel. One thread takes the cross-sectional parts (the memory-heavy ones:
- * their dense designs), the other the panel parts, both largest course
- * first; either
- * takes a robustness step once both parts of its course are in and
- * `wantsRobustness` says yes, and the cross thread helps with panel parts
- * when it has nothing else to do (never the other way round, so that two
- * stacked designs are never in memory at once). Resolves to one entry per
- * course, in course order.
+ * panel. One thread takes the cross-sectional parts, the other the panel
+ * parts, both largest course first, and each helps with the other's queue
+ * from its smallest course once its own is empty. With `speculate`, a cross
+ * part runs its course's robustness step at once on the stacked data it
+ * has built (see runCourseTask), kept once both parts are in if
+ * `wantsRobustness` says yes; a course whose step was not run that way
+ * gets it as a task of its own. Resolves to one entry per course, in
+ * course order.
  *
  * @example
  * const outcomes = await coursesInWorkers(panel, ['C01', 'C02'], 'revenue', { window: [1, 12] }, () => true, 1);
@@ -110,6 +110,7 @@ export async function coursesInWorkers(
   wantsRobustness: (ce: CourseEstimation) => boolean,
   seed: number,
   onCourse?: (course: string) => void,
+  speculate = true,
 ): Promise<CourseOutcome[]> {
   const entry = courseWorkerEntry();
   if (entry === null) throw new Error('coursesInWorkers: the course worker entry file is not there');
@@ -137,10 +138,17 @@ export async function coursesInWorkers(
         busy[w] = true;
         workers[w].postMessage({ id, task });
       };
-      const cross = (k: number): CourseTask => ({ kind: 'cross', course: courses[k], metric, opts: { ...opts, methods: methods.cross } });
+      const cross = (k: number): CourseTask => ({
+        kind: 'cross',
+        course: courses[k],
+        metric,
+        opts: { ...opts, methods: methods.cross },
+        ...(speculate ? { robustness: { seed } } : {}),
+      });
       const panelPart = (k: number): CourseTask => ({ kind: 'panel', course: courses[k], metric, opts: { ...opts, methods: methods.panel } });
       const feed = () => {
-        // Worker 0 takes the cross parts, worker 1 the panel parts; then robustness steps; worker 0 may help with panel parts.
+        // Worker 0 takes the cross parts, worker 1 the panel parts, largest first; then robustness steps; then each
+        // helps with the other's queue from its smallest course.
         for (let w = 0; w < 2 && !failed; w++) {
           if (busy[w]) continue;
           if (w === 0 && crossQueue.length > 0) {
@@ -157,8 +165,12 @@ export async function coursesInWorkers(
             const estimates: Estimate[] = (outcomes[k] as CourseOutcome).ce.estimates;
             send(w, { kind: 'robustness', course: courses[k], metric, estimates, window: st.window, baseline: st.baseline, controls: st.controls, seed }, k);
           } else if (w === 0 && panelQueue.length > 0) {
-            const k = panelQueue.shift() as number;
+            const k = panelQueue.pop() as number;
             send(0, panelPart(k), k);
+          } else if (w === 1 && crossQueue.length > 0) {
+            const k = crossQueue.pop() as number;
+            onCourse?.(courses[k]);
+            send(1, cross(k), k);
           }
         }
       };
@@ -171,8 +183,10 @@ export async function coursesInWorkers(
         const p = panelDone[k];
         if (!c || !p) return;
         const ce = mergeCourseParts(c.ce, p.ce);
-        outcomes[k] = { ce, robustness: null };
-        if (c.stacked !== null && wantsRobustness(ce)) robustQueue.push(k);
+        const wanted = c.stacked !== null && wantsRobustness(ce);
+        // A step run ahead is kept only when the verdict wants one (as the study would have run it then).
+        outcomes[k] = { ce, robustness: wanted && c.robustness !== undefined ? c.robustness : null };
+        if (wanted && c.robustness === undefined) robustQueue.push(k);
         else complete(k);
       };
       const onMessage = (w: number, msg: { id: number; ok: boolean; result?: CourseTaskResult; name?: string; message?: string }) => {

@@ -327,7 +327,16 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
   const wantsRobustness = (verdict: CourseVerdict) => (opts.robustness ?? true) && verdict.verdict !== 'too early to judge';
   const parallel = !opts.keepStacked && (opts.parallel ?? parallelWorth(panel, courses.length)) && workersAvailable();
   const done = parallel
-    ? await coursesInWorkers(panel, courses, opts.outcome, estimation, (ce) => wantsRobustness(courseVerdict(ce.course, ce.estimates, ce.panelVerdict, { unit })), seed, (c) => say(`estimating ${c}…`))
+    ? await coursesInWorkers(
+        panel,
+        courses,
+        opts.outcome,
+        estimation,
+        (ce) => wantsRobustness(courseVerdict(ce.course, ce.estimates, ce.panelVerdict, { unit })),
+        seed,
+        (c) => say(`estimating ${c}…`),
+        opts.robustness ?? true,
+      )
     : null;
   for (const [k, course] of courses.entries()) {
     if (!done) say(`estimating ${course}…`);
