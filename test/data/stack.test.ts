@@ -179,6 +179,15 @@ describe('stackCourse: a seeded random sample of each cohort’s controls', () =
     expect(Array.from(roomy.employee)).toEqual(Array.from(full.employee));
     expect(Array.from(roomy.weight)).toEqual(Array.from(full.weight));
   });
+  it('notices a metric changed in place between two stacks (the prefix sums are kept per column)', () => {
+    const q = { ...p, metrics: { ...p.metrics, revenue: Float64Array.from(p.metrics.revenue) } };
+    const a = stackCourse(q, 'C04', 'revenue');
+    const before = Float64Array.from(a.yPre);
+    for (let i = 0; i < q.nRows; i++) if (!Number.isNaN(q.metrics.revenue[i])) q.metrics.revenue[i] += 100;
+    const b = stackCourse(q, 'C04', 'revenue');
+    expect(b.n).toBe(a.n);
+    for (let r = 0; r < b.n; r++) expect(b.yPre[r]).toBeCloseTo(before[r] + 100, 8);
+  });
   it('refuses a sampling it cannot draw', () => {
     expect(() => stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 0, min: 10, seed: 1 } })).toThrow(/perTrained/);
     expect(() => stackCourse(p, 'C01', 'revenue', { controls: { perTrained: 5, min: 0, seed: 1 } })).toThrow(/min/);
