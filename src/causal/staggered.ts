@@ -337,14 +337,10 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const order = new Int32Array(nUnits);
   const fillAt = start.slice();
   for (let u = 0; u < nUnits; u++) order[fillAt[keyOf(u)]++] = u;
-  const Y = new Float64Array(nPeriods * nUnits);
-  for (let p = 0; p < nPeriods; p++) {
-    const off = p * nUnits;
-    for (let pos = 0; pos < nUnits; pos++) Y[off + pos] = yByPeriod[off + order[pos]];
-  }
-  const groupIndex = Int32Array.from(order, (u) => groupOf[u]);
+  const Y = permuteRows(yByPeriod, order, nPeriods, nUnits);
+  const groupIndex = gatherInt(groupOf, order);
   // Weights are normalised to mean 1 over the active units (did's convention).
-  const w = Float64Array.from(order, (u) => (active[u] ? (unitWeight[u] * n) / wTotal : 0));
+  const w = normalisedWeights(unitWeight, active, order, n, wTotal);
   const activeEnd = start[nGroups + 1];
   const covariates = opts.covariates ? unitCovariates(input, d.rowUnit, nUnits, order, fn) : null;
   // Lagged-outcome covariates by the index of their last baseline period (shared by a cohort's post cells).
@@ -359,6 +355,9 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   };
   // Regression cells: one running control Gram matrix per baseline end (see `RegressionScratch`), buffers shared by every cell.
   const regression = lagBlocks ? newRegressionScratch(nUnits, activeEnd) : null;
+  // Plain cells: the units observed at both periods (treated first) and their changes, listed by accumulateRange for
+  // the influence pass, which then has no unobserved unit to skip.
+  const plain = lagBlocks || covariates ? null : { idx: new Int32Array(nUnits), dy: new Float64Array(nUnits) };
   const cellNotes = new Map<string, string[]>();
   const note = (what: string, g: number, t: number) => (cellNotes.get(what) ?? cellNotes.set(what, []).get(what)!).push(`(${g}, ${t})`);
 
@@ -437,6 +436,8 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
         }
       }
       let dr: DrCell | null = null;
+      let plainTreated = 0;
+      let plainUnits = 0;
       if (lagBlocks) {
         // Baseline blocks end at the last period before treatment (post cells) or at the cell's earlier period (placebo cells).
         const lagEnd = post ? lastPre : cur - 1;
@@ -447,7 +448,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
           ...(lagCov.length > lagBlocks.length ? ['the short-baseline flag'] : []),
           ...(covariates ? (input.covariates ?? []).map((c) => `covariate \`${c.name}\``) : []),
         ];
-        const gram = laggedModel === 'regression' ? gramFor(regression!, lagEnd, cov) : null;
+        const gram = laggedModel === 'regression' ? gramFor(regression!, lagEnd, cov, lagCov.length) : null;
         const fit = drCellGraceful({ Y, yCur, yBase, w, tr0, tr1, controlRanges, nRanges }, cov, names, n, `cohort ${g}, period ${t}`, laggedModel === 'doubly-robust', regression!, gram);
         for (const msg of fit.notes) note(msg, g, t);
         if (!fit.cell) continue;
@@ -468,8 +469,11 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
         sums.fill(0);
         sums[3] = NaN;
         sums[10] = NaN;
-        accumulateRange(Y, yCur, yBase, w, tr0, tr1, sums, 0);
-        for (let r = 0; r < nRanges; r++) accumulateRange(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], sums, 7);
+        plainTreated = accumulateRange(Y, yCur, yBase, w, tr0, tr1, sums, 0, plain!.idx, plain!.dy, 0);
+        plainUnits = plainTreated;
+        for (let r = 0; r < nRanges; r++) {
+          plainUnits = accumulateRange(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], sums, 7, plain!.idx, plain!.dy, plainUnits);
+        }
       }
       const s1 = sums[0];
       const sum1 = sums[1];
@@ -522,9 +526,9 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
           dsts[k] = cellTargets[k].inf;
           scales[k] = (cellCoefs[k] * n) / s1;
         }
-        addRangeInfluence(Y, yCur, yBase, w, tr0, tr1, mu1, dsts, scales, m);
+        addListInfluence(plain!.idx, plain!.dy, w, 0, plainTreated, mu1, dsts, scales, m);
         for (let k = 0; k < m; k++) scales[k] = (-cellCoefs[k] * n) / s0;
-        for (let r = 0; r < nRanges; r++) addRangeInfluence(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], mu0, dsts, scales, m);
+        addListInfluence(plain!.idx, plain!.dy, w, plainTreated, plainUnits, mu0, dsts, scales, m);
       }
     }
   }
@@ -766,7 +770,7 @@ function unitCovariates(input: PanelInput, rowUnit: Int32Array, nUnits: number, 
     }
     // A column coursePanelInput shares between courses is read into units (and checked) once.
     const kept = UNIT_VALUES.get(values);
-    if (kept && kept.rowUnit === rowUnit) return Float64Array.from(order, (u) => kept.byUnit[u]);
+    if (kept && kept.rowUnit === rowUnit) return gather(kept.byUnit, order);
     const byUnit = new Float64Array(nUnits).fill(NaN);
     // The row is named only when there is something to say about it (a string per row would cost more than the check).
     const where = (i: number) => (input.source ? `${input.source} row ${(input.sourceRows ? input.sourceRows[i] : i) + 2}` : `row ${i + 1}`);
@@ -783,8 +787,41 @@ function unitCovariates(input: PanelInput, rowUnit: Int32Array, nUnits: number, 
       }
     }
     if (isSharedPanelArray(values)) UNIT_VALUES.set(values, { rowUnit, byUnit });
-    return Float64Array.from(order, (u) => byUnit[u]);
+    return gather(byUnit, order);
   });
+}
+
+/** out[pos] = src[order[pos]]. (A typed array's `from` with a mapping function calls it per element, many times slower.) */
+function gather(src: Float64Array, order: Int32Array): Float64Array {
+  const out = new Float64Array(order.length);
+  for (let pos = 0; pos < order.length; pos++) out[pos] = src[order[pos]];
+  return out;
+}
+
+function gatherInt(src: Int32Array, order: Int32Array): Int32Array {
+  const out = new Int32Array(order.length);
+  for (let pos = 0; pos < order.length; pos++) out[pos] = src[order[pos]];
+  return out;
+}
+
+/** Each period's row of a period-major matrix with its units put in `order` (a loop inside didStaggered's body ran several times slower). */
+function permuteRows(src: Float64Array, order: Int32Array, nRows: number, nUnits: number): Float64Array {
+  const out = new Float64Array(nRows * nUnits);
+  for (let p = 0; p < nRows; p++) {
+    const off = p * nUnits;
+    for (let pos = 0; pos < nUnits; pos++) out[off + pos] = src[off + order[pos]];
+  }
+  return out;
+}
+
+/** Unit weights in `order`, scaled to mean 1 over the active units; 0 for the units left out. */
+function normalisedWeights(unitWeight: Float64Array, active: Uint8Array, order: Int32Array, n: number, wTotal: number): Float64Array {
+  const out = new Float64Array(order.length);
+  for (let pos = 0; pos < order.length; pos++) {
+    const u = order[pos];
+    out[pos] = active[u] ? (unitWeight[u] * n) / wTotal : 0;
+  }
+  return out;
 }
 
 const UNIT_VALUES = new WeakMap<Float64Array, { rowUnit: Int32Array; byUnit: Float64Array }>();
@@ -1024,42 +1061,49 @@ function drCellGraceful(
 ): { cell: DrCell | null; notes: string[] } {
   const notes: string[] = [];
   const k = cov.length;
-  const lo = new Float64Array(k).fill(Infinity);
-  const hi = new Float64Array(k).fill(-Infinity);
-  const seen = new Float64Array(k);
+  // Per column: no unit of the cell has it (seen 0), every unit has it (seen m), it varies among the controls.
+  const none = new Uint8Array(k);
+  const full = new Uint8Array(k);
+  const varies = new Uint8Array(k);
   const { idx } = scratch;
-  const { n1, m } = observedUnits(span, scratch);
-  // Packed 0/1 columns have no missing values; whether one is constant among the controls shows in their codes.
-  let anyBit = 0;
-  let allBits = -1;
-  if (gram) {
-    const code = gram.code;
-    for (let i = n1; i < m; i++) {
-      anyBit |= code[idx[i]];
-      allBits &= code[idx[i]];
+  const units = gram ? observedCodedUnits(span, scratch, gram) : null;
+  const { n1, m } = units ?? observedUnits(span, scratch);
+  if (gram && units) {
+    // Packed 0/1 columns have no missing values; whether one is constant among the controls shows in their codes.
+    // Whether a numeric column is missing for some or all of the cell's units shows in the units' missing masks;
+    // whether it varies among the controls, at the first control whose value differs.
+    const { anyBit, allBits, anyMiss, allMiss } = units;
+    for (let j = 0; j < k; j++) {
+      const bit = gram.bitOf[j];
+      const mb = gram.missBit[j];
+      if (mb === UNTRACKED) {
+        const s = summariseColumn(cov[j], idx, n1, m);
+        none[j] = s.seen === 0 ? 1 : 0;
+        full[j] = s.seen === m ? 1 : 0;
+        varies[j] = s.hi > s.lo ? 1 : 0;
+        continue;
+      }
+      none[j] = m === 0 || (mb >= 0 && ((allMiss >> mb) & 1) === 1) ? 1 : 0;
+      full[j] = mb >= 0 && ((anyMiss >> mb) & 1) === 1 ? 0 : 1;
+      if (bit >= 0) varies[j] = ((anyBit >> bit) & 1) > ((allBits >> bit) & 1) ? 1 : 0;
+      else if (!none[j]) varies[j] = variesAmong(cov[j], idx, n1, m) ? 1 : 0;
     }
-  }
-  for (let j = 0; j < k; j++) {
-    const bit = gram ? gram.bitOf[j] : -1;
-    if (bit >= 0) {
-      seen[j] = m;
-      lo[j] = (allBits >> bit) & 1;
-      hi[j] = (anyBit >> bit) & 1;
-      continue;
+  } else {
+    for (let j = 0; j < k; j++) {
+      const s = summariseColumn(cov[j], idx, n1, m);
+      none[j] = s.seen === 0 ? 1 : 0;
+      full[j] = s.seen === m ? 1 : 0;
+      varies[j] = s.hi > s.lo ? 1 : 0;
     }
-    const s = summariseColumn(cov[j], idx, n1, m);
-    seen[j] = s.seen;
-    lo[j] = s.lo;
-    hi[j] = s.hi;
   }
   const keep: number[] = [];
   for (let j = 0; j < k; j++) {
-    if (seen[j] === 0) notes.push(`${names[j]} has no observed value (it lies before the data): left out of the adjustment`);
-    else if (!(hi[j] > lo[j])) notes.push(`${names[j]} is constant among the controls: left out of the adjustment`);
+    if (none[j]) notes.push(`${names[j]} has no observed value (it lies before the data): left out of the adjustment`);
+    else if (!varies[j]) notes.push(`${names[j]} is constant among the controls: left out of the adjustment`);
     else keep.push(j);
   }
   const kept = keep.map((j) => cov[j]);
-  const complete = keep.every((j) => seen[j] === m);
+  const complete = keep.every((j) => full[j] === 1);
   // A treated unit counts as lacking a baseline only when a covariate that is kept is missing for it.
   if (!complete) {
     let lacking = 0;
@@ -1069,7 +1113,7 @@ function drCellGraceful(
   // The fast regression cell needs every kept covariate observed for every unit of the cell; otherwise, and whenever
   // it cannot vouch for the fit (few controls, a small pivot), the per-cell fit below decides, errors and all.
   if (!doublyRobust && gram && complete) {
-    const cell = regressionCell(span, gram, keep, n, scratch, n1, m);
+    const cell = regressionCell(span, gram, keep, n, scratch, units!);
     if (cell) return { cell, notes };
   }
   try {
@@ -1122,6 +1166,15 @@ interface RegressionScratch {
   /** The kept covariates of a cell's units, column-major; grown when a cell needs more. */
   x: Float64Array;
   grams: Map<number, GramState>;
+  /**
+   * Per covariate column (by identity), whether it is 0/1 and its mean over the units [0, limit): the time-invariant
+   * covariates are the same columns for every baseline end, so they are scanned once per call, not once per cohort.
+   */
+  columnStats: Map<Float64Array, { binary: boolean; mean: number; complete: boolean }>;
+  /** The codes' bits of the columns every GramState shares (see gramFor's `fixedFrom`), by the first bit they take. */
+  fixedCodes: Map<number, Int32Array>;
+  /** The units a cell wants in its Gram matrix (gramSync), padded to whole 32-bit words as GramState.member. */
+  want: Uint8Array;
 }
 
 /**
@@ -1144,6 +1197,9 @@ interface GramState {
    * indicator's entries sum the codes with its bit set. A unit joining or leaving then costs 1 + kn + kn(kn+1)/2.
    */
   numeric: Int32Array;
+  /** The numeric columns themselves and their shifts, in slot order. */
+  numCols: Float64Array[];
+  numShift: Float64Array;
   slotOf: Int32Array;
   kn: number;
   W: Float64Array;
@@ -1171,7 +1227,15 @@ interface GramState {
   bits: number;
   code: Int32Array;
   row: Float64Array;
+  /**
+   * Columns missing for some units (the baseline blocks, for units without a month in them) get bit missBit[j] of
+   * miss[u], set where unit u lacks it (−1: the column has every value; UNTRACKED: past the 31st such column).
+   */
+  missBit: Int32Array;
+  miss: Int32Array;
 }
+
+const UNTRACKED = -2;
 
 function newRegressionScratch(nUnits: number, limit: number): RegressionScratch {
   return {
@@ -1186,36 +1250,79 @@ function newRegressionScratch(nUnits: number, limit: number): RegressionScratch 
     byCode: new Float64Array(5 << MAX_CODE_BITS),
     x: new Float64Array(0),
     grams: new Map(),
+    columnStats: new Map(),
+    fixedCodes: new Map(),
+    want: new Uint8Array(paddedLength(limit)),
   };
 }
 
-/** The running Gram matrix of the cells whose baseline ends at period index `lagEnd` (their covariates `cov`). */
-function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[]): GramState {
+/** A byte array's length rounded up to whole 32-bit words (gramSync compares four units at a time). */
+function paddedLength(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Whether a column is 0/1 over the units [0, limit), its mean over those with a value and whether all have one; cached by column. */
+function columnStats(scratch: RegressionScratch, col: Float64Array): { binary: boolean; mean: number; complete: boolean } {
+  let stats = scratch.columnStats.get(col);
+  if (!stats) {
+    let sum = 0;
+    let count = 0;
+    let binary = true;
+    for (let u = 0; u < scratch.limit; u++) {
+      const v = col[u];
+      if (v !== 0 && v !== 1) binary = false;
+      if (v !== v) continue;
+      sum += v;
+      count++;
+    }
+    stats = { binary, mean: count > 0 ? sum / count : 0, complete: count === scratch.limit };
+    scratch.columnStats.set(col, stats);
+  }
+  return stats;
+}
+
+/** code[u] |= col[u] << bit over the units [0, limit). */
+function orBits(code: Int32Array, col: Float64Array, bit: number, limit: number): void {
+  for (let u = 0; u < limit; u++) code[u] |= col[u] << bit;
+}
+
+/** miss[u] |= 1 << bit where col[u] is missing, over the units [0, limit). */
+function orMissing(miss: Int32Array, col: Float64Array, bit: number, limit: number): void {
+  for (let u = 0; u < limit; u++) if (col[u] !== col[u]) miss[u] |= 1 << bit;
+}
+
+/**
+ * The running Gram matrix of the cells whose baseline ends at period index `lagEnd` (their covariates `cov`).
+ * cov[fixedFrom..] are the same columns for every baseline end of the call (the time-invariant covariates after the
+ * baseline blocks): their statistics and their part of the units' codes are computed once and reused.
+ */
+function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[], fixedFrom: number): GramState {
   let state = scratch.grams.get(lagEnd);
   if (!state) {
     const width = cov.length + 1;
     const shift = new Float64Array(width);
     const bitOf = new Int32Array(cov.length).fill(-1);
-    const code = new Int32Array(scratch.limit);
+    const limit = scratch.limit;
     let bits = 0;
+    let fixedFirstBit = -1;
     for (let j = 1; j < width; j++) {
-      const col = cov[j - 1];
-      let sum = 0;
-      let count = 0;
-      let binary = true;
-      for (let u = 0; u < scratch.limit; u++) {
-        const v = col[u];
-        if (v !== 0 && v !== 1) binary = false;
-        if (v !== v) continue;
-        sum += v;
-        count++;
-      }
-      if (binary && bits < MAX_CODE_BITS) {
-        const bit = bits++;
-        bitOf[j - 1] = bit;
-        for (let u = 0; u < scratch.limit; u++) code[u] |= col[u] << bit;
-      } else shift[j] = count > 0 ? sum / count : 0;
+      if (j - 1 === fixedFrom) fixedFirstBit = bits;
+      const stats = columnStats(scratch, cov[j - 1]);
+      if (stats.binary && bits < MAX_CODE_BITS) bitOf[j - 1] = bits++;
+      else shift[j] = stats.mean;
     }
+    // The fixed columns' bits depend only on the bit they start from (they are packed in order while bits are left).
+    let code: Int32Array;
+    if (fixedFirstBit >= 0) {
+      let fixed = scratch.fixedCodes.get(fixedFirstBit);
+      if (!fixed) {
+        fixed = new Int32Array(limit);
+        for (let j = fixedFrom; j < cov.length; j++) if (bitOf[j] >= 0) orBits(fixed, cov[j], bitOf[j], limit);
+        scratch.fixedCodes.set(fixedFirstBit, fixed);
+      }
+      code = fixed.slice();
+    } else code = new Int32Array(limit);
+    for (let j = 0; j < Math.min(fixedFrom, cov.length); j++) if (bitOf[j] >= 0) orBits(code, cov[j], bitOf[j], limit);
     const numeric = Int32Array.from(cov.keys()).filter((j) => bitOf[j] < 0);
     const slotOf = new Int32Array(cov.length).fill(-1);
     numeric.forEach((j, c) => {
@@ -1223,9 +1330,19 @@ function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[]
     });
     const kn = numeric.length;
     const size = 1 << bits;
+    const missBit = new Int32Array(cov.length).fill(-1);
+    const miss = new Int32Array(limit);
+    let missing = 0;
+    for (let j = 0; j < cov.length; j++) {
+      if (columnStats(scratch, cov[j]).complete) continue;
+      missBit[j] = missing < 31 ? missing++ : UNTRACKED;
+      if (missBit[j] >= 0) orMissing(miss, cov[j], missBit[j], limit);
+    }
     state = {
       cols: cov.slice(),
       numeric,
+      numCols: Array.from(numeric, (j) => cov[j]),
+      numShift: Float64Array.from(numeric, (j) => shift[j + 1]),
       slotOf,
       kn,
       W: new Float64Array(size),
@@ -1233,7 +1350,7 @@ function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[]
       NN: new Float64Array(kn * kn),
       codeSeen: new Uint8Array(size),
       codeList: [],
-      member: new Uint8Array(scratch.limit),
+      member: new Uint8Array(paddedLength(scratch.limit)),
       updates: 0,
       stale: false,
       shift,
@@ -1241,6 +1358,8 @@ function gramFor(scratch: RegressionScratch, lagEnd: number, cov: Float64Array[]
       bits,
       code,
       row: new Float64Array(kn),
+      missBit,
+      miss,
     };
     scratch.grams.set(lagEnd, state);
   }
@@ -1257,6 +1376,34 @@ function gramAdd(state: GramState, u: number, weight: number): void {
   }
   W[q] += weight;
   const at = q * kn;
+  if (kn === 4) {
+    // The study's case (two baseline blocks and two numeric covariates), unrolled: the same sums in the same order.
+    const cn = state.numCols;
+    const h = state.numShift;
+    const v0 = cn[0][u] - h[0];
+    const v1 = cn[1][u] - h[1];
+    const v2 = cn[2][u] - h[2];
+    const v3 = cn[3][u] - h[3];
+    WX[at] += weight * v0;
+    WX[at + 1] += weight * v1;
+    WX[at + 2] += weight * v2;
+    WX[at + 3] += weight * v3;
+    const w0 = weight * v0;
+    NN[0] += w0 * v0;
+    const w1 = weight * v1;
+    NN[4] += w1 * v0;
+    NN[5] += w1 * v1;
+    const w2 = weight * v2;
+    NN[8] += w2 * v0;
+    NN[9] += w2 * v1;
+    NN[10] += w2 * v2;
+    const w3 = weight * v3;
+    NN[12] += w3 * v0;
+    NN[13] += w3 * v1;
+    NN[14] += w3 * v2;
+    NN[15] += w3 * v3;
+    return;
+  }
   for (let c = 0; c < kn; c++) {
     const j = numeric[c];
     const v = cols[j][u] - shift[j + 1];
@@ -1274,8 +1421,10 @@ function gramAdd(state: GramState, u: number, weight: number): void {
  * Moves the Gram matrix onto a cell's controls, idx[from..to) (ascending):
  * units that left are subtracted, units that joined added. Once the updates
  * since the last clear pass twice the controls, the next call starts afresh.
+ * The wanted units are marked first and compared with the members four at a
+ * time: most words match, and the scan then has no branch on the data.
  */
-function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: number, to: number, limit: number): void {
+function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: number, to: number, limit: number, want: Uint8Array): void {
   const member = state.member;
   if (state.stale) {
     state.W.fill(0);
@@ -1285,20 +1434,21 @@ function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: numb
     state.updates = 0;
     state.stale = false;
   }
+  want.fill(0);
+  for (let q = from; q < to; q++) want[idx[q]] = 1;
+  const want32 = new Int32Array(want.buffer, want.byteOffset, want.length >> 2);
+  const member32 = new Int32Array(member.buffer, member.byteOffset, member.length >> 2);
   let changes = 0;
-  let q = from;
-  let next = q < to ? idx[q] : limit;
-  for (let u = 0; u < limit; u++) {
-    let want = 0;
-    if (u === next) {
-      want = 1;
-      q++;
-      next = q < to ? idx[q] : limit;
+  for (let k = 0; k < want32.length; k++) {
+    if (want32[k] === member32[k]) continue;
+    const end = Math.min(limit, 4 * k + 4);
+    for (let u = 4 * k; u < end; u++) {
+      const x = want[u];
+      if (x === member[u]) continue;
+      gramAdd(state, u, x === 1 ? w[u] : -w[u]);
+      member[u] = x;
+      changes++;
     }
-    if (want === member[u]) continue;
-    gramAdd(state, u, want === 1 ? w[u] : -w[u]);
-    member[u] = want;
-    changes++;
   }
   state.updates += changes;
   if (state.updates > 2 * (to - from)) state.stale = true;
@@ -1353,7 +1503,9 @@ function observedUnits(span: CellSpan, sc: RegressionScratch): { n1: number; m: 
   }
   const n1 = m;
   for (let r = 0; r < nRanges; r++) {
-    for (let u = controlRanges[2 * r]; u < controlRanges[2 * r + 1]; u++) {
+    // The range's end in a local: a store to idx (an Int32Array too) would otherwise make V8 reload it every unit.
+    const to = controlRanges[2 * r + 1];
+    for (let u = controlRanges[2 * r]; u < to; u++) {
       const d = Y[yCur + u] - Y[yBase + u];
       if (d !== d) continue;
       idx[m] = u;
@@ -1361,6 +1513,98 @@ function observedUnits(span: CellSpan, sc: RegressionScratch): { n1: number; m: 
     }
   }
   return { n1, m };
+}
+
+/** A cell's units as {@link observedCodedUnits} finds them, with what the regression cell and the column checks need. */
+interface CodedUnits {
+  n1: number;
+  m: number;
+  /** Weight of the treated and of the controls, and how many controls have a positive weight. */
+  s1: number;
+  s0: number;
+  positive: number;
+  /** OR and AND of the controls' codes, and of every unit's missing mask (GramState.miss). */
+  anyBit: number;
+  allBits: number;
+  anyMiss: number;
+  allMiss: number;
+}
+
+/**
+ * {@link observedUnits}, and in the same pass what the regression cell needs of each unit: scratch.wv and
+ * scratch.codes (its weight and code), the weights by code (treated, controls) and the controls' w·Δy by code in
+ * scratch.byCode, and the codes' and missing masks' OR and AND (which columns are constant or missing in the cell).
+ */
+function observedCodedUnits(span: CellSpan, sc: RegressionScratch, gram: GramState): CodedUnits {
+  const { Y, yCur, yBase, w, tr0, tr1, controlRanges, nRanges } = span;
+  const { idx, dy, wv, codes, byCode } = sc;
+  const { code, miss } = gram;
+  const size = 1 << gram.bits;
+  const controlW = size;
+  const controlWy = 2 * size;
+  byCode.fill(0, 0, 3 * size);
+  let m = 0;
+  let s1 = 0;
+  let anyMiss = 0;
+  let allMiss = -1;
+  for (let u = tr0; u < tr1; u++) {
+    const d = Y[yCur + u] - Y[yBase + u];
+    if (d !== d) continue;
+    const wu = w[u];
+    const q = code[u];
+    const mq = miss[u];
+    idx[m] = u;
+    dy[m] = d;
+    wv[m] = wu;
+    codes[m] = q;
+    m++;
+    s1 += wu;
+    byCode[q] += wu;
+    anyMiss |= mq;
+    allMiss &= mq;
+  }
+  const n1 = m;
+  let s0 = 0;
+  let positive = 0;
+  let anyBit = 0;
+  let allBits = -1;
+  for (let r = 0; r < nRanges; r++) {
+    const to = controlRanges[2 * r + 1];
+    for (let u = controlRanges[2 * r]; u < to; u++) {
+      const d = Y[yCur + u] - Y[yBase + u];
+      if (d !== d) continue;
+      const wu = w[u];
+      const q = code[u];
+      const mq = miss[u];
+      idx[m] = u;
+      dy[m] = d;
+      wv[m] = wu;
+      codes[m] = q;
+      m++;
+      s0 += wu;
+      if (wu > 0) positive++;
+      byCode[controlW + q] += wu;
+      byCode[controlWy + q] += wu * d;
+      anyBit |= q;
+      allBits &= q;
+      anyMiss |= mq;
+      allMiss &= mq;
+    }
+  }
+  return { n1, m, s1, s0, positive, anyBit, allBits, anyMiss, allMiss };
+}
+
+/** Whether the covariate takes two different values among the units idx[from..to) that have it (stops at the first that differs). */
+function variesAmong(col: Float64Array, idx: Int32Array, from: number, to: number): boolean {
+  let i = from;
+  while (i < to && col[idx[i]] !== col[idx[i]]) i++;
+  if (i >= to) return false;
+  const first = col[idx[i]];
+  for (i++; i < to; i++) {
+    const v = col[idx[i]];
+    if (v !== first && v === v) return true;
+  }
+  return false;
 }
 
 /** How many of the units idx[0..m) have the covariate, and its range among the controls idx[n1..m). */
@@ -1392,8 +1636,9 @@ function summariseColumn(col: Float64Array, idx: Int32Array, n1: number, m: numb
  * side is empty, there are fewer controls with weight than coefficients, the
  * score would trim controls, or a pivot is too small to vouch for.
  */
-function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: number, sc: RegressionScratch, n1: number, m: number): DrCell | null {
+function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: number, sc: RegressionScratch, units: CodedUnits): DrCell | null {
   const w = span.w;
+  const { n1, m, s1, s0, positive } = units;
   const k = keep.length;
   const p = k + 1;
   const { idx, dy, resid, z, inf, wv, codes, byCode } = sc;
@@ -1405,31 +1650,6 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
   const controlWy = byCode.subarray(2 * size, 3 * size);
   const fitByCode = byCode.subarray(3 * size, 4 * size);
   const loadByCode = byCode.subarray(4 * size, 5 * size);
-  byCode.fill(0, 0, 3 * size);
-  const code = gram.code;
-  let s1 = 0;
-  let s0 = 0;
-  let positive = 0;
-  for (let i = 0; i < n1; i++) {
-    const u = idx[i];
-    const wu = w[u];
-    const q = code[u];
-    wv[i] = wu;
-    codes[i] = q;
-    s1 += wu;
-    treatedW[q] += wu;
-  }
-  for (let i = n1; i < m; i++) {
-    const u = idx[i];
-    const wu = w[u];
-    const q = code[u];
-    wv[i] = wu;
-    codes[i] = q;
-    s0 += wu;
-    if (wu > 0) positive++;
-    controlW[q] += wu;
-    controlWy[q] += wu * dy[i];
-  }
   if (positive < p || !(s1 > 0) || !(s0 > 0)) return null;
   const ps = Math.min(s1 / (s1 + s0), 1 - 1e-6);
   if (!(ps < 0.995)) return null;
@@ -1444,7 +1664,9 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
     else bitCoef[bit] = j + 1;
   }
   const kn = numeric.length;
-  if (sc.x.length < m * kn) sc.x = new Float64Array(Math.max(m * kn, 2 * sc.x.length));
+  // Gathered four columns a pass (see gatherColumns): the last pass's unused slots are padding.
+  const slots = (kn + 3) & ~3;
+  if (sc.x.length < m * slots) sc.x = new Float64Array(Math.max(m * slots, 2 * sc.x.length));
   const X = sc.x;
   const sumT = new Float64Array(p);
   const sumC = new Float64Array(p);
@@ -1468,35 +1690,30 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
     xwy[at] = cy;
   }
   const coefOf = Int32Array.from(numeric, (j) => j + 1);
-  for (let c = 0; c < kn; c++) {
-    const col = gram.cols[keep[numeric[c]]];
-    const shift = gram.shift[keep[numeric[c]] + 1];
-    const off = c * m;
-    let t = 0;
-    for (let i = 0; i < n1; i++) {
-      const v = col[idx[i]] - shift;
-      X[off + i] = v;
-      t += wv[i] * v;
+  const four: Float64Array[] = [];
+  const shifts = new Float64Array(4);
+  const chunkSums = new Float64Array(12);
+  for (let c0 = 0; c0 < kn; c0 += 4) {
+    four.length = 0;
+    for (let c = c0; c < c0 + 4; c++) {
+      // Padding repeats the chunk's first column; its sums are not read.
+      const j = keep[numeric[c < kn ? c : c0]];
+      four.push(gram.cols[j]);
+      shifts[c - c0] = gram.shift[j + 1];
     }
-    let cs = 0;
-    let cy = 0;
-    for (let i = n1; i < m; i++) {
-      const v = col[idx[i]] - shift;
-      X[off + i] = v;
-      const wx = wv[i] * v;
-      cs += wx;
-      cy += wx * dy[i];
+    gatherColumns(X, m, c0, four, shifts, idx, wv, dy, n1, m, chunkSums);
+    for (let c = c0; c < Math.min(kn, c0 + 4); c++) {
+      sumT[coefOf[c]] = chunkSums[c - c0];
+      sumC[coefOf[c]] = chunkSums[4 + c - c0];
+      xwy[coefOf[c]] = chunkSums[8 + c - c0];
     }
-    sumT[coefOf[c]] = t;
-    sumC[coefOf[c]] = cs;
-    xwy[coefOf[c]] = cy;
   }
 
-  gramSync(gram, w, idx, n1, m, gram.member.length);
+  gramSync(gram, w, idx, n1, m, sc.limit, sc.want);
   let G = gramPick(gram, keep);
   if (!G) {
     gram.stale = true;
-    gramSync(gram, w, idx, n1, m, gram.member.length);
+    gramSync(gram, w, idx, n1, m, sc.limit, sc.want);
     G = gramPick(gram, keep);
     if (!G) return null;
   }
@@ -1545,14 +1762,33 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
   codeTable(fitByCode, size, bitCoef, beta);
   codeTable(loadByCode, size, bitCoef, a);
   linearFit(X, m, coefOf, 0, n1, beta, codes, fitByCode, resid);
-  fitAndLoad(X, m, coefOf, n1, m, beta, a, codes, fitByCode, loadByCode, resid, z);
   let sumTr = 0;
-  let sumCr = 0;
-  for (let i = 0; i < m; i++) {
+  for (let i = 0; i < n1; i++) {
     const res = dy[i] - resid[i];
     resid[i] = res;
-    if (i < n1) sumTr += wv[i] * res;
-    else sumCr += wv[i] * res;
+    sumTr += wv[i] * res;
+  }
+  let sumCr = 0;
+  if (kn === 0) {
+    fitAndLoad(X, m, coefOf, n1, m, beta, a, codes, fitByCode, loadByCode, resid, z);
+    for (let i = n1; i < m; i++) {
+      const res = dy[i] - resid[i];
+      resid[i] = res;
+      sumCr += wv[i] * res;
+    }
+  } else {
+    // The controls' fit, loading and residual four columns a pass (padding slots with coefficient 0 add nothing).
+    const bs = new Float64Array(4);
+    const ls = new Float64Array(4);
+    for (let c0 = 0; c0 < kn; c0 += 4) {
+      for (let c = c0; c < c0 + 4; c++) {
+        bs[c - c0] = c < kn ? beta[coefOf[c]] : 0;
+        ls[c - c0] = c < kn ? a[coefOf[c]] : 0;
+      }
+      const last = c0 + 4 >= kn;
+      const part = fitResidChunk(X, m, c0, n1, m, bs, ls, c0 === 0, last, beta[0], a[0], codes, fitByCode, loadByCode, dy, wv, resid, z);
+      if (last) sumCr = part;
+    }
   }
   const etaT = sumTr / s1;
   const etaC = sumCr / s0;
@@ -1580,6 +1816,175 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
     ss += v * v;
   }
   return { att: etaT - etaC, inf: inf.subarray(0, m), idx: idx.subarray(0, m), ss, s1, s0, n1, n0 };
+}
+
+/**
+ * Gathers four numeric columns for a cell's units, X[(c0 + c)·rows + i] = cols[c][idx[i]] − shifts[c], and sums
+ * into out: Σ_T w·x (out[c]), Σ_C w·x (out[4 + c]) and Σ_C w·x·Δy (out[8 + c]), treated being i < n1. One pass for
+ * the four (the units' positions, weights and changes read once), each sum in the order of a pass per column.
+ */
+function gatherColumns(
+  X: Float64Array,
+  rows: number,
+  c0: number,
+  cols: Float64Array[],
+  shifts: Float64Array,
+  idx: Int32Array,
+  wv: Float64Array,
+  dy: Float64Array,
+  n1: number,
+  m: number,
+  out: Float64Array,
+): void {
+  const col0 = cols[0];
+  const col1 = cols[1];
+  const col2 = cols[2];
+  const col3 = cols[3];
+  const h0 = shifts[0];
+  const h1 = shifts[1];
+  const h2 = shifts[2];
+  const h3 = shifts[3];
+  const o0 = c0 * rows;
+  const o1 = o0 + rows;
+  const o2 = o1 + rows;
+  const o3 = o2 + rows;
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  let t3 = 0;
+  for (let i = 0; i < n1; i++) {
+    const u = idx[i];
+    const wi = wv[i];
+    const v0 = col0[u] - h0;
+    const v1 = col1[u] - h1;
+    const v2 = col2[u] - h2;
+    const v3 = col3[u] - h3;
+    X[o0 + i] = v0;
+    X[o1 + i] = v1;
+    X[o2 + i] = v2;
+    X[o3 + i] = v3;
+    t0 += wi * v0;
+    t1 += wi * v1;
+    t2 += wi * v2;
+    t3 += wi * v3;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let y0 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  let y3 = 0;
+  for (let i = n1; i < m; i++) {
+    const u = idx[i];
+    const wi = wv[i];
+    const d = dy[i];
+    const v0 = col0[u] - h0;
+    const v1 = col1[u] - h1;
+    const v2 = col2[u] - h2;
+    const v3 = col3[u] - h3;
+    X[o0 + i] = v0;
+    X[o1 + i] = v1;
+    X[o2 + i] = v2;
+    X[o3 + i] = v3;
+    const x0 = wi * v0;
+    const x1 = wi * v1;
+    const x2 = wi * v2;
+    const x3 = wi * v3;
+    s0 += x0;
+    s1 += x1;
+    s2 += x2;
+    s3 += x3;
+    y0 += x0 * d;
+    y1 += x1 * d;
+    y2 += x2 * d;
+    y3 += x3 * d;
+  }
+  out[0] = t0;
+  out[1] = t1;
+  out[2] = t2;
+  out[3] = t3;
+  out[4] = s0;
+  out[5] = s1;
+  out[6] = s2;
+  out[7] = s3;
+  out[8] = y0;
+  out[9] = y1;
+  out[10] = y2;
+  out[11] = y3;
+}
+
+/**
+ * {@link fitAndLoad} over four gathered columns (slots c0..c0+3, coefficients b, loadings l), for rows [from, to):
+ * the first chunk starts from the intercept and the code tables, later ones from fit and z; the last leaves the
+ * residual Δy − fit in fit and returns Σ w·residual. Per row the terms are added in fitAndLoad's order, so the
+ * result is the same to the bit; one pass per four columns instead of one per column and one for the residuals.
+ */
+function fitResidChunk(
+  X: Float64Array,
+  rows: number,
+  c0: number,
+  from: number,
+  to: number,
+  b: Float64Array,
+  l: Float64Array,
+  first: boolean,
+  last: boolean,
+  b0: number,
+  l0: number,
+  codes: Int32Array,
+  fitByCode: Float64Array,
+  loadByCode: Float64Array,
+  dy: Float64Array,
+  wv: Float64Array,
+  fit: Float64Array,
+  z: Float64Array,
+): number {
+  const B0 = b[0];
+  const B1 = b[1];
+  const B2 = b[2];
+  const B3 = b[3];
+  const L0 = l[0];
+  const L1 = l[1];
+  const L2 = l[2];
+  const L3 = l[3];
+  const o0 = c0 * rows;
+  const o1 = o0 + rows;
+  const o2 = o1 + rows;
+  const o3 = o2 + rows;
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    let f: number;
+    let g: number;
+    if (first) {
+      const q = codes[i];
+      f = b0 + fitByCode[q];
+      g = l0 + loadByCode[q];
+    } else {
+      f = fit[i];
+      g = z[i];
+    }
+    let v = X[o0 + i];
+    f += v * B0;
+    g += v * L0;
+    v = X[o1 + i];
+    f += v * B1;
+    g += v * L1;
+    v = X[o2 + i];
+    f += v * B2;
+    g += v * L2;
+    v = X[o3 + i];
+    f += v * B3;
+    g += v * L3;
+    z[i] = g;
+    if (last) {
+      const res = dy[i] - f;
+      fit[i] = res;
+      sum += wv[i] * res;
+    } else fit[i] = f;
+  }
+  return sum;
 }
 
 /** {@link linearFit} of the controls for two coefficient vectors at once (fit and loading), one pass over X. */
@@ -1652,9 +2057,22 @@ function markDrWindowMembers(dr: DrCell, w: Float64Array, att: number, member: F
 /**
  * Adds one range of units to a cell's sums at acc[at..at+6]: [Σw, Σw·dy, count, shift, Σw², Σw²(dy−shift),
  * Σw²(dy−shift)²], dy = y(t) − y(base); units not observed at both periods are skipped. The shifted second
- * moments give Σ IF² without a second pass (shift = the first change seen, set when acc[at+3] is NaN).
+ * moments give Σ IF² without a second pass (shift = the first change seen, set when acc[at+3] is NaN). The units
+ * observed and their changes are listed in idx and dys from position m on; returns the new length.
  */
-function accumulateRange(y: Float64Array, yCur: number, yBase: number, w: Float64Array, from: number, to: number, acc: Float64Array, at: number): void {
+function accumulateRange(
+  y: Float64Array,
+  yCur: number,
+  yBase: number,
+  w: Float64Array,
+  from: number,
+  to: number,
+  acc: Float64Array,
+  at: number,
+  idx: Int32Array,
+  dys: Float64Array,
+  m: number,
+): number {
   let s = 0;
   let sum = 0;
   let count = 0;
@@ -1665,6 +2083,8 @@ function accumulateRange(y: Float64Array, yCur: number, yBase: number, w: Float6
   for (let u = from; u < to; u++) {
     const dy = y[yCur + u] - y[yBase + u];
     if (dy !== dy) continue;
+    idx[m] = u;
+    dys[m++] = dy;
     if (shift !== shift) shift = dy;
     const wu = w[u];
     s += wu;
@@ -1683,6 +2103,7 @@ function accumulateRange(y: Float64Array, yCur: number, yBase: number, w: Float6
   acc[at + 4] += a;
   acc[at + 5] += b;
   acc[at + 6] += c;
+  return m;
 }
 
 /** Σ w²(dy − mu)² from the shifted moments [shift, Σw², Σw²(dy−shift), Σw²(dy−shift)²] at acc[at..at+3]. */
@@ -1693,64 +2114,32 @@ function spreadAround(acc: Float64Array, at: number, mu: number): number {
 }
 
 /**
- * dsts[k][u] += scales[k] · w[u] · (dy_u − mu) over a range, for units observed at both periods; one pass
- * for up to four targets (a cell feeds its event time, cohort, calendar period and the window).
+ * dsts[k][u] += scales[k] · w[u] · (dy − mu) for the units accumulateRange listed, u = idx[i] with dy = dys[i],
+ * i in [from, to); two targets a pass (a cell feeds up to four: its event time, cohort, calendar period, the window). Reading the
+ * list rather than the outcome rows skips the unobserved units without a branch that mispredicts on each of them.
  */
-function addRangeInfluence(
-  y: Float64Array,
-  yCur: number,
-  yBase: number,
-  w: Float64Array,
-  from: number,
-  to: number,
-  mu: number,
-  dsts: Float64Array[],
-  scales: Float64Array,
-  m: number,
-): void {
-  for (let k0 = 0; k0 < m; k0 += 4) {
-    const left = m - k0;
-    const d0 = dsts[k0];
-    const c0 = scales[k0];
-    if (left === 1) {
-      for (let u = from; u < to; u++) {
-        const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
-        if (v === v) d0[u] += c0 * v;
-      }
-      continue;
-    }
-    const d1 = dsts[k0 + 1];
-    const c1 = scales[k0 + 1];
-    if (left === 2) {
-      for (let u = from; u < to; u++) {
-        const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
-        if (v !== v) continue;
-        d0[u] += c0 * v;
-        d1[u] += c1 * v;
-      }
-      continue;
-    }
-    const d2 = dsts[k0 + 2];
-    const c2 = scales[k0 + 2];
-    if (left === 3) {
-      for (let u = from; u < to; u++) {
-        const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
-        if (v !== v) continue;
-        d0[u] += c0 * v;
-        d1[u] += c1 * v;
-        d2[u] += c2 * v;
-      }
-      continue;
-    }
-    const d3 = dsts[k0 + 3];
-    const c3 = scales[k0 + 3];
-    for (let u = from; u < to; u++) {
-      const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
+function addListInfluence(idx: Int32Array, dys: Float64Array, w: Float64Array, from: number, to: number, mu: number, dsts: Float64Array[], scales: Float64Array, m: number): void {
+  let k = 0;
+  for (; k + 1 < m; k += 2) {
+    const d0 = dsts[k];
+    const d1 = dsts[k + 1];
+    const c0 = scales[k];
+    const c1 = scales[k + 1];
+    for (let i = from; i < to; i++) {
+      const u = idx[i];
+      const v = w[u] * (dys[i] - mu);
       if (v !== v) continue;
       d0[u] += c0 * v;
       d1[u] += c1 * v;
-      d2[u] += c2 * v;
-      d3[u] += c3 * v;
+    }
+  }
+  if (k < m) {
+    const d0 = dsts[k];
+    const c0 = scales[k];
+    for (let i = from; i < to; i++) {
+      const u = idx[i];
+      const v = w[u] * (dys[i] - mu);
+      if (v === v) d0[u] += c0 * v;
     }
   }
 }
