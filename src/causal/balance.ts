@@ -111,10 +111,10 @@ const CODES = new WeakMap<readonly (string | null)[], { levels: string[]; codes:
 /**
  * Row indices ordered by x, ties in row order (the stable sort by value), from a cache when x still
  * has the fingerprint it was sorted with (one pass in order over its bits, where checking the order
- * itself would read x in sorted, scattered order).
+ * itself would read x in sorted, scattered order). `key` is x's fingerprint when the caller has just
+ * taken it.
  */
-function sortedOrder(x: Float64Array): Uint32Array {
-  const key = fingerprint(x);
+function sortedOrder(x: Float64Array, key: [number, number] = fingerprint(x)): Uint32Array {
   const cached = ORDERS.get(x);
   if (cached && cached.order.length === x.length && cached.key[0] === key[0] && cached.key[1] === key[1]) return cached.order;
   const order = stableOrder(x);
@@ -405,19 +405,20 @@ function fingerprint(a: Float64Array | undefined): [number, number] {
 }
 
 function beforeSide(values: Float64Array, treat: Float64Array, before: SideTotals, sideKey: number[]): BeforeSide {
-  const key = [...sideKey, ...fingerprint(values)];
+  const own = fingerprint(values);
+  const key = [...sideKey, ...own];
   const known = BEFORE.get(values);
   if (known !== undefined && known.key.every((h, k) => h === key[k])) return known;
   const binary = isBinary(values);
   const [t0, c0] = weightedStats(values, treat, before, binary);
-  const ecdf = binary ? NaN : ecdfMaxSorted(values, treat, before, sortedOrder(values));
+  const ecdf = binary ? NaN : ecdfMaxSorted(values, treat, before, sortedOrder(values, own));
   const side = { key, binary, t0, c0, ecdf };
   BEFORE.set(values, side);
   return side;
 }
 
 function numericRow(name: string, values: Float64Array, treat: Float64Array, before: SideTotals, after: SideTotals, sideKey: number[]): BalanceRow {
-  const { binary, t0, c0, ecdf: ecdfMaxBefore } = beforeSide(values, treat, before, sideKey);
+  const { binary, t0, c0, ecdf: ecdfMaxBefore, key } = beforeSide(values, treat, before, sideKey);
   const [t1, c1] = after === before ? [t0, c0] : weightedStats(values, treat, after, binary);
   if (binary) return binaryRow(name, t0.mean, c0.mean, t1.mean, c1.mean);
   const sd = Math.sqrt(t0.variance);
@@ -432,7 +433,8 @@ function numericRow(name: string, values: Float64Array, treat: Float64Array, bef
     varianceRatioBefore: t0.variance / c0.variance,
     varianceRatioAfter: t1.variance / c1.variance,
     ecdfMaxBefore,
-    ecdfMaxAfter: after === before ? ecdfMaxBefore : ecdfMaxSorted(values, treat, after, sortedOrder(values)),
+    // The column's fingerprint beforeSide has just checked (the last two of its key).
+    ecdfMaxAfter: after === before ? ecdfMaxBefore : ecdfMaxSorted(values, treat, after, sortedOrder(values, [key[key.length - 2], key[key.length - 1]])),
   };
 }
 

@@ -280,10 +280,103 @@ export function denseDots(t: Float64Array, x: Float64Array, n: number, lo: numbe
   }
 }
 
+// denseDots for two products at once: t[r] (row a of the product) and t[second + r] (row a + 1), against
+// the dense columns b ≥ a and b ≥ a + 1 respectively, into acc[accOff + b] and acc[accOff + nd + b]. Each
+// sum adds the same terms in the same order as denseDots would; the column entries, loaded once for two
+// products, and eight sums a pass, keep more multiplications in flight.
+function pairDots(t: Float64Array, second: number, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, a: number, acc: Float64Array, accOff: number): void {
+  const nd = cols.length;
+  const k1 = accOff + nd;
+  {
+    const o = cols[a] * n + lo;
+    let s = acc[accOff + a];
+    for (let r = 0; r < len; r++) s += t[r] * x[o + r];
+    acc[accOff + a] = s;
+  }
+  let b = a + 1;
+  for (; b + 3 < nd; b += 4) {
+    const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo, o2 = cols[b + 2] * n + lo, o3 = cols[b + 3] * n + lo;
+    const k = accOff + b;
+    let s0 = acc[k], s1 = acc[k + 1], s2 = acc[k + 2], s3 = acc[k + 3];
+    let u0 = acc[k1 + b], u1 = acc[k1 + b + 1], u2 = acc[k1 + b + 2], u3 = acc[k1 + b + 3];
+    for (let r = 0; r < len; r++) {
+      const v = t[r];
+      const w = t[second + r];
+      const x0 = x[o0 + r], x1 = x[o1 + r], x2 = x[o2 + r], x3 = x[o3 + r];
+      s0 += v * x0;
+      u0 += w * x0;
+      s1 += v * x1;
+      u1 += w * x1;
+      s2 += v * x2;
+      u2 += w * x2;
+      s3 += v * x3;
+      u3 += w * x3;
+    }
+    acc[k] = s0;
+    acc[k + 1] = s1;
+    acc[k + 2] = s2;
+    acc[k + 3] = s3;
+    acc[k1 + b] = u0;
+    acc[k1 + b + 1] = u1;
+    acc[k1 + b + 2] = u2;
+    acc[k1 + b + 3] = u3;
+  }
+  for (; b + 1 < nd; b += 2) {
+    const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo;
+    const k = accOff + b;
+    let s0 = acc[k], s1 = acc[k + 1];
+    let u0 = acc[k1 + b], u1 = acc[k1 + b + 1];
+    for (let r = 0; r < len; r++) {
+      const v = t[r];
+      const w = t[second + r];
+      const x0 = x[o0 + r], x1 = x[o1 + r];
+      s0 += v * x0;
+      u0 += w * x0;
+      s1 += v * x1;
+      u1 += w * x1;
+    }
+    acc[k] = s0;
+    acc[k + 1] = s1;
+    acc[k1 + b] = u0;
+    acc[k1 + b + 1] = u1;
+  }
+  if (b < nd) {
+    const o = cols[b] * n + lo;
+    let s = acc[accOff + b];
+    let u = acc[k1 + b];
+    for (let r = 0; r < len; r++) {
+      const xv = x[o + r];
+      s += t[r] * xv;
+      u += t[second + r] * xv;
+    }
+    acc[accOff + b] = s;
+    acc[k1 + b] = u;
+  }
+}
+
 // The same over the rows order[lo..hi) only (one level of an indicator group), for every dense column.
 function levelDots(t: Float64Array, x: Float64Array, n: number, cols: Int32Array, order: Int32Array, lo: number, hi: number, sums: Float64Array): void {
   const nd = cols.length;
   let b = 0;
+  // Five columns a pass where that leaves no lone column (nine dense columns: five and four, not four, four and one).
+  for (; b + 4 < nd && nd - b !== 8; b += 5) {
+    const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n, o4 = cols[b + 4] * n;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+    for (let r = lo; r < hi; r++) {
+      const i = order[r];
+      const v = t[i];
+      s0 += v * x[o0 + i];
+      s1 += v * x[o1 + i];
+      s2 += v * x[o2 + i];
+      s3 += v * x[o3 + i];
+      s4 += v * x[o4 + i];
+    }
+    sums[b] = s0;
+    sums[b + 1] = s1;
+    sums[b + 2] = s2;
+    sums[b + 3] = s3;
+    sums[b + 4] = s4;
+  }
   for (; b + 3 < nd; b += 4) {
     const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -320,22 +413,61 @@ function levelDots(t: Float64Array, x: Float64Array, n: number, cols: Int32Array
   }
 }
 
-// Σω over the rows where level l of `a` and level m of `b` are both 1, at [l·(M+1) + m + 1], over a's rows.
-// Column 0 collects the rows where b has no level and is ignored: a branch-free add beats a test that mispredicts.
-function levelTable(a: IndicatorGroup, b: IndicatorGroup, omega: Float64Array): Float64Array {
+// Σω over the rows where level l of `a` and level m of `b` are both 1, for each b of `partners`: b's table
+// at offset[k] + l·(M+1) + m + 1 of one array, over a's rows. Column 0 collects the rows where b has no
+// level and is ignored: a branch-free add beats a test that mispredicts. Up to four partners a pass: the
+// adds to one cell depend on each other (through memory, each waits for the one before), so a pass for
+// one table stalls on them, while four tables' adds overlap. Each cell still adds its rows in increasing
+// order, as a pass per partner would.
+function levelTables(a: IndicatorGroup, partners: IndicatorGroup[], omega: Float64Array): { table: Float64Array; offset: Int32Array } {
   const { order, start } = a;
   const L = a.columns.length;
-  const width = b.columns.length + 1;
-  const codeB = b.code;
-  const table = new Float64Array(L * width);
-  for (let l = 0; l < L; l++) {
-    const row = l * width;
-    for (let r = start[l]; r < start[l + 1]; r++) {
-      const i = order[r];
-      table[row + codeB[i]] += omega[i];
+  const K = partners.length;
+  const offset = new Int32Array(K + 1);
+  for (let k = 0; k < K; k++) offset[k + 1] = offset[k] + L * (partners[k].columns.length + 1);
+  const table = new Float64Array(offset[K]);
+  let k = 0;
+  for (; k + 3 < K; k += 4) {
+    const c0 = partners[k].code, c1 = partners[k + 1].code, c2 = partners[k + 2].code, c3 = partners[k + 3].code;
+    const w0 = partners[k].columns.length + 1, w1 = partners[k + 1].columns.length + 1;
+    const w2 = partners[k + 2].columns.length + 1, w3 = partners[k + 3].columns.length + 1;
+    for (let l = 0; l < L; l++) {
+      const r0 = offset[k] + l * w0, r1 = offset[k + 1] + l * w1, r2 = offset[k + 2] + l * w2, r3 = offset[k + 3] + l * w3;
+      for (let r = start[l]; r < start[l + 1]; r++) {
+        const i = order[r];
+        const v = omega[i];
+        table[r0 + c0[i]] += v;
+        table[r1 + c1[i]] += v;
+        table[r2 + c2[i]] += v;
+        table[r3 + c3[i]] += v;
+      }
     }
   }
-  return table;
+  for (; k + 1 < K; k += 2) {
+    const c0 = partners[k].code, c1 = partners[k + 1].code;
+    const w0 = partners[k].columns.length + 1, w1 = partners[k + 1].columns.length + 1;
+    for (let l = 0; l < L; l++) {
+      const r0 = offset[k] + l * w0, r1 = offset[k + 1] + l * w1;
+      for (let r = start[l]; r < start[l + 1]; r++) {
+        const i = order[r];
+        const v = omega[i];
+        table[r0 + c0[i]] += v;
+        table[r1 + c1[i]] += v;
+      }
+    }
+  }
+  if (k < K) {
+    const c0 = partners[k].code;
+    const w0 = partners[k].columns.length + 1;
+    for (let l = 0; l < L; l++) {
+      const r0 = offset[k] + l * w0;
+      for (let r = start[l]; r < start[l + 1]; r++) {
+        const i = order[r];
+        table[r0 + c0[i]] += omega[i];
+      }
+    }
+  }
+  return { table, offset };
 }
 
 /**
@@ -358,7 +490,7 @@ function levelTable(a: IndicatorGroup, b: IndicatorGroup, omega: Float64Array): 
 export function weightedGram(
   X: Design,
   omega: Float64Array,
-  scratch: Float64Array = new Float64Array(Math.min(X.n, GRAM_ROW_BLOCK)),
+  scratch: Float64Array = new Float64Array(2 * Math.min(X.n, GRAM_ROW_BLOCK)),
   structure: DesignStructure = designStructure(X),
 ): Float64Array {
   checkStructure('weightedGram', X, structure);
@@ -376,10 +508,20 @@ export function weightedGram(
   // sum carries on from block to block, so it adds the terms of one pass in the same order.
   const acc = new Float64Array(nd * nd);
   const block = Math.min(n, GRAM_ROW_BLOCK);
-  const t = scratch.length >= block ? scratch : new Float64Array(block);
+  const t = scratch.length >= 2 * block ? scratch : new Float64Array(2 * block);
   for (let lo = 0; lo < n; lo += block) {
     const len = Math.min(block, n - lo);
-    for (let a = 0; a < nd; a++) {
+    // Two rows of the product a pass (pairDots): each column entry loaded once serves both.
+    let a = 0;
+    for (; a + 1 < nd; a += 2) {
+      const offj = dense[a] * n + lo, offj1 = dense[a + 1] * n + lo;
+      for (let r = 0; r < len; r++) {
+        t[r] = omega[lo + r] * x[offj + r];
+        t[block + r] = omega[lo + r] * x[offj1 + r];
+      }
+      pairDots(t, block, x, n, lo, len, dense, a, acc, a * nd);
+    }
+    if (a < nd) {
       const offj = dense[a] * n + lo;
       for (let r = 0; r < len; r++) t[r] = omega[lo + r] * x[offj + r];
       denseDots(t, x, n, lo, len, dense, a, acc, a * nd);
@@ -407,20 +549,25 @@ export function weightedGram(
       for (let r = start[l]; r < start[l + 1]; r++) s += omega[order[r]];
       out[c * p + c] = s;
     }
-    // Against each later group: a table of Σω over the rows where level l of this group and level m of the other are both 1.
-    for (let gb = ga + 1; gb < groups.length; gb++) {
-      const other = groups[gb];
-      const M = other.columns.length;
-      const codeB = other.code;
-      // Over the rows of whichever group has fewer; each cell still adds its rows in increasing order.
-      if (order.length <= other.order.length) {
-        const table = levelTable(groups[ga], other, omega);
-        for (let l = 0; l < L; l++) for (let m = 0; m < M; m++) put(columns[l], other.columns[m], table[l * (M + 1) + m + 1]);
-      } else {
-        const table = levelTable(other, groups[ga], omega);
-        for (let m = 0; m < M; m++) for (let l = 0; l < L; l++) put(columns[l], other.columns[m], table[m * (L + 1) + l + 1]);
-      }
+  }
+  // Each pair of groups: a table of Σω over the rows where level l of one and level m of the other are both
+  // 1, worked over the rows of whichever group has fewer (the earlier on a tie), all of a group's pairs in
+  // one call; each cell adds its rows in increasing order either way.
+  for (let ga = 0; ga < groups.length; ga++) {
+    const a = groups[ga];
+    const partners: IndicatorGroup[] = [];
+    for (let gb = 0; gb < groups.length; gb++) {
+      if (gb === ga) continue;
+      const b = groups[gb];
+      if (gb > ga ? a.order.length <= b.order.length : a.order.length < b.order.length) partners.push(b);
     }
+    if (partners.length === 0) continue;
+    const { table, offset } = levelTables(a, partners, omega);
+    const L = a.columns.length;
+    partners.forEach((b, k) => {
+      const width = b.columns.length + 1;
+      for (let l = 0; l < L; l++) for (let m = 0; m < width - 1; m++) put(a.columns[l], b.columns[m], table[offset[k] + l * width + m + 1]);
+    });
   }
   // Other sparse columns: over their own non-zero rows, with the product in the plain loop's order, (ω·x_lower)·x_higher.
   for (let a = 0; a < sparse.length; a++) {
