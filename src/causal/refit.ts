@@ -1,5 +1,5 @@
 import type { Estimate } from '../core/estimate';
-import { choleskyScaled, choleskySolve, denseDots } from '../stats/linalg';
+import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { clusterCodes } from '../stats/vcov';
 import { covariateCodes, type CodedCovariate } from './covariate-encoding';
 import { checkCrossSectionInput, chooseVcov, intervalDf, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
@@ -69,12 +69,113 @@ function layoutOf(n: number, treat: Float64Array, covariates: CodedCovariate[]):
 
 /** Rows per block of the dense products: a block of the weighted column and four others stay in cache. */
 const ROW_BLOCK = 2048;
+/** Rows per sub-block of the dense products (see denseBlock). */
+const DENSE_BLOCK = 512;
+
+// acc[k + j] (and acc[k + nc + j] for the next row of products), j < 4, carry on the sums Σ ta_r·x_(c+j),r
+// (and Σ tb_r·x_(c+j),r) over the block, adding the terms in row order as denseDots does: two weighted
+// columns against four others a pass load each value once for eight products, and V8 keeps the eight
+// sums in registers.
+function dots2x4(ta: Float64Array, oa: number, tb: Float64Array, ob: number, x: Float64Array, o: number, block: number, len: number, acc: Float64Array, k: number, nc: number): void {
+  const o0 = o, o1 = o + block, o2 = o + 2 * block, o3 = o + 3 * block;
+  let a0 = acc[k], a1 = acc[k + 1], a2 = acc[k + 2], a3 = acc[k + 3];
+  let b0 = acc[k + nc], b1 = acc[k + nc + 1], b2 = acc[k + nc + 2], b3 = acc[k + nc + 3];
+  for (let r = 0; r < len; r++) {
+    const u = ta[oa + r], v = tb[ob + r];
+    const x0 = x[o0 + r], x1 = x[o1 + r], x2 = x[o2 + r], x3 = x[o3 + r];
+    a0 += u * x0;
+    a1 += u * x1;
+    a2 += u * x2;
+    a3 += u * x3;
+    b0 += v * x0;
+    b1 += v * x1;
+    b2 += v * x2;
+    b3 += v * x3;
+  }
+  acc[k] = a0;
+  acc[k + 1] = a1;
+  acc[k + 2] = a2;
+  acc[k + 3] = a3;
+  acc[k + nc] = b0;
+  acc[k + nc + 1] = b1;
+  acc[k + nc + 2] = b2;
+  acc[k + nc + 3] = b3;
+}
+
+// One block's dense products: tb ← ω∘x_a for the dense columns a < nd, then acc[a·nc + c] += Σ (ω x_a)·x_c
+// for c ≥ a (c < nc: y too), in row order. Weighted columns two at a time, each pair's diagonal entries
+// first, then the columns after both four (then one) at a time; over sub-blocks of DENSE_BLOCK rows so that
+// a pair of weighted columns stays in the first-level cache while the others stream past (each sum still
+// takes its terms in row order).
+function denseBlock(wb: Float64Array, xb: Float64Array, tb: Float64Array, block: number, len: number, nd: number, nc: number, acc: Float64Array): void {
+  for (let a = 0; a < nd; a++) {
+    const off = a * block;
+    for (let r = 0; r < len; r++) tb[off + r] = wb[r] * xb[off + r];
+  }
+  for (let lo = 0; lo < len; lo += DENSE_BLOCK) {
+    const hi = Math.min(len, lo + DENSE_BLOCK);
+    let a = 0;
+    for (; a + 1 < nd; a += 2) {
+      const oa = a * block, ob = oa + block, k = a * nc;
+      let saa = acc[k + a], sab = acc[k + a + 1], sbb = acc[k + nc + a + 1];
+      for (let r = lo; r < hi; r++) {
+        const u = tb[oa + r];
+        const xb1 = xb[ob + r];
+        saa += u * xb[oa + r];
+        sab += u * xb1;
+        sbb += tb[ob + r] * xb1;
+      }
+      acc[k + a] = saa;
+      acc[k + a + 1] = sab;
+      acc[k + nc + a + 1] = sbb;
+      let c = a + 2;
+      for (; c + 3 < nc; c += 4) dots2x4(tb, oa + lo, tb, ob + lo, xb, c * block + lo, block, hi - lo, acc, k + c, nc);
+      for (; c + 1 < nc; c += 2) {
+        const oc = c * block, od = oc + block;
+        let s0 = acc[k + c], s1 = acc[k + c + 1], s2 = acc[k + nc + c], s3 = acc[k + nc + c + 1];
+        for (let r = lo; r < hi; r++) {
+          const u = tb[oa + r], v = tb[ob + r], x0 = xb[oc + r], x1 = xb[od + r];
+          s0 += u * x0;
+          s1 += u * x1;
+          s2 += v * x0;
+          s3 += v * x1;
+        }
+        acc[k + c] = s0;
+        acc[k + c + 1] = s1;
+        acc[k + nc + c] = s2;
+        acc[k + nc + c + 1] = s3;
+      }
+      for (; c < nc; c++) {
+        const oc = c * block;
+        let s0 = acc[k + c], s1 = acc[k + nc + c];
+        for (let r = lo; r < hi; r++) {
+          const x = xb[oc + r];
+          s0 += tb[oa + r] * x;
+          s1 += tb[ob + r] * x;
+        }
+        acc[k + c] = s0;
+        acc[k + nc + c] = s1;
+      }
+    }
+    for (; a < nd; a++) {
+      const oa = a * block, k = a * nc;
+      for (let c = a; c < nc; c++) {
+        const oc = c * block;
+        let s = acc[k + c];
+        for (let r = lo; r < hi; r++) s += tb[oa + r] * xb[oc + r];
+        acc[k + c] = s;
+      }
+    }
+  }
+}
 
 /**
  * XᵀΩX (lower triangle, row-major p×p, into G) and, when `y` and `b` are given, XᵀΩy (into b), with
  * Ω = diag(omega), over every row or over `rows` only. Dense columns (the intercept and the numbers)
- * pair over row blocks, four products a pass; a text block against a dense column sums ω_i·x_ik by
- * level over the block's rows grouped by code; two text blocks make one table of Σω.
+ * pair over row blocks, two weighted columns against four others a pass; a text block against a dense
+ * column sums ω_i·x_ik by level over the block's rows grouped by code; two text blocks make one table
+ * of Σω. Every sum adds its terms in the same order whatever the pass layout (rows in order; a level's
+ * rows of a block summed apart, then added), so the matrix is the same to the bit.
  */
 function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float64Array, y: Float64Array | null = null, b: Float64Array | null = null): void {
   const { numeric, numericColumn, text, p } = L;
@@ -89,22 +190,22 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
   const xb = new Float64Array(nc * block);
   xb.fill(1, 0, block);
   const cb = text.map(() => new Int32Array(block));
-  const cols = Int32Array.from({ length: nc }, (_, a) => a);
+  // The weighted dense columns ω∘x_a of the block (a < nd), as the dense and the text products both read them.
+  const tb = new Float64Array(nd * block);
   const acc = new Float64Array(nd * nc);
   // Per text block, Σ ω·x_a over its rows' codes for each dense a (row 0: the reference level).
-  const byCode = text.map((tb) => new Float64Array((tb.size + 1) * nc));
+  const byCode = text.map((tb2) => new Float64Array((tb2.size + 1) * nc));
   const pairs: { a: number; b: number; table: Float64Array; width: number }[] = [];
   for (let a = 0; a < text.length; a++) for (let c = a + 1; c < text.length; c++) pairs.push({ a, b: c, table: new Float64Array((text[a].size + 1) * (text[c].size + 1)), width: text[c].size + 1 });
-  const t = new Float64Array(block);
   const perm = new Int32Array(block);
-  const start = new Int32Array(text.reduce((most, tb) => Math.max(most, tb.size + 2), 2));
+  const start = new Int32Array(text.reduce((most, tb2) => Math.max(most, tb2.size + 2), 2));
   for (let lo = 0; lo < m; lo += block) {
     const len = Math.min(block, m - lo);
     if (rows === null) {
       wb.set(omega.subarray(lo, lo + len));
       for (let a = 1; a < nd; a++) xb.set(numeric[a - 1].subarray(lo, lo + len), a * block);
       if (y !== null) xb.set(y.subarray(lo, lo + len), nd * block);
-      text.forEach((tb, k) => cb[k].set(tb.codes.subarray(lo, lo + len)));
+      text.forEach((t2, k) => cb[k].set(t2.codes.subarray(lo, lo + len)));
     } else {
       for (let r = 0; r < len; r++) wb[r] = omega[rows[lo + r]];
       for (let a = 1; a < nd; a++) {
@@ -112,19 +213,15 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
         for (let r = 0; r < len; r++) xb[off + r] = x[rows[lo + r]];
       }
       if (y !== null) for (let r = 0; r < len; r++) xb[nd * block + r] = y[rows[lo + r]];
-      text.forEach((tb, k) => {
-        const codes = tb.codes, c = cb[k];
+      text.forEach((t2, k) => {
+        const codes = t2.codes, c = cb[k];
         for (let r = 0; r < len; r++) c[r] = codes[rows[lo + r]];
       });
     }
-    // Dense × dense: four products a pass over the block.
-    for (let a = 0; a < nd; a++) {
-      const off = a * block;
-      for (let r = 0; r < len; r++) t[r] = wb[r] * xb[off + r];
-      denseDots(t, xb, block, 0, len, cols, a, acc, a * nc);
-    }
+    denseBlock(wb, xb, tb, block, len, nd, nc, acc);
     // Text × dense: the block's rows grouped by code (a counting sort), then for each level but the
-    // reference (whose sums no entry of G needs) and each dense column one sum over its rows.
+    // reference (whose sums no entry of G needs) one sum over its rows for each dense column, four
+    // columns a pass. The products with y (column nd) are ω·y times nothing more: formed here.
     for (let k = 0; k < text.length; k++) {
       const c = cb[k], sums = byCode[k], L1 = text[k].size + 1;
       start.fill(0, 0, L1 + 1);
@@ -135,14 +232,60 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
       for (let l = 1; l < L1; l++) {
         const from = start[l - 1], to = start[l];
         if (from === to) continue;
-        for (let a = 0; a < nc; a++) {
-          const off = a * block;
-          let sum = 0;
+        const at = l * nc;
+        let d = 0;
+        for (; d + 7 < nd; d += 8) {
+          const o0 = d * block, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block, o4 = o3 + block, o5 = o4 + block, o6 = o5 + block, o7 = o6 + block;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
           for (let j = from; j < to; j++) {
             const r = perm[j];
-            sum += wb[r] * xb[off + r];
+            s0 += tb[o0 + r];
+            s1 += tb[o1 + r];
+            s2 += tb[o2 + r];
+            s3 += tb[o3 + r];
+            s4 += tb[o4 + r];
+            s5 += tb[o5 + r];
+            s6 += tb[o6 + r];
+            s7 += tb[o7 + r];
           }
-          sums[l * nc + a] += sum;
+          sums[at + d] += s0;
+          sums[at + d + 1] += s1;
+          sums[at + d + 2] += s2;
+          sums[at + d + 3] += s3;
+          sums[at + d + 4] += s4;
+          sums[at + d + 5] += s5;
+          sums[at + d + 6] += s6;
+          sums[at + d + 7] += s7;
+        }
+        for (; d + 3 < nd; d += 4) {
+          const o0 = d * block, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let j = from; j < to; j++) {
+            const r = perm[j];
+            s0 += tb[o0 + r];
+            s1 += tb[o1 + r];
+            s2 += tb[o2 + r];
+            s3 += tb[o3 + r];
+          }
+          sums[at + d] += s0;
+          sums[at + d + 1] += s1;
+          sums[at + d + 2] += s2;
+          sums[at + d + 3] += s3;
+        }
+        for (; d < nd; d++) {
+          const o = d * block;
+          let s0 = 0;
+          for (let j = from; j < to; j++) s0 += tb[o + perm[j]];
+          sums[at + d] += s0;
+        }
+        if (nc > nd) {
+          const o = nd * block;
+          let s0 = 0;
+          for (let j = from; j < to; j++) {
+            const r = perm[j];
+            s0 += wb[r] * xb[o + r];
+          }
+          sums[at + nd] += s0;
         }
       }
     }
@@ -159,12 +302,12 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
     else G[k * p + j] = v;
   };
   for (let a = 0; a < nd; a++) for (let c = a; c < nd; c++) put(col(a), col(c), acc[a * nc + c]);
-  text.forEach((tb, k) => {
+  text.forEach((t2, k) => {
     const sums = byCode[k];
-    for (let l = 0; l < tb.size; l++) {
-      for (let a = 0; a < nd; a++) put(tb.start + l, col(a), sums[(l + 1) * nc + a]);
+    for (let l = 0; l < t2.size; l++) {
+      for (let a = 0; a < nd; a++) put(t2.start + l, col(a), sums[(l + 1) * nc + a]);
       // Two levels of one block share no row; a level with itself is Σω over its rows.
-      G[(tb.start + l) * p + tb.start + l] = sums[(l + 1) * nc];
+      G[(t2.start + l) * p + t2.start + l] = sums[(l + 1) * nc];
     }
   });
   for (const q of pairs) {
@@ -173,48 +316,103 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
   }
   if (y !== null && b !== null) {
     for (let a = 0; a < nd; a++) b[col(a)] = acc[a * nc + nd];
-    text.forEach((tb, k) => {
-      for (let l = 0; l < tb.size; l++) b[tb.start + l] = byCode[k][(l + 1) * nc + nd];
+    text.forEach((t2, k) => {
+      for (let l = 0; l < t2.size; l++) b[t2.start + l] = byCode[k][(l + 1) * nc + nd];
     });
   }
 }
 
-/** Xᵀu (p entries, into out). */
-function crossprodOf(L: Layout, u: Float64Array, out: Float64Array): Float64Array {
+// Rows per block of the passes below (Xᵀu, Xβ): a block of u or of Xβ stays in the first-level cache
+// while each column streams past once, instead of a whole-length vector read and written per column.
+const PASS_BLOCK = 1024;
+
+/**
+ * Xᵀu (p entries, into out) with u_i = ω_i·v_i, zero on the rows where ω_i = 0 or (with `keep`)
+ * keep_i ≠ 1: a left-out row's value may be NaN (a placebo outcome it lacks) and adds nothing. Each
+ * entry sums its terms in row order, as one pass per column over a whole u would.
+ */
+function crossprodWeighted(L: Layout, omega: Float64Array, keep: Uint8Array | null, v: Float64Array, out: Float64Array): Float64Array {
   const { n, numeric, numericColumn, text } = L;
-  out.fill(0);
-  let s = 0;
-  for (let i = 0; i < n; i++) s += u[i];
-  out[0] = s;
-  numeric.forEach((x, a) => {
-    let s2 = 0;
-    for (let i = 0; i < n; i++) s2 += u[i] * x[i];
-    out[numericColumn[a]] = s2;
-  });
-  for (const tb of text) {
-    const sums = new Float64Array(tb.size + 1);
-    const codes = tb.codes;
-    for (let i = 0; i < n; i++) sums[codes[i] + 1] += u[i];
-    for (let l = 0; l < tb.size; l++) out[tb.start + l] = sums[l + 1];
+  const nx = numeric.length;
+  const ub = new Float64Array(Math.min(n, PASS_BLOCK));
+  // The running sums: the intercept's, then the numeric columns'.
+  const acc = new Float64Array(nx + 1);
+  const sums = text.map((tb) => new Float64Array(tb.size + 1));
+  for (let lo = 0; lo < n; lo += PASS_BLOCK) {
+    const len = Math.min(PASS_BLOCK, n - lo);
+    if (keep === null) {
+      for (let r = 0; r < len; r++) {
+        const o = omega[lo + r];
+        ub[r] = o === 0 ? 0 : o * v[lo + r];
+      }
+    } else {
+      for (let r = 0; r < len; r++) {
+        const o = omega[lo + r];
+        ub[r] = keep[lo + r] !== 1 || o === 0 ? 0 : o * v[lo + r];
+      }
+    }
+    let s = acc[0];
+    for (let r = 0; r < len; r++) s += ub[r];
+    acc[0] = s;
+    let a = 0;
+    for (; a + 3 < nx; a += 4) {
+      const x0 = numeric[a], x1 = numeric[a + 1], x2 = numeric[a + 2], x3 = numeric[a + 3];
+      let s0 = acc[a + 1], s1 = acc[a + 2], s2 = acc[a + 3], s3 = acc[a + 4];
+      for (let r = 0; r < len; r++) {
+        const u = ub[r], i = lo + r;
+        s0 += u * x0[i];
+        s1 += u * x1[i];
+        s2 += u * x2[i];
+        s3 += u * x3[i];
+      }
+      acc[a + 1] = s0;
+      acc[a + 2] = s1;
+      acc[a + 3] = s2;
+      acc[a + 4] = s3;
+    }
+    for (; a < nx; a++) {
+      const x = numeric[a];
+      let s0 = acc[a + 1];
+      for (let r = 0; r < len; r++) s0 += ub[r] * x[lo + r];
+      acc[a + 1] = s0;
+    }
+    for (let k = 0; k < text.length; k++) {
+      const codes = text[k].codes, t = sums[k];
+      for (let r = 0; r < len; r++) t[codes[lo + r] + 1] += ub[r];
+    }
   }
+  out.fill(0);
+  out[0] = acc[0];
+  for (let a = 0; a < nx; a++) out[numericColumn[a]] = acc[a + 1];
+  text.forEach((tb, k) => {
+    for (let l = 0; l < tb.size; l++) out[tb.start + l] = sums[k][l + 1];
+  });
   return out;
 }
 
-/** out = Xβ (n entries). */
-function timesOf(L: Layout, beta: Float64Array, out: Float64Array): Float64Array {
-  const { n, numeric, numericColumn, text } = L;
-  out.fill(beta[0]);
-  numeric.forEach((x, a) => {
-    const bk = beta[numericColumn[a]];
-    if (bk !== 0) for (let i = 0; i < n; i++) out[i] += bk * x[i];
-  });
-  for (const tb of text) {
+/** Each text block's coefficients by code + 1 (entry 0, the reference level, zero), for {@link timesBlock}. */
+function levelTables(L: Layout, beta: Float64Array): Float64Array[] {
+  return L.text.map((tb) => {
     const level = new Float64Array(tb.size + 1);
     for (let l = 0; l < tb.size; l++) level[l + 1] = beta[tb.start + l];
-    const codes = tb.codes;
-    for (let i = 0; i < n; i++) out[i] += level[codes[i] + 1];
+    return level;
+  });
+}
+
+/** out[r] = (Xβ)_(lo+r) for r < len, added up column by column (the intercept, the numbers, the text blocks) as a pass per column over whole vectors would. */
+function timesBlock(L: Layout, beta: Float64Array, levels: Float64Array[], lo: number, len: number, out: Float64Array): void {
+  const { numeric, numericColumn, text } = L;
+  out.fill(beta[0], 0, len);
+  for (let a = 0; a < numeric.length; a++) {
+    const bk = beta[numericColumn[a]];
+    if (bk === 0) continue;
+    const x = numeric[a];
+    for (let r = 0; r < len; r++) out[r] += bk * x[lo + r];
   }
-  return out;
+  for (let k = 0; k < text.length; k++) {
+    const level = levels[k], codes = text[k].codes;
+    for (let r = 0; r < len; r++) out[r] += level[codes[lo + r] + 1];
+  }
 }
 
 /**
@@ -269,21 +467,10 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // without it by the ordinary path, and withOutcome follows suit.
   const L = layoutOf(n, data.treat, coded);
   const p = L.p;
-  // The weights as the diagonal of Ω, zero on rows a mask leaves out.
-  const omegaOf = (mask: Uint8Array | null): Float64Array => {
-    const omega = w ? Float64Array.from(w) : new Float64Array(n).fill(1);
-    if (mask !== null) for (let i = 0; i < n; i++) if (mask[i] !== 1) omega[i] = 0;
-    return omega;
-  };
-  const weighted = (omega: Float64Array, v: Float64Array): Float64Array => {
-    const u = new Float64Array(n);
-    // A left-out row's value may be NaN (a placebo outcome it lacks): it adds nothing.
-    for (let i = 0; i < n; i++) u[i] = omega[i] === 0 ? 0 : omega[i] * v[i];
-    return u;
-  };
+  // The weights as the diagonal of Ω (a mask's left-out rows are zeroed where it is applied).
+  const omegaAll = w ?? new Float64Array(n).fill(1);
   const G = new Float64Array(p * p);
   const b = new Float64Array(p);
-  const omegaAll = omegaOf(null);
   gram(L, omegaAll, null, G, y, b);
   const factored = choleskyScaled(G, p, PIVOT_SHARE);
   if ('dependent' in factored) return null;
@@ -292,11 +479,16 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // Residuals and two refinement steps: the normal equations square the design's
   // condition number, the residual correction recovers the digits QR would keep.
   const e = new Float64Array(n);
+  const fitted = new Float64Array(Math.min(n, PASS_BLOCK));
   const residuals = () => {
-    timesOf(L, beta, e);
-    for (let i = 0; i < n; i++) e[i] = y[i] - e[i];
+    const levels = levelTables(L, beta);
+    for (let lo = 0; lo < n; lo += PASS_BLOCK) {
+      const len = Math.min(PASS_BLOCK, n - lo);
+      timesBlock(L, beta, levels, lo, len, fitted);
+      for (let r = 0; r < len; r++) e[lo + r] = y[lo + r] - fitted[r];
+    }
   };
-  const crossprod = (v: Float64Array, out: Float64Array) => crossprodOf(L, weighted(omegaAll, v), out);
+  const crossprod = (v: Float64Array, out: Float64Array) => crossprodWeighted(L, omegaAll, null, v, out);
   // Only the full-data estimate and an added column need the polished fit and its
   // residuals (a placebo on other rows or another outcome does not): done on first use.
   let polished: number | undefined;
@@ -320,25 +512,35 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // Kept rows by group; undefined when the ordinary fit would refuse them (a group without rows, fewer rows than coefficients).
   const countKept = (keep: Uint8Array | null) => {
     if (keep !== null && keep.length !== n) throw new RangeError(`regressionRefit: \`keep\` has ${keep.length} rows, the input has ${n}`);
+    // Counted without branches: a random half of the rows kept is a coin flip the CPU cannot predict.
+    // The checked treatment is 0 or 1.
+    const treat = data.treat;
     let kept = 0;
+    let counted = 0;
     let nTreated = 0;
-    let nControl = 0;
     for (let i = 0; i < n; i++) {
-      if (keep !== null && keep[i] !== 1) continue;
-      kept++;
-      if (!((w ? w[i] : 1) > 0)) continue;
-      if (data.treat[i] === 1) nTreated++;
-      else nControl++;
+      const k = keep === null ? 1 : +(keep[i] === 1);
+      const kw = w ? k * +(w[i] > 0) : k;
+      kept += k;
+      counted += kw;
+      nTreated += kw * treat[i];
     }
+    const nControl = counted - nTreated;
     return nTreated === 0 || nControl === 0 || nTreated + nControl < p ? undefined : { kept, nTreated, nControl };
   };
   // The kept rows' Gram matrix in Gs (and XᵀWy in bs when `withY`). Whichever side is
   // smaller is summed: the kept rows, or the full matrix minus the left-out rows.
   const keptGram = (keep: Uint8Array, kept: number, withY: boolean) => {
     const most = 2 * kept >= n;
-    const rows = new Int32Array(most ? n - kept : kept);
-    for (let i = 0, r = 0; i < n; i++) if ((keep[i] === 1) !== most) rows[r++] = i;
-    gram(L, omegaAll, rows, Gs, withY ? y : null, bs);
+    const size = most ? n - kept : kept;
+    // One slot more: every row is written and the next overwrites it unless it is taken (no branch).
+    const slots = new Int32Array(size + 1);
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      slots[r] = i;
+      r += +((keep[i] === 1) !== most);
+    }
+    gram(L, omegaAll, slots.subarray(0, size), Gs, withY ? y : null, bs);
     if (most) {
       for (let j = 0; j < p * p; j++) Gs[j] = G[j] - Gs[j];
       if (withY) for (let j = 0; j < p; j++) bs[j] = b[j] - bs[j];
@@ -364,7 +566,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       while (j < start) use.push(j++);
       // present[0]: the reference level.
       const present = new Uint8Array(size + 1);
-      for (let i = 0; i < n; i++) if (keep[i] === 1) present[codes[i] + 1] = 1;
+      for (let i = 0; i < n; i++) present[codes[i] + 1] |= +(keep[i] === 1);
       let levels = 0;
       for (let l = 0; l <= size; l++) levels += present[l];
       if (levels < 2) return undefined;
@@ -433,9 +635,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         f = factored;
       }
       const q = use.length;
-      const kept = (i: number) => keep === null || keep[i] === 1;
-      const omega = keep === null ? omegaAll : omegaOf(keep);
-      const byAll = crossprodOf(L, weighted(omega, yNew), new Float64Array(p));
+      const byAll = crossprodWeighted(L, omegaAll, keep, yNew, new Float64Array(p));
       const by = Float64Array.from(use, (j) => byAll[j]);
       const coef = choleskySolve(f, by, q);
       // The treatment row of (XᵀWX)⁻¹, t: its sandwich variance is tᵀ·meat·t, so only
@@ -450,42 +650,50 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         coefAll[j] = coef[k2];
         tAll[j] = t[k2];
       });
-      const res = timesOf(L, coefAll, new Float64Array(n));
-      for (let i = 0; i < n; i++) res[i] = kept(i) ? yNew[i] - res[i] : 0;
-      const along = timesOf(L, tAll, new Float64Array(n));
+      // One pass over row blocks: the fit and X·t of a block, then its residuals' sums and scores.
+      const levelsCoef = levelTables(L, coefAll);
+      const levelsT = levelTables(L, tAll);
+      const fit = new Float64Array(Math.min(n, PASS_BLOCK));
+      const along = new Float64Array(fit.length);
+      const score = codes ? new Float64Array(codes.groups) : null;
+      const seen = codes ? new Uint8Array(codes.groups) : null;
+      let groups = 0;
       let sumW = 0;
       let sumWy = 0;
       let rss = 0;
-      for (let i = 0; i < n; i++) {
-        if (!kept(i)) continue;
-        const wi = w ? w[i] : 1;
-        sumW += wi;
-        sumWy += wi * yNew[i];
-        rss += wi * res[i] * res[i];
-      }
-      let tss = 0;
-      for (let i = 0; i < n; i++) if (kept(i)) tss += (w ? w[i] : 1) * (yNew[i] - sumWy / sumW) ** 2;
       let meat = 0;
-      let scale: number;
-      if (codes) {
-        // vcovCL's factor G/(G−1)·(n−1)/(n−p) (or CR1p's G/(G−p)), G counting the clusters among the kept rows.
-        const score = new Float64Array(codes.groups);
-        const present = new Uint8Array(codes.groups);
-        let groups = 0;
-        for (let i = 0; i < n; i++) {
-          if (!kept(i)) continue;
-          const g = codes.codes[i];
-          if (present[g] === 0) {
-            present[g] = 1;
-            groups++;
-          }
-          score[g] += (w ? w[i] : 1) * res[i] * along[i];
+      for (let lo = 0; lo < n; lo += PASS_BLOCK) {
+        const len = Math.min(PASS_BLOCK, n - lo);
+        timesBlock(L, coefAll, levelsCoef, lo, len, fit);
+        timesBlock(L, tAll, levelsT, lo, len, along);
+        for (let r = 0; r < len; r++) {
+          const i = lo + r;
+          if (keep !== null && keep[i] !== 1) continue;
+          const res = yNew[i] - fit[r];
+          const wi = w ? w[i] : 1;
+          sumW += wi;
+          sumWy += wi * yNew[i];
+          rss += wi * res * res;
+          if (codes && score && seen) {
+            const g = codes.codes[i];
+            if (seen[g] === 0) {
+              seen[g] = 1;
+              groups++;
+            }
+            score[g] += wi * res * along[r];
+          } else meat += (wi * res * along[r]) ** 2;
         }
+      }
+      const mean = sumWy / sumW;
+      let tss = 0;
+      for (let i = 0; i < n; i++) if (keep === null || keep[i] === 1) tss += (w ? w[i] : 1) * (yNew[i] - mean) ** 2;
+      let scale: number;
+      if (codes && score) {
+        // vcovCL's factor G/(G−1)·(n−1)/(n−p) (or CR1p's G/(G−p)), G counting the clusters among the kept rows.
         if (groups < 2 || (cr1p && groups <= q)) return undefined;
         for (let g = 0; g < codes.groups; g++) meat += score[g] * score[g];
         scale = cr1p ? groups / (groups - q) : (groups / (groups - 1)) * ((k.kept - 1) / (k.kept - q));
       } else {
-        for (let i = 0; i < n; i++) if (kept(i)) meat += ((w ? w[i] : 1) * res[i] * along[i]) ** 2;
         scale = k.kept / (k.kept - q);
       }
       const df = intervalDf(k.nTreated + k.nControl - q, data.treat, data.cluster, w, opts.clusterDf, keep);

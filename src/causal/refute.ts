@@ -137,17 +137,37 @@ export function dataSubset(
   let units: Int32Array;
   let unitOf: Int32Array;
   if (input.cluster) {
-    const map = new Map<number, number>();
+    // Units numbered by first appearance; labels that are small non-negative integers (employee
+    // indices) are looked up in a table rather than a Map, with the same numbering.
+    const cluster = input.cluster;
     unitOf = new Int32Array(n);
+    let lo = 0;
+    let hi = -1;
     for (let i = 0; i < n; i++) {
-      let u = map.get(input.cluster[i]);
-      if (u === undefined) {
-        u = map.size;
-        map.set(input.cluster[i], u);
-      }
-      unitOf[i] = u;
+      if (cluster[i] < lo) lo = cluster[i];
+      if (cluster[i] > hi) hi = cluster[i];
     }
-    units = new Int32Array(map.size);
+    let count = 0;
+    if (lo >= 0 && hi < 4 * n + 1024) {
+      const unitOfLabel = new Int32Array(hi + 1).fill(-1);
+      for (let i = 0; i < n; i++) {
+        let u = unitOfLabel[cluster[i]];
+        if (u < 0) u = unitOfLabel[cluster[i]] = count++;
+        unitOf[i] = u;
+      }
+    } else {
+      const map = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        let u = map.get(cluster[i]);
+        if (u === undefined) {
+          u = map.size;
+          map.set(cluster[i], u);
+        }
+        unitOf[i] = u;
+      }
+      count = map.size;
+    }
+    units = new Int32Array(count);
   } else {
     unitOf = new Int32Array(n);
     for (let i = 0; i < n; i++) unitOf[i] = i;
@@ -236,7 +256,11 @@ export function placeboOutcome(
   let kept = 0;
   for (let i = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) kept++;
   if (kept < 2) throw new RangeError(`placeboOutcome: \`outcome\` has ${kept} non-missing rows; need at least 2`);
-  const keep = kept === n ? null : Uint8Array.from(opts.outcome, (v) => (Number.isNaN(v) ? 0 : 1));
+  let keep: Uint8Array | null = null;
+  if (kept < n) {
+    keep = new Uint8Array(n);
+    for (let i = 0; i < n; i++) keep[i] = Number.isNaN(opts.outcome[i]) ? 0 : 1;
+  }
   const fast = opts.refit?.withOutcome && !input.covariates.some((c) => drop.has(c.name)) ? opts.refit.withOutcome(opts.outcome, keep) : undefined;
   const placebo = fast ?? placeboFit(input, estimator, opts.outcome, keep, drop);
   const result = placeboVerdict('placebo_outcome', base, placebo, `on ${opts.name ?? 'the placebo outcome'}`);
