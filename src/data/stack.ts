@@ -2,7 +2,7 @@ import { DataError } from '../core/errors';
 import { factorLevels, noteLevelCodes } from '../stats/design';
 import { MISSING_LEVEL, withMissingIndicator } from './missing';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from './panel';
-import { createRng } from '../stats/rng';
+import { createRng, type Rng } from '../stats/rng';
 
 /**
  * A seeded random sample of each cohort's controls for the stacked data:
@@ -141,10 +141,20 @@ export function stackCourse(
     'control: no observed post month',
   ];
   const dropCount = new Float64Array(reasons.length);
-  // Rows as (cohort, employee) pairs in cohort order, employees in code order within a cohort.
+  // Rows as (cohort, employee) pairs in cohort order, employees in code order within a cohort, with each
+  // row's control weight factor. A cohort's usable rows are gathered first and its control sample drawn
+  // from them (see drawControls) before they are stored, so that the controls the sample leaves out
+  // (most of the two million pairs of a large company) are never stored.
   let rowsCohort: Int32Array = new Int32Array(1024);
   let rowsEmp: Int32Array = new Int32Array(1024);
+  let rowsFactor: Float64Array = new Float64Array(sampling === null ? 0 : 1024);
   let n = 0;
+  let usable = 0;
+  // Where each cohort's rows end: the loops over rows below take a cohort's prefix-sum bounds once.
+  const segCohort: number[] = [];
+  const segEnd: number[] = [];
+  const candidates = new Int32Array(nEmp);
+  const draw = sampling === null ? null : newControlDraw(sampling, nEmp);
   const { sum: ySum, cnt: yCnt } = yGrid;
   const hire = panel.hirePeriod;
   const term = panel.termPeriod;
@@ -152,55 +162,74 @@ export function stackCourse(
     // The baseline g−baseline..g−1 and the post months g+w0..g+w1 as prefix-sum bounds, clipped to the data.
     const preLo = clip(g - baseline, T), preHi = clip(g, T);
     const postLo = clip(g + window[0], T), postHi = clip(g + window[1] + 1, T);
+    const noPre = preHi <= preLo, noPost = postHi <= postLo;
+    const preLoAt = preLo * nEmp, preHiAt = preHi * nEmp, postLoAt = postLo * nEmp, postHiAt = postHi * nEmp;
+    const start = g - baseline, end = g + window[1];
+    let m = 0;
+    let trained = 0;
     for (let e = 0; e < nEmp; e++) {
       const f = fc[e];
       const isTreated = f === g;
-      const isControl = f === NEVER_COMPLETED || f > g + window[1];
+      const isControl = f === NEVER_COMPLETED || f > end;
       if (!isTreated && !isControl) continue;
       const who = isTreated ? 0 : 1;
       // Controls are counted only when they would have been usable, so the drop counts stay readable.
-      if (hire[e] >= g - baseline) {
-        if (isTreated || hire[e] <= g + window[1]) dropCount[who]++;
+      if (hire[e] >= start) {
+        if (isTreated || hire[e] <= end) dropCount[who]++;
         continue;
       }
-      if (term[e] < g - baseline) continue; // gone before the cohort's baseline: never a candidate
-      if (preHi <= preLo || yCnt[preHi * nEmp + e] - yCnt[preLo * nEmp + e] === 0) {
+      if (term[e] < start) continue; // gone before the cohort's baseline: never a candidate
+      if (noPre || yCnt[preHiAt + e] - yCnt[preLoAt + e] === 0) {
         dropCount[2 + who]++;
         continue;
       }
-      if (postHi <= postLo || yCnt[postHi * nEmp + e] - yCnt[postLo * nEmp + e] === 0) {
+      if (noPost || yCnt[postHiAt + e] - yCnt[postLoAt + e] === 0) {
         dropCount[4 + who]++;
         continue;
       }
-      if (n === rowsCohort.length) {
-        rowsCohort = grow(rowsCohort);
-        rowsEmp = grow(rowsEmp);
-      }
-      rowsCohort[n] = g;
-      rowsEmp[n] = e;
-      n++;
+      candidates[m++] = e;
+      if (isTreated) trained++;
     }
+    usable += m;
+    const kept = draw === null ? null : drawControls(draw, candidates, m, trained, fc, g);
+    while (n + (kept === null ? m : kept.count) > rowsCohort.length) {
+      rowsCohort = grow(rowsCohort);
+      rowsEmp = grow(rowsEmp);
+      if (draw !== null) rowsFactor = growFloat(rowsFactor);
+    }
+    if (kept === null) {
+      rowsCohort.fill(g, n, n + m);
+      rowsEmp.set(candidates.subarray(0, m), n);
+      if (draw !== null) rowsFactor.fill(1, n, n + m);
+      n += m;
+    } else {
+      const keep = kept.keep;
+      for (let i = 0; i < m; i++) {
+        if (keep[i] === 0) continue;
+        const e = candidates[i];
+        rowsCohort[n] = g;
+        rowsEmp[n] = e;
+        rowsFactor[n] = fc[e] === g ? 1 : kept.factor;
+        n++;
+      }
+    }
+    segCohort.push(g);
+    segEnd.push(n);
   }
   const dropCounts = new Map<string, number>();
-  reasons.forEach((reason, j) => {
-    if (dropCount[j] > 0) dropCounts.set(reason, dropCount[j]);
-  });
+  for (let j = 0; j < reasons.length; j++) if (dropCount[j] > 0) dropCounts.set(reasons[j], dropCount[j]);
   let completedBefore = 0;
   for (let e = 0; e < nEmp; e++) if (fc[e] === COMPLETED_BEFORE_DATA) completedBefore++;
   if (completedBefore > 0) dropCounts.set('treated: first completion before the first period of the data', completedBefore);
 
-  if (n === 0) throw new DataError(`stackCourse: course "${course}" has no usable cohort for \`${metric}\` (no trained employee with baseline and post months)`);
+  if (usable === 0) throw new DataError(`stackCourse: course "${course}" has no usable cohort for \`${metric}\` (no trained employee with baseline and post months)`);
   let factor: Float64Array | null = null;
   let controlSample: ControlSample | null = null;
-  if (sampling !== null) {
-    const drawn = sampleControls(rowsCohort, rowsEmp, n, fc, sampling);
-    controlSample = { ...sampling, cohorts: 0, controls: 0, kept: 0 };
-    if (drawn !== null) {
-      rowsCohort = drawn.cohort;
-      rowsEmp = drawn.employee;
-      n = drawn.cohort.length;
-      factor = drawn.factor;
-      controlSample = { ...sampling, cohorts: drawn.cohorts, controls: drawn.controls, kept: drawn.kept };
+  if (draw !== null) {
+    controlSample = { ...draw.sampling, cohorts: 0, controls: 0, kept: 0 };
+    if (draw.cohorts > 0) {
+      factor = rowsFactor;
+      controlSample = { ...draw.sampling, cohorts: draw.cohorts, controls: draw.controls, kept: draw.kept };
     }
   }
   const cohort = rowsCohort.slice(0, n);
@@ -209,16 +238,20 @@ export function stackCourse(
   const yPre = new Float64Array(n);
   const yPost = new Float64Array(n);
   const weight = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const g = cohort[r];
-    const e = employee[r];
-    treated[r] = fc[e] === g ? 1 : 0;
-    const preLo = clip(g - baseline, T) * nEmp + e, preHi = clip(g, T) * nEmp + e;
-    const postLo = clip(g + window[0], T) * nEmp + e, postHi = clip(g + window[1] + 1, T) * nEmp + e;
-    yPre[r] = (ySum[preHi] - ySum[preLo]) / (yCnt[preHi] - yCnt[preLo]);
-    const c = yCnt[postHi] - yCnt[postLo];
-    yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
-    weight[r] = factor === null ? c : c * factor[r];
+  for (let s = 0, r = 0; s < segCohort.length; s++) {
+    const g = segCohort[s];
+    const preLoAt = clip(g - baseline, T) * nEmp, preHiAt = clip(g, T) * nEmp;
+    const postLoAt = clip(g + window[0], T) * nEmp, postHiAt = clip(g + window[1] + 1, T) * nEmp;
+    for (; r < segEnd[s]; r++) {
+      const e = employee[r];
+      treated[r] = fc[e] === g ? 1 : 0;
+      const preLo = preLoAt + e, preHi = preHiAt + e;
+      const postLo = postLoAt + e, postHi = postHiAt + e;
+      yPre[r] = (ySum[preHi] - ySum[preLo]) / (yCnt[preHi] - yCnt[preLo]);
+      const c = yCnt[postHi] - yCnt[postLo];
+      yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
+      weight[r] = factor === null ? c : c * factor[r];
+    }
   }
 
   const columns: Record<string, Float64Array | string[]> = {};
@@ -254,12 +287,15 @@ export function stackCourse(
     // copy of y_pre, and every design with both singular: it is then left out.
     const yRecent = new Float64Array(n);
     let differs = false;
-    for (let r = 0; r < n; r++) {
-      const g = cohort[r];
-      const e = employee[r];
-      const m = rangeMean(ySum, yCnt, clip(g - RECENT, T) * nEmp + e, clip(g, T) * nEmp + e);
-      yRecent[r] = Number.isNaN(m) ? yPre[r] : m;
-      if (yRecent[r] !== yPre[r]) differs = true;
+    for (let s = 0, r = 0; s < segCohort.length; s++) {
+      const g = segCohort[s];
+      const lo = clip(g - RECENT, T) * nEmp, hi = clip(g, T) * nEmp;
+      for (; r < segEnd[s]; r++) {
+        const e = employee[r];
+        const m = rangeMean(ySum, yCnt, lo + e, hi + e);
+        yRecent[r] = Number.isNaN(m) ? yPre[r] : m;
+        if (yRecent[r] !== yPre[r]) differs = true;
+      }
     }
     if (differs) add('y_recent', yRecent);
   }
@@ -268,16 +304,19 @@ export function stackCourse(
     for (let r = 0; r < n; r++) col[r] = values[employee[r]];
     for (const c of withMissingIndicator(name, col)) add(c.name, c.values);
   }
-  panel.courses.forEach((other, k2) => {
-    if (k2 === k) return;
+  for (let k2 = 0; k2 < panel.courses.length; k2++) {
+    if (k2 === k) continue;
     const f2 = panel.firstCompletion[k2];
     const col = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      const f = f2[employee[r]];
-      col[r] = f === COMPLETED_BEFORE_DATA || (f >= 0 && f < cohort[r]) ? 1 : 0;
+    for (let s = 0, r = 0; s < segCohort.length; s++) {
+      const g = segCohort[s];
+      for (; r < segEnd[s]; r++) {
+        const f = f2[employee[r]];
+        col[r] = f === COMPLETED_BEFORE_DATA || (f >= 0 && f < g) ? 1 : 0;
+      }
     }
-    add(`prior_${other}`, col);
-  });
+    add(`prior_${panel.courses[k2]}`, col);
+  }
   // Context factors over each row's baseline months, and over its window months as `<name>_window`, by the
   // same prefix sums. A context factor is outside the employee's control (a region's market), so training
   // cannot move it, and its level during the window is a fair thing to compare on: a regional downturn that
@@ -286,11 +325,15 @@ export function stackCourse(
     const { sum, cnt } = prefixGrid(panel, panel.context[name]);
     const before = new Float64Array(n);
     const during = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      const g = cohort[r];
-      const e = employee[r];
-      before[r] = rangeMean(sum, cnt, clip(g - baseline, T) * nEmp + e, clip(g, T) * nEmp + e);
-      during[r] = rangeMean(sum, cnt, clip(g + window[0], T) * nEmp + e, clip(g + window[1] + 1, T) * nEmp + e);
+    for (let s = 0, r = 0; s < segCohort.length; s++) {
+      const g = segCohort[s];
+      const preLoAt = clip(g - baseline, T) * nEmp, preHiAt = clip(g, T) * nEmp;
+      const postLoAt = clip(g + window[0], T) * nEmp, postHiAt = clip(g + window[1] + 1, T) * nEmp;
+      for (; r < segEnd[s]; r++) {
+        const e = employee[r];
+        before[r] = rangeMean(sum, cnt, preLoAt + e, preHiAt + e);
+        during[r] = rangeMean(sum, cnt, postLoAt + e, postHiAt + e);
+      }
     }
     // Unknown for an employee without a region (or a month context.csv lacks): filled, with an indicator,
     // unless the missing rows are exactly those without a region, which are a region level of their own.
@@ -322,72 +365,56 @@ export function samplingOf(stacked: StackedData): ControlSampling | null {
   return cs === null ? null : { perTrained: cs.perTrained, min: cs.min, seed: cs.seed };
 }
 
+/** The state of one stack's control sample, drawn cohort by cohort (see {@link drawControls}). */
+interface ControlDraw {
+  sampling: ControlSampling;
+  rng: Rng;
+  /** Per candidate row of the cohort being drawn: 1 when it is kept. */
+  keep: Uint8Array;
+  /** The cohort's control rows' positions among its candidates, shuffled in part by the draw. */
+  positions: Int32Array;
+  /** Cohorts whose controls were sampled, their control rows, and the rows kept. */
+  cohorts: number;
+  controls: number;
+  kept: number;
+}
+
+function newControlDraw(sampling: ControlSampling, nEmp: number): ControlDraw {
+  return { sampling, rng: createRng(sampling.seed), keep: new Uint8Array(nEmp), positions: new Int32Array(nEmp), cohorts: 0, controls: 0, kept: 0 };
+}
+
 /**
- * Draws {@link ControlSampling}'s sample from rows in cohort order: per
- * cohort, a partial Fisher–Yates shuffle of its control rows picks the kept
- * ones, which stay in their order. Null when no cohort has more controls
- * than its cap.
+ * Draws {@link ControlSampling}'s sample of one cohort's rows (`m` employees
+ * in code order, `trained` of them its trained ones): a partial
+ * Fisher–Yates shuffle of its control rows picks the kept ones, which stay
+ * in their order, flagged in `draw.keep`. The cohorts are drawn in order
+ * from one generator. Null when the cohort has no more controls than its
+ * cap (it keeps every row); else the rows kept and the kept controls'
+ * weight factor, controls ÷ kept.
  */
-function sampleControls(
-  rowsCohort: Int32Array,
-  rowsEmp: Int32Array,
-  n: number,
-  fc: Int32Array,
-  sampling: ControlSampling,
-): { cohort: Int32Array; employee: Int32Array; factor: Float64Array; cohorts: number; controls: number; kept: number } | null {
-  const keep = new Uint8Array(n).fill(1);
-  const factor = new Float64Array(n).fill(1);
-  const rng = createRng(sampling.seed);
-  let positions = new Int32Array(0);
-  let cohorts = 0;
-  let controls = 0;
-  let kept = 0;
-  for (let a = 0; a < n; ) {
-    const g = rowsCohort[a];
-    let b = a;
-    let trained = 0;
-    while (b < n && rowsCohort[b] === g) {
-      if (fc[rowsEmp[b]] === g) trained++;
-      b++;
-    }
-    const nControls = b - a - trained;
-    const cap = Math.max(Math.ceil(sampling.perTrained * trained), sampling.min);
-    if (nControls > cap) {
-      if (positions.length < nControls) positions = new Int32Array(nControls);
-      let m = 0;
-      for (let r = a; r < b; r++) {
-        if (fc[rowsEmp[r]] !== g) {
-          positions[m++] = r;
-          keep[r] = 0;
-        }
-      }
-      for (let i = 0; i < cap; i++) {
-        const j = i + rng.int(nControls - i);
-        const r = positions[j];
-        positions[j] = positions[i];
-        positions[i] = r;
-        keep[r] = 1;
-        factor[r] = nControls / cap;
-      }
-      cohorts++;
-      controls += nControls;
-      kept += cap;
-    }
-    a = b;
+function drawControls(draw: ControlDraw, candidates: Int32Array, m: number, trained: number, fc: Int32Array, g: number): { count: number; factor: number; keep: Uint8Array } | null {
+  const nControls = m - trained;
+  const cap = Math.max(Math.ceil(draw.sampling.perTrained * trained), draw.sampling.min);
+  if (nControls <= cap) return null;
+  const { keep, positions, rng } = draw;
+  let p = 0;
+  for (let i = 0; i < m; i++) {
+    if (fc[candidates[i]] !== g) {
+      positions[p++] = i;
+      keep[i] = 0;
+    } else keep[i] = 1;
   }
-  if (cohorts === 0) return null;
-  let m = 0;
-  for (let r = 0; r < n; r++) m += keep[r];
-  const cohort = new Int32Array(m);
-  const employee = new Int32Array(m);
-  const f = new Float64Array(m);
-  for (let r = 0, j = 0; r < n; r++) {
-    if (keep[r] === 0) continue;
-    cohort[j] = rowsCohort[r];
-    employee[j] = rowsEmp[r];
-    f[j++] = factor[r];
+  for (let i = 0; i < cap; i++) {
+    const j = i + rng.int(nControls - i);
+    const r = positions[j];
+    positions[j] = positions[i];
+    positions[i] = r;
+    keep[r] = 1;
   }
-  return { cohort, employee, factor: f, cohorts, controls, kept };
+  draw.cohorts++;
+  draw.controls += nControls;
+  draw.kept += cap;
+  return { count: trained + cap, factor: nControls / cap, keep };
 }
 
 /**
@@ -420,12 +447,13 @@ function checksum(values: Float64Array): Float64Array {
   let a = 0;
   let b = 0;
   let c = 0;
-  for (let i = 0; i < values.length; i++) {
+  // w is (i mod 1021) + 1, counted rather than divided for: a division a value costs more than the rest of the loop.
+  for (let i = 0, w = 1; i < values.length; i++, w = w === 1021 ? 1 : w + 1) {
     const v = values[i];
     if (v !== v) c += i + 1;
     else {
       a += v;
-      b += ((i % 1021) + 1) * v;
+      b += w * v;
     }
   }
   return Float64Array.of(a, b, c);
@@ -514,6 +542,12 @@ function rangeMean(sum: Float64Array, cnt: Int32Array, lo: number, hi: number): 
 
 function grow(a: Int32Array): Int32Array {
   const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+function growFloat(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
   b.set(a);
   return b;
 }
