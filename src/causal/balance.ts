@@ -42,6 +42,64 @@ interface SideTotals {
   sw2C: number;
   ecdfT: number;
   ecdfC: number;
+  /** The rows each statistic's sums read, in row order, with their weights (built on first use). */
+  rows?: SideRows;
+  /** Each row's eCDF steps, interleaved [treated, control] (0 for the other group and rows left out; built on first use). */
+  steps?: Float64Array;
+}
+
+// Treated (treat 1) and control (treat 0) rows with a weight that counts (not ≤ 0), in row order, and
+// their weights: the sums over a group then visit only its rows, in the order the full pass would.
+interface SideRows {
+  t: Uint32Array;
+  wT: Float64Array;
+  c: Uint32Array;
+  wC: Float64Array;
+}
+
+function sideRows(treat: Float64Array, side: SideTotals): SideRows {
+  if (side.rows) return side.rows;
+  const w = side.w;
+  const n = treat.length;
+  let nT = 0, nC = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    if (treat[i] === 1) nT++;
+    else if (treat[i] === 0) nC++;
+  }
+  const t = new Uint32Array(nT), wT = new Float64Array(nT), c = new Uint32Array(nC), wC = new Float64Array(nC);
+  nT = 0;
+  nC = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    if (treat[i] === 1) {
+      t[nT] = i;
+      wT[nT++] = wi;
+    } else if (treat[i] === 0) {
+      c[nC] = i;
+      wC[nC++] = wi;
+    }
+  }
+  side.rows = { t, wT, c, wC };
+  return side.rows;
+}
+
+// What each row adds to the treated and to the control eCDF (wi / Σw of its group, as the eCDF pass
+// adds it), 0 to the other group and for rows left out: adding 0 leaves a sum as it is (never −0).
+function ecdfSteps(treat: Float64Array, side: SideTotals): Float64Array {
+  if (side.steps) return side.steps;
+  const { w, ecdfT: wt, ecdfC: wc } = side;
+  const steps = new Float64Array(2 * treat.length);
+  for (let i = 0; i < treat.length; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi <= 0) continue;
+    if (treat[i] === 1) steps[2 * i] = wi / wt;
+    else steps[2 * i + 1] = wi / wc;
+  }
+  side.steps = steps;
+  return steps;
 }
 
 function sideTotals(treat: Float64Array, w: Float64Array | undefined): SideTotals {
@@ -67,23 +125,21 @@ function sideTotals(treat: Float64Array, w: Float64Array | undefined): SideTotal
 // correction (Σw − Σw²/Σw), which is the sample variance for unit weights. Each group's sums run
 // in row order. The variance is skipped for 0/1 columns, whose balance never reads it.
 function weightedStats(x: Float64Array, treat: Float64Array, side: SideTotals, binary: boolean): [treated: Stats, control: Stats] {
-  const w = side.w;
+  const { t, wT, c, wC } = sideRows(treat, side);
   let sT = 0, sC = 0;
-  for (let i = 0; i < x.length; i++) {
-    const wi = w ? w[i] : 1;
-    if (wi <= 0) continue;
-    if (treat[i] === 1) sT += wi * x[i];
-    else if (treat[i] === 0) sC += wi * x[i];
-  }
+  for (let k = 0; k < t.length; k++) sT += wT[k] * x[t[k]];
+  for (let k = 0; k < c.length; k++) sC += wC[k] * x[c[k]];
   const meanT = sT / side.swT;
   const meanC = sC / side.swC;
   if (binary) return [{ mean: meanT, variance: NaN }, { mean: meanC, variance: NaN }];
   let ssT = 0, ssC = 0;
-  for (let i = 0; i < x.length; i++) {
-    const wi = w ? w[i] : 1;
-    if (wi <= 0) continue;
-    if (treat[i] === 1) ssT += wi * (x[i] - meanT) * (x[i] - meanT);
-    else if (treat[i] === 0) ssC += wi * (x[i] - meanC) * (x[i] - meanC);
+  for (let k = 0; k < t.length; k++) {
+    const d = x[t[k]] - meanT;
+    ssT += wT[k] * d * d;
+  }
+  for (let k = 0; k < c.length; k++) {
+    const d = x[c[k]] - meanC;
+    ssC += wC[k] * d * d;
   }
   return [
     { mean: meanT, variance: ssT / (side.swT - side.sw2T / side.swT) },
@@ -102,10 +158,17 @@ export function ecdfMaxDistance(x: Float64Array, treat: Float64Array, w?: Float6
   return ecdfMaxSorted(x, treat, sideTotals(treat, w), sortedOrder(x));
 }
 
+interface SortedColumn {
+  order: Uint32Array;
+  key: [number, number];
+  /** 1 where the value in sorted order differs from the one before (built on first use; null when x has NaN). */
+  starts?: Uint8Array | null;
+}
+
 // Sort orders of numeric columns and level codes of text columns, keyed on the column array: matching and
 // weighting on one input, and the before and after sides, share them. Each hit is checked against the
 // column's current contents in one pass, so a column changed in place is sorted or coded afresh.
-const ORDERS = new WeakMap<Float64Array, { order: Uint32Array; key: [number, number] }>();
+const ORDERS = new WeakMap<Float64Array, SortedColumn>();
 const CODES = new WeakMap<readonly (string | null)[], { levels: string[]; codes: Int32Array }>();
 
 /**
@@ -115,11 +178,55 @@ const CODES = new WeakMap<readonly (string | null)[], { levels: string[]; codes:
  * taken it.
  */
 function sortedOrder(x: Float64Array, key: [number, number] = fingerprint(x)): Uint32Array {
+  return sortedColumn(x, key).order;
+}
+
+function sortedColumn(x: Float64Array, key: [number, number]): SortedColumn {
   const cached = ORDERS.get(x);
-  if (cached && cached.order.length === x.length && cached.key[0] === key[0] && cached.key[1] === key[1]) return cached.order;
-  const order = stableOrder(x);
-  ORDERS.set(x, { order, key });
-  return order;
+  if (cached && cached.order.length === x.length && cached.key[0] === key[0] && cached.key[1] === key[1]) return cached;
+  const entry: SortedColumn = { order: stableOrder(x), key };
+  ORDERS.set(x, entry);
+  return entry;
+}
+
+// Where each distinct value starts in sorted order, for the eCDF passes of every side: null when x has a
+// NaN (which no value equals, so each NaN is a step of its own and the pass compares values itself).
+function valueStarts(x: Float64Array, sorted: SortedColumn): Uint8Array | null {
+  if (sorted.starts !== undefined) return sorted.starts;
+  const order = sorted.order;
+  const starts = new Uint8Array(order.length);
+  let prev = order.length > 0 ? x[order[0]] : 0;
+  let ok = prev === prev;
+  for (let k = 1; k < order.length && ok; k++) {
+    const v = x[order[k]];
+    ok = v === v;
+    if (v !== prev) starts[k] = 1;
+    prev = v;
+  }
+  sorted.starts = ok ? starts : null;
+  return sorted.starts;
+}
+
+/**
+ * ecdfMaxSorted through the column's value starts and the side's per-row steps: one read in scattered
+ * order per row instead of four. Rows left out add 0 to both sums, and a step closed at such a row
+ * records the same distance as the next row that counts would (the sums have not moved, and in sorted
+ * order a value differs from the last counted one exactly when a start lies between them), so the
+ * maximum is the same number.
+ */
+function ecdfMax(x: Float64Array, treat: Float64Array, side: SideTotals, sorted: SortedColumn): number {
+  const starts = valueStarts(x, sorted);
+  if (starts === null) return ecdfMaxSorted(x, treat, side, sorted.order);
+  const steps = ecdfSteps(treat, side);
+  const order = sorted.order;
+  let ft = 0, fc = 0, best = 0;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (starts[k] === 1) best = Math.max(best, Math.abs(ft - fc));
+    ft += steps[2 * i];
+    fc += steps[2 * i + 1];
+  }
+  return Math.max(best, Math.abs(ft - fc));
 }
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
@@ -303,16 +410,16 @@ function levelCodes(v: readonly (string | null)[]): { levels: string[]; codes: I
  * indicator columns: each level's weight is summed in row order, as the indicator's weighted sum would be.
  */
 function levelMeans(codes: Int32Array, nLevels: number, treat: Float64Array, side: SideTotals): { treated: Float64Array; control: Float64Array } {
-  const w = side.w;
+  const { t, wT, c, wC } = sideRows(treat, side);
   const sT = new Float64Array(nLevels);
   const sC = new Float64Array(nLevels);
-  for (let i = 0; i < codes.length; i++) {
-    const j = codes[i];
-    if (j < 0) continue;
-    const wi = w ? w[i] : 1;
-    if (wi <= 0) continue;
-    if (treat[i] === 1) sT[j] += wi;
-    else if (treat[i] === 0) sC[j] += wi;
+  for (let k = 0; k < t.length; k++) {
+    const j = codes[t[k]];
+    if (j >= 0) sT[j] += wT[k];
+  }
+  for (let k = 0; k < c.length; k++) {
+    const j = codes[c[k]];
+    if (j >= 0) sC[j] += wC[k];
   }
   for (let j = 0; j < nLevels; j++) {
     sT[j] /= side.swT;
@@ -411,7 +518,7 @@ function beforeSide(values: Float64Array, treat: Float64Array, before: SideTotal
   if (known !== undefined && known.key.every((h, k) => h === key[k])) return known;
   const binary = isBinary(values);
   const [t0, c0] = weightedStats(values, treat, before, binary);
-  const ecdf = binary ? NaN : ecdfMaxSorted(values, treat, before, sortedOrder(values, own));
+  const ecdf = binary ? NaN : ecdfMax(values, treat, before, sortedColumn(values, own));
   const side = { key, binary, t0, c0, ecdf };
   BEFORE.set(values, side);
   return side;
@@ -434,7 +541,7 @@ function numericRow(name: string, values: Float64Array, treat: Float64Array, bef
     varianceRatioAfter: t1.variance / c1.variance,
     ecdfMaxBefore,
     // The column's fingerprint beforeSide has just checked (the last two of its key).
-    ecdfMaxAfter: after === before ? ecdfMaxBefore : ecdfMaxSorted(values, treat, after, sortedOrder(values, [key[key.length - 2], key[key.length - 1]])),
+    ecdfMaxAfter: after === before ? ecdfMaxBefore : ecdfMax(values, treat, after, sortedColumn(values, [key[key.length - 2], key[key.length - 1]])),
   };
 }
 
