@@ -1068,33 +1068,24 @@ function drCellGraceful(
   const { idx } = scratch;
   const units = gram ? observedCodedUnits(span, scratch, gram) : null;
   const { n1, m } = units ?? observedUnits(span, scratch);
-  if (gram && units) {
-    // Packed 0/1 columns have no missing values; whether one is constant among the controls shows in their codes.
-    // Whether a numeric column is missing for some or all of the cell's units shows in the units' missing masks;
-    // whether it varies among the controls, at the first control whose value differs.
-    const { anyBit, allBits, anyMiss, allMiss } = units;
-    for (let j = 0; j < k; j++) {
-      const bit = gram.bitOf[j];
-      const mb = gram.missBit[j];
-      if (mb === UNTRACKED) {
-        const s = summariseColumn(cov[j], idx, n1, m);
-        none[j] = s.seen === 0 ? 1 : 0;
-        full[j] = s.seen === m ? 1 : 0;
-        varies[j] = s.hi > s.lo ? 1 : 0;
-        continue;
-      }
-      none[j] = m === 0 || (mb >= 0 && ((allMiss >> mb) & 1) === 1) ? 1 : 0;
-      full[j] = mb >= 0 && ((anyMiss >> mb) & 1) === 1 ? 0 : 1;
-      if (bit >= 0) varies[j] = ((anyBit >> bit) & 1) > ((allBits >> bit) & 1) ? 1 : 0;
-      else if (!none[j]) varies[j] = variesAmong(cov[j], idx, n1, m) ? 1 : 0;
-    }
-  } else {
-    for (let j = 0; j < k; j++) {
+  for (let j = 0; j < k; j++) {
+    const mb = gram && units ? gram.missBit[j] : UNTRACKED;
+    if (mb === UNTRACKED) {
       const s = summariseColumn(cov[j], idx, n1, m);
       none[j] = s.seen === 0 ? 1 : 0;
       full[j] = s.seen === m ? 1 : 0;
       varies[j] = s.hi > s.lo ? 1 : 0;
+      continue;
     }
+    // Packed 0/1 columns have no missing values; whether one is constant among the controls shows in their codes.
+    // Whether a numeric column is missing for some or all of the cell's units shows in the units' missing masks;
+    // whether it varies among the controls, at the first control whose value differs.
+    const { anyBit, allBits, anyMiss, allMiss } = units!;
+    const bit = gram!.bitOf[j];
+    none[j] = m === 0 || (mb >= 0 && ((allMiss >> mb) & 1) === 1) ? 1 : 0;
+    full[j] = mb >= 0 && ((anyMiss >> mb) & 1) === 1 ? 0 : 1;
+    if (bit >= 0) varies[j] = ((anyBit >> bit) & 1) > ((allBits >> bit) & 1) ? 1 : 0;
+    else if (!none[j]) varies[j] = variesAmong(cov[j], idx, n1, m) ? 1 : 0;
   }
   const keep: number[] = [];
   for (let j = 0; j < k; j++) {

@@ -84,13 +84,9 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   const score = new Float64Array(d.nUnits);
   for (let i = 0; i < n; i++) score[d.rowUnit[i]] += (w ? w[i] : 1) * treated[i] * (y[i] - estimate * treated[i]);
   let meat = 0;
-  let clusters = 0;
-  const hasRows = new Uint8Array(d.nUnits);
-  for (let i = 0; i < n; i++) hasRows[d.rowUnit[i]] = 1;
-  for (let u = 0; u < d.nUnits; u++) {
-    meat += score[u] * score[u];
-    clusters += hasRows[u];
-  }
+  for (let u = 0; u < d.nUnits; u++) meat += score[u] * score[u];
+  // The dense panel's units are those with rows: each is a cluster.
+  const clusters = d.nUnits;
   if (clusters < 2) throw new EstimationError(`${fn}: cluster-robust variance needs at least 2 units, got ${clusters}`);
   // vcovCL counts only the one regressor; the absorbed effects count too when they were dummies.
   const K = 1 + d.nUnits + d.nPeriods - 1;

@@ -156,14 +156,19 @@ export function stackCourse(
   const candidates = new Int32Array(nEmp);
   const draw = sampling === null ? null : newControlDraw(sampling, nEmp);
   const { sum: ySum, cnt: yCnt } = yGrid;
+  // Cohort g's baseline g−baseline..g−1 and post months g+w0..g+w1 as prefix-sum offsets (rows of the
+  // period-major grids, clipped to the data): add an employee's code to read its sums.
+  const bounds = (g: number) => ({
+    preLoAt: clip(g - baseline, T) * nEmp,
+    preHiAt: clip(g, T) * nEmp,
+    postLoAt: clip(g + window[0], T) * nEmp,
+    postHiAt: clip(g + window[1] + 1, T) * nEmp,
+  });
   const hire = panel.hirePeriod;
   const term = panel.termPeriod;
   for (const g of cohorts) {
-    // The baseline g−baseline..g−1 and the post months g+w0..g+w1 as prefix-sum bounds, clipped to the data.
-    const preLo = clip(g - baseline, T), preHi = clip(g, T);
-    const postLo = clip(g + window[0], T), postHi = clip(g + window[1] + 1, T);
-    const noPre = preHi <= preLo, noPost = postHi <= postLo;
-    const preLoAt = preLo * nEmp, preHiAt = preHi * nEmp, postLoAt = postLo * nEmp, postHiAt = postHi * nEmp;
+    const { preLoAt, preHiAt, postLoAt, postHiAt } = bounds(g);
+    const noPre = preHiAt <= preLoAt, noPost = postHiAt <= postLoAt;
     const start = g - baseline, end = g + window[1];
     let m = 0;
     let trained = 0;
@@ -240,8 +245,7 @@ export function stackCourse(
   const weight = new Float64Array(n);
   for (let s = 0, r = 0; s < segCohort.length; s++) {
     const g = segCohort[s];
-    const preLoAt = clip(g - baseline, T) * nEmp, preHiAt = clip(g, T) * nEmp;
-    const postLoAt = clip(g + window[0], T) * nEmp, postHiAt = clip(g + window[1] + 1, T) * nEmp;
+    const { preLoAt, preHiAt, postLoAt, postHiAt } = bounds(g);
     for (; r < segEnd[s]; r++) {
       const e = employee[r];
       treated[r] = fc[e] === g ? 1 : 0;
@@ -326,9 +330,7 @@ export function stackCourse(
     const before = new Float64Array(n);
     const during = new Float64Array(n);
     for (let s = 0, r = 0; s < segCohort.length; s++) {
-      const g = segCohort[s];
-      const preLoAt = clip(g - baseline, T) * nEmp, preHiAt = clip(g, T) * nEmp;
-      const postLoAt = clip(g + window[0], T) * nEmp, postHiAt = clip(g + window[1] + 1, T) * nEmp;
+      const { preLoAt, preHiAt, postLoAt, postHiAt } = bounds(segCohort[s]);
       for (; r < segEnd[s]; r++) {
         const e = employee[r];
         before[r] = rangeMean(sum, cnt, preLoAt + e, preHiAt + e);
