@@ -22,6 +22,13 @@ export interface PanelInput {
   unitNames?: string[];
   /** 0-based data row in `source` of each input row, when rows were dropped on the way in. */
   sourceRows?: Int32Array;
+  /**
+   * The period each row's unit was hired, on `time`'s scale (the same on
+   * every row of a unit; before the first period is fine). With it,
+   * `didStaggered` compares each cohort only among people hired before its
+   * baseline began, as CONTRACT §4 has it: see its `hiredBefore` option.
+   */
+  hire?: Int32Array;
 }
 
 /**
@@ -49,7 +56,8 @@ export interface DensePanel {
   nRows: number;
 }
 
-function rowLabel(input: Pick<PanelInput, 'source' | 'sourceRows'>, i: number): string {
+/** Where row i of an input is, for error messages: its file's line when the input names its file. */
+export function rowLabel(input: Pick<PanelInput, 'source' | 'sourceRows'>, i: number): string {
   return input.source ? `${input.source} row ${(input.sourceRows ? input.sourceRows[i] : i) + 2}` : `row ${i + 1}`;
 }
 
@@ -330,7 +338,9 @@ export function groupFromTreatment(unit: Int32Array, time: Int32Array, treated: 
  * number of the first completion (0 = never completed). Employees whose first
  * completion came before the data are marked as treated from month 1, so the
  * estimators leave them out (they have no untreated month). Months without
- * the metric are dropped. `opts.covariates` adds time-invariant employee
+ * the metric are dropped. `hire` holds each employee's hire month on the
+ * same scale (for `didStaggered`'s `hiredBefore`, CONTRACT §4's rule that a
+ * cohort is compared among people hired before its baseline). `opts.covariates` adds time-invariant employee
  * covariates (`role`, `region`, `level`, numeric employees.csv columns) for
  * `didStaggered`'s `covariates` option.
  *
@@ -352,6 +362,7 @@ export function coursePanelInput(
     regionLevels?: string[];
     level?: Float64Array;
     extraCovariates?: Record<string, Float64Array>;
+    hirePeriod?: Int32Array;
   },
   course: string,
   metric: string,
@@ -371,6 +382,7 @@ export function coursePanelInput(
     group[j] = f === -1 ? 0 : f < -1 ? 1 : f + 1;
   }
   const input: PanelInput = { unit, time: rows.time, group, y };
+  if (panel.hirePeriod) input.hire = hireRows(rows, panel.hirePeriod);
   if (opts.covariates && opts.covariates.length > 0) {
     const key = opts.covariates.join('\u0000');
     let kept = rows.covariates.get(key);
@@ -391,6 +403,8 @@ interface MetricRows {
   unit: Int32Array;
   time: Int32Array;
   y: Float64Array;
+  /** Each row's hire month on `time`'s scale, with the panel column it came from (built on first use). */
+  hire: { source: Int32Array; values: Int32Array } | null;
   /** Employee covariates per row, by the names asked for, with the panel columns they came from. */
   covariates: Map<string, { sources: unknown[]; columns: { name: string; values: Float64Array }[] }>;
 }
@@ -415,10 +429,19 @@ function metricRows(panel: { nRows: number; rowEmployee: Int32Array; rowPeriod: 
     y[j] = values[i];
     j++;
   }
-  const rows: MetricRows = { rowEmployee: panel.rowEmployee, rowPeriod: panel.rowPeriod, unit, time, y, covariates: new Map() };
+  const rows: MetricRows = { rowEmployee: panel.rowEmployee, rowPeriod: panel.rowPeriod, unit, time, y, hire: null, covariates: new Map() };
   METRIC_ROWS.set(values, rows);
   SHARED.add(y);
   return rows;
+}
+
+// The hire month per row (1-based month number, as `time`): the same for every course of a metric, so built once.
+function hireRows(rows: MetricRows, hirePeriod: Int32Array): Int32Array {
+  if (rows.hire && rows.hire.source === hirePeriod) return rows.hire.values;
+  const values = new Int32Array(rows.unit.length);
+  for (let j = 0; j < values.length; j++) values[j] = hirePeriod[rows.unit[j]] + 1;
+  rows.hire = { source: hirePeriod, values };
+  return values;
 }
 
 // Whether the panel's rows still give the kept rows (a metric changed in place since is built again).

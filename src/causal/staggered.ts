@@ -6,7 +6,7 @@ import { fitLogit } from '../stats/logit';
 import { fitOls } from '../stats/ols';
 import { chisqCdf, normalQuantile } from '../stats/dists';
 import { createRng } from '../stats/rng';
-import { densePanel, isSharedPanelArray, type PanelInput } from './panel-input';
+import { densePanel, isSharedPanelArray, rowLabel, type PanelInput } from './panel-input';
 
 export type { PanelInput } from './panel-input';
 
@@ -86,6 +86,19 @@ export interface StaggeredOptions {
    * them), its plain DiD the window ATT, the event study and the test.
    */
   cells?: 'all' | 'window' | 'path';
+  /**
+   * CONTRACT §4's rule for whom a cohort is compared with, which the stacked
+   * data of the cross-section methods follows: cohort g's treated units and
+   * its controls must have been hired before period g − anticipation −
+   * `hiredBefore` (6: before the six-month baseline began). Needs the
+   * input's `hire`. Off by default, as in R's `did`. People still learning
+   * the job improve month by month whatever they are taught: compared with
+   * recent hires, a course that needs some tenure looks worse than it is,
+   * and trainees who are recent hires look better. Treated units hired
+   * later are left out (a warning says how many); controls hired later are
+   * left out of that cohort's cells only.
+   */
+  hiredBefore?: number;
   /** Multiplier bootstrap (Rademacher weights by unit) for the aggregates and a simultaneous band over `eventStudy`. */
   bootstrap?: { draws: number; seed: number; progress?: boolean };
   /** 1 − confidence level, default 0.05. */
@@ -209,6 +222,11 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   if (control !== 'notyet' && control !== 'never') throw new RangeError(`${fn}: \`control\` must be 'notyet' or 'never', got ${JSON.stringify(control)}`);
   const anticipation = opts.anticipation ?? 0;
   if (!Number.isInteger(anticipation) || anticipation < 0) throw new RangeError(`${fn}: \`anticipation\` must be an integer >= 0, got ${anticipation}`);
+  const hiredBefore = opts.hiredBefore;
+  if (hiredBefore !== undefined) {
+    if (!Number.isInteger(hiredBefore) || hiredBefore < 0) throw new RangeError(`${fn}: \`hiredBefore\` must be an integer >= 0, got ${hiredBefore}`);
+    if (!input.hire) throw new RangeError(`${fn}: \`hiredBefore\` needs the input's \`hire\` (each row's hire period)`);
+  }
   const basePeriod = opts.basePeriod ?? 'varying';
   if (basePeriod !== 'varying' && basePeriod !== 'universal') throw new RangeError(`${fn}: \`basePeriod\` must be 'varying' or 'universal', got ${JSON.stringify(basePeriod)}`);
   const window = opts.window ?? [1, 12];
@@ -294,6 +312,22 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     }
   }
   if (noUntreatedPeriod > 0) warnings.push(`${noUntreatedPeriod} treated units have no untreated period in the data (first observed when already treated): left out`);
+  // CONTRACT §4: a cohort is compared among people hired before its baseline began.
+  const unitHire = hiredBefore !== undefined ? unitHirePeriods(input, input.hire!, d.rowUnit, nUnits, fn) : null;
+  if (unitHire && hiredBefore !== undefined) {
+    let hiredLate = 0;
+    for (let u = 0; u < nUnits; u++) {
+      const g = unitGroup[u];
+      if (g === 0 || !active[u] || unitHire[u] < g - anticipation - hiredBefore) continue;
+      active[u] = 0;
+      hiredLate++;
+    }
+    if (hiredLate > 0) {
+      warnings.push(
+        `${hiredLate} treated unit${hiredLate > 1 ? 's were' : ' was'} hired less than ${hiredBefore} periods before ${hiredLate > 1 ? 'their' : 'its'} cohort (after its baseline began): left out, as are such controls (CONTRACT §4)`,
+      );
+    }
+  }
   if (d.unitsWithGaps > 0) {
     warnings.push(`${d.unitsWithGaps} units have gaps in the panel; each ATT(g, t) uses the units observed at both t and its base period`);
   }
@@ -337,6 +371,9 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const order = new Int32Array(nUnits);
   const fillAt = start.slice();
   for (let u = 0; u < nUnits; u++) order[fillAt[keyOf(u)]++] = u;
+  // With hire dates, each group's units are sorted by hire period: a cohort's eligible controls in a group are then its first units.
+  const hireAt = unitHire ? sortGroupsByHire(order, start, nGroups + 1, unitHire) : null;
+  const hireCuts = new Int32Array(nGroups + 1);
   const Y = permuteRows(yByPeriod, order, nPeriods, nUnits);
   const groupIndex = gatherInt(groupOf, order);
   // Weights are normalised to mean 1 over the active units (did's convention).
@@ -374,7 +411,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const usedTreated = new Uint8Array(nUnits);
   const usedTreatedWindow = new Uint8Array(nUnits);
   const sums = new Float64Array(14);
-  const controlRanges = new Int32Array(6);
+  const controlRanges = new Int32Array(2 * Math.max(3, nGroups + 1));
   const dsts: Float64Array[] = [];
   const scales = new Float64Array(8);
 
@@ -388,6 +425,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     const g = groups[gi];
     let lastPre = -1;
     for (let p = 0; p < nPeriods; p++) if (periods[p] + anticipation < g) lastPre = p;
+    if (hireAt) hiredBeforeCuts(hireAt, start, nGroups + 1, g - anticipation - (hiredBefore ?? 0), hireCuts);
     for (let cur = basePeriod === 'varying' ? 1 : 0; cur < nPeriods; cur++) {
       const t = periods[cur];
       const post = t >= g;
@@ -424,15 +462,30 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
           nRanges++;
         }
       };
-      addRange(0, start[1]);
-      if (control === 'notyet') {
-        let hc = 0;
-        while (hc < nGroups && groups[hc] <= controlAfter) hc++;
-        const a = start[hc + 1];
-        if (hc > gi) addRange(a, activeEnd);
-        else {
-          addRange(a, tr0);
-          addRange(tr1, activeEnd);
+      if (hireAt) {
+        // Each group's units hired in time: the never treated, then each later cohort but this one (merged where adjacent).
+        const addHired = (from: number, to: number) => {
+          if (to <= from) return;
+          if (nRanges > 0 && controlRanges[2 * nRanges - 1] === from) controlRanges[2 * nRanges - 1] = to;
+          else addRange(from, to);
+        };
+        addHired(0, hireCuts[0]);
+        if (control === 'notyet') {
+          let hc = 0;
+          while (hc < nGroups && groups[hc] <= controlAfter) hc++;
+          for (let k = hc; k < nGroups; k++) if (k !== gi) addHired(start[k + 1], hireCuts[k + 1]);
+        }
+      } else {
+        addRange(0, start[1]);
+        if (control === 'notyet') {
+          let hc = 0;
+          while (hc < nGroups && groups[hc] <= controlAfter) hc++;
+          const a = start[hc + 1];
+          if (hc > gi) addRange(a, activeEnd);
+          else {
+            addRange(a, tr0);
+            addRange(tr1, activeEnd);
+          }
         }
       }
       let dr: DrCell | null = null;
@@ -789,6 +842,54 @@ function unitCovariates(input: PanelInput, rowUnit: Int32Array, nUnits: number, 
     if (isSharedPanelArray(values)) UNIT_VALUES.set(values, { rowUnit, byUnit });
     return gather(byUnit, order);
   });
+}
+
+/** Each unit's hire period, from its rows; one that changes within a unit is an error naming the row. */
+function unitHirePeriods(input: PanelInput, hire: Int32Array, rowUnit: Int32Array, nUnits: number, fn: string): Int32Array {
+  if (!(hire instanceof Int32Array) || hire.length !== rowUnit.length) {
+    throw new RangeError(`${fn}: \`hire\` must be an Int32Array with one value per row (${rowUnit.length})`);
+  }
+  const byUnit = new Int32Array(nUnits);
+  const seen = new Uint8Array(nUnits);
+  for (let i = 0; i < hire.length; i++) {
+    const u = rowUnit[i];
+    if (!seen[u]) {
+      seen[u] = 1;
+      byUnit[u] = hire[i];
+    } else if (byUnit[u] !== hire[i]) {
+      throw new DataError(`${fn}: ${rowLabel(input, i)}: the hire period changes within a unit (${byUnit[u]} then ${hire[i]}); it must be the same on every row of a unit`, {
+        file: input.source,
+        row: i + 2,
+        column: 'hire',
+      });
+    }
+  }
+  return byUnit;
+}
+
+/**
+ * Sorts positions [start[k], start[k + 1]) of `order` by the units' hire period (then unit) for each of the first
+ * `blocks` groups, and returns the hire period at every position (0 past those groups).
+ */
+function sortGroupsByHire(order: Int32Array, start: Int32Array, blocks: number, unitHire: Int32Array): Int32Array {
+  for (let k = 0; k < blocks; k++) order.subarray(start[k], start[k + 1]).sort((a, b) => unitHire[a] - unitHire[b] || a - b);
+  const hireAt = new Int32Array(order.length);
+  for (let pos = 0; pos < start[blocks]; pos++) hireAt[pos] = unitHire[order[pos]];
+  return hireAt;
+}
+
+/** cuts[k]: the first position of group k whose unit was hired at or after `before` (its eligible units are those before it). */
+function hiredBeforeCuts(hireAt: Int32Array, start: Int32Array, blocks: number, before: number, cuts: Int32Array): void {
+  for (let k = 0; k < blocks; k++) {
+    let lo = start[k];
+    let hi = start[k + 1];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (hireAt[mid] < before) lo = mid + 1;
+      else hi = mid;
+    }
+    cuts[k] = lo;
+  }
 }
 
 /** out[pos] = src[order[pos]]. (A typed array's `from` with a mapping function calls it per element, many times slower.) */
