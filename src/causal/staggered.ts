@@ -382,10 +382,13 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const covariates = opts.covariates ? unitCovariates(input, d.rowUnit, nUnits, order, fn) : null;
   // Lagged-outcome covariates by the index of their last baseline period (shared by a cohort's post cells).
   const lagCache = new Map<number, Float64Array[]>();
+  // A unit's baseline means do not depend on the course: on the rows coursePanelInput shares between courses they are
+  // computed once per metric in unit order (the same sums in the same order) and put in this call's order.
+  const sharedY = isSharedPanelArray(input.y) ? d.yByPeriod : null;
   const lagCovariates = (lagEnd: number): Float64Array[] => {
     let c = lagCache.get(lagEnd);
     if (!c) {
-      c = baselineMeans(Y, nUnits, lagEnd, lagBlocks!);
+      c = sharedY ? sharedBaselineMeans(sharedY, nUnits, lagEnd, lagBlocks!).map((col) => gather(col, order)) : baselineMeans(Y, nUnits, lagEnd, lagBlocks!);
       lagCache.set(lagEnd, c);
     }
     return c;
@@ -1139,6 +1142,18 @@ function baselineMeans(Y: Float64Array, nUnits: number, lagEnd: number, blocks: 
   }
   if (anyShort) out.push(short);
   return out;
+}
+
+// Baseline means of the outcomes coursePanelInput shares, in unit order, by baseline end and blocks (read-only).
+const SHARED_BASELINES = new WeakMap<Float64Array, Map<string, Float64Array[]>>();
+
+function sharedBaselineMeans(yByPeriod: Float64Array, nUnits: number, lagEnd: number, blocks: number[]): Float64Array[] {
+  let byKey = SHARED_BASELINES.get(yByPeriod);
+  if (!byKey) SHARED_BASELINES.set(yByPeriod, (byKey = new Map()));
+  const key = `${lagEnd}:${blocks.join(',')}`;
+  let cols = byKey.get(key);
+  if (!cols) byKey.set(key, (cols = baselineMeans(yByPeriod, nUnits, lagEnd, blocks)));
+  return cols;
 }
 
 /**

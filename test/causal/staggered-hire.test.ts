@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { didStaggered, type PanelInput } from '../../src/causal/staggered';
+import { didStaggered, type PanelInput, type StaggeredOptions } from '../../src/causal/staggered';
 import { DataError } from '../../src/core/errors';
 import { createRng } from '../../src/stats/rng';
 
@@ -96,11 +96,12 @@ describe('didStaggered hiredBefore (CONTRACT §4: controls hired before the base
     expect(Math.abs(r.aggregates.window.estimate)).toBeLessThan(3 * r.aggregates.window.se);
   });
 
-  for (const [label, opts] of [
+  const variants: [string, StaggeredOptions][] = [
     ['plain', {}],
     ['covariates', { covariates: true }],
     ['lagged outcomes (regression)', { laggedOutcomes: [2, 3], covariates: true }],
-  ] as const) {
+  ];
+  for (const [label, opts] of variants) {
     it(`gives each cohort's cells of the inputs filtered by hand (${label}, never and not-yet-treated controls)`, () => {
       const cohorts = [9, 13, 17];
       const units = company(13, 900, 26, 3, { tenureToTrain: 1, cohorts });
