@@ -242,28 +242,31 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
  * Array.from(stableOrder(Float64Array.of(3, -1, 3, 0))); // => [1, 3, 0, 2]
  */
 export function stableOrder(x: Float64Array): Uint32Array {
-  const n = x.length;
-  let idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  let finite = LITTLE_ENDIAN;
-  for (let i = 0; i < n && finite; i++) finite = x[i] === x[i];
-  if (!finite) return idx.sort((a, b) => x[a] - x[b]);
-  const few = fewValuesOrder(x, idx);
-  if (few !== null) return few;
-  return highWordOrder(x, idx);
+  if (LITTLE_ENDIAN) {
+    // Both give up (null) at a NaN, which no comparison orders: no separate pass looks for one.
+    const order = fewValuesOrder(x) ?? highWordOrder(x);
+    if (order !== null) return order;
+  }
+  const idx = new Uint32Array(x.length);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  return idx.sort((a, b) => x[a] - x[b]);
 }
 
 // Radix sort on the high 32 bits of each double (sign, exponent and 20 bits of mantissa, mapped to
 // unsigned order): two 16-bit passes that carry each row's key with it, so every pass reads in
 // order. Rows whose high words tie (for a continuous column, runs of one or two) are then put in
-// order by value and row. Same order as the comparator sort, −0 read as 0.
-function highWordOrder(x: Float64Array, idx: Uint32Array): Uint32Array {
+// order by value and row. Same order as the comparator sort, −0 read as 0. Null when x has a NaN.
+function highWordOrder(x: Float64Array): Uint32Array | null {
   const n = x.length;
   const f = new Float64Array(1);
   const u = new Uint32Array(f.buffer);
+  let idx: Uint32Array = new Uint32Array(n);
   let key: Uint32Array = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    f[0] = x[i] + 0;
+    const v = x[i];
+    if (v !== v) return null;
+    idx[i] = i;
+    f[0] = v + 0;
     const hi = u[1];
     key[i] = hi & 0x80000000 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
   }
@@ -317,46 +320,92 @@ function highWordOrder(x: Float64Array, idx: Uint32Array): Uint32Array {
 }
 
 // Columns with few distinct values (a level, a rating, a monthly index) are sorted by counting: each
-// row's value ranked through a map of the distinct values (the last value looked up is kept, as
-// stacked rows come in runs of one cohort's values), then one stable pass by rank. Null once the
-// column shows more than FEW_VALUES distinct values, which a continuous column does within its
-// first few thousand rows.
+// row's value given a slot in a table of the distinct values (the last value looked up is kept, as
+// stacked rows come in runs of one cohort's values), then one stable pass that places each slot's
+// rows at its value's start. Null once the column shows more than FEW_VALUES distinct values, which
+// a continuous column does within its first few thousand rows, or a NaN (no order by counting).
 const FEW_VALUES = 4096;
+// The table of distinct values: open addressing on the doubles' bits, at most half full, so a lookup
+// is a multiply and a probe or two where a Map<number, number> hashes a boxed number.
+const TABLE_BITS = 13;
 
-function fewValuesOrder(x: Float64Array, idx: Uint32Array): Uint32Array | null {
+function fewValuesOrder(x: Float64Array): Uint32Array | null {
   const n = x.length;
-  const slot = new Map<number, number>();
-  const rank = new Uint32Array(n);
+  const slots = valueSlots(x);
+  if (slots === null) return null;
+  const { slotOf, values, count } = slots;
+  const start = slotStarts(values, count);
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[start[slotOf[i]]++] = i;
+  return idx;
+}
+
+interface ValueSlots {
+  /** Each row's slot (slots in order of first appearance; FEW_VALUES fits in 16 bits). */
+  slotOf: Uint16Array;
+  /** Each slot's value (+0 for ±0) and its number of rows. */
+  values: Float64Array;
+  count: Uint32Array;
+}
+
+/**
+ * Slots of the distinct values of x, keyed on their bits with −0 read as 0 (the two compare equal, as
+ * in a Map), or null at the first NaN or at distinct value FEW_VALUES + 1.
+ */
+function valueSlots(x: Float64Array): ValueSlots | null {
+  const n = x.length;
+  const bits = new Uint32Array(x.buffer, x.byteOffset, 2 * n);
+  const table = new Int32Array(1 << TABLE_BITS).fill(-1);
+  const mask = (1 << TABLE_BITS) - 1;
+  const values = new Float64Array(FEW_VALUES);
+  const count = new Uint32Array(FEW_VALUES);
+  const slotOf = new Uint16Array(n);
+  let size = 0;
   let last = NaN;
   let lastSlot = 0;
+  // Rows are counted a run of one value at a time, when the run ends.
+  let runStart = 0;
   for (let i = 0; i < n; i++) {
     const v = x[i];
     if (v !== last) {
-      let s = slot.get(v);
-      if (s === undefined) {
-        if (slot.size === FEW_VALUES) return null;
-        s = slot.size;
-        slot.set(v, s);
+      if (v !== v) return null;
+      count[lastSlot] += i - runStart;
+      runStart = i;
+      // ±0 take the key of +0.
+      const lo = v === 0 ? 0 : bits[2 * i];
+      const hi = v === 0 ? 0 : bits[2 * i + 1];
+      let h = Math.imul(hi ^ Math.imul(lo, 0x85ebca6b), 0x9e3779b1) >>> (32 - TABLE_BITS);
+      let s = table[h];
+      // Neither is NaN, so === is the Map's equality (−0 equals 0, as their shared key says).
+      while (s >= 0 && values[s] !== v) {
+        h = (h + 1) & mask;
+        s = table[h];
+      }
+      if (s < 0) {
+        if (size === FEW_VALUES) return null;
+        s = size++;
+        table[h] = s;
+        values[s] = v + 0;
       }
       last = v;
       lastSlot = s;
     }
-    rank[i] = lastSlot;
+    slotOf[i] = lastSlot;
   }
-  // Slots in order of first appearance → ranks in order of value (−0 and 0 share a slot, as they compare equal).
-  const values = [...slot.keys()];
-  const bySlot = values.map((_, s) => s).sort((a, b) => values[a] - values[b]);
-  const rankOf = new Uint32Array(values.length);
-  bySlot.forEach((s, r) => (rankOf[s] = r));
-  const start = new Uint32Array(values.length + 1);
-  for (let i = 0; i < n; i++) {
-    const r = rankOf[rank[i]];
-    rank[i] = r;
-    start[r + 1]++;
+  count[lastSlot] += n - runStart;
+  return { slotOf, values: values.subarray(0, size), count };
+}
+
+// Where each slot's rows start in the sorted order: the counts of the slots taken in order of value.
+function slotStarts(values: Float64Array, count: Uint32Array): Uint32Array {
+  const bySlot = Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+  const start = new Uint32Array(values.length);
+  let at = 0;
+  for (const s of bySlot) {
+    start[s] = at;
+    at += count[s];
   }
-  for (let r = 0; r < values.length; r++) start[r + 1] += start[r];
-  for (let i = 0; i < n; i++) idx[start[rank[i]]++] = i;
-  return idx;
+  return start;
 }
 
 function ecdfMaxSorted(x: Float64Array, treat: Float64Array, side: SideTotals, order: Uint32Array): number {
