@@ -60,9 +60,19 @@ export function parseLmsMonth(text: string): number {
   return (day.getUTCFullYear() - 1970) * 12 + day.getUTCMonth();
 }
 
+/** Whether `mapped` repeats `levels` and they are strictly ascending (so remapping would give the same codes). */
+function unchangedAndSorted(levels: string[], mapped: string[]): boolean {
+  for (let j = 0; j < levels.length; j++) {
+    if (mapped[j] !== levels[j] || (j > 0 && !(levels[j - 1] < levels[j]))) return false;
+  }
+  return true;
+}
+
 /** Rewrites a text column's levels through `map`, merging levels that become equal; returns rows whose text changed. */
 function remapLevels(col: TextColumn, map: (s: string) => string): { col: TextColumn; changed: number } {
   const mapped = col.levels.map(map);
+  // Nothing to rewrite (the usual case for a clean export): the column as it is, without a pass over its rows.
+  if (unchangedAndSorted(col.levels, mapped)) return { col, changed: 0 };
   const levels = [...new Set(mapped)].sort();
   const at = new Map(levels.map((s, j) => [s, j]));
   const codeOf = mapped.map((s) => at.get(s)!);

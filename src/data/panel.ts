@@ -133,6 +133,38 @@ function factor(col: TextColumn | undefined, n: number): { codes: Int32Array; le
   return { codes, levels };
 }
 
+/** The panel rows in the dense (employee, period) slots that hold an outcome row, in slot order, and that row. */
+function panelRows(slot: Int32Array, nRows: number, T: number): { rowEmployee: Int32Array; rowPeriod: Int32Array; source: Int32Array } {
+  const rowEmployee = new Int32Array(nRows);
+  const rowPeriod = new Int32Array(nRows);
+  const source = new Int32Array(nRows);
+  const nEmp = slot.length / T;
+  let r = 0;
+  for (let e = 0, key = 0; e < nEmp; e++) {
+    for (let p = 0; p < T; p++, key++) {
+      if (slot[key] < 0) continue;
+      rowEmployee[r] = e;
+      rowPeriod[r] = p;
+      source[r] = slot[key];
+      r++;
+    }
+  }
+  return { rowEmployee, rowPeriod, source };
+}
+
+/** Whether `source[j] === j` throughout: the outcome rows came sorted by employee and month, none left out. */
+function isIdentity(source: Int32Array): boolean {
+  for (let j = 0; j < source.length; j++) if (source[j] !== j) return false;
+  return true;
+}
+
+/** `values[source[j]]` for each j. */
+function gather(values: Float64Array, source: Int32Array): Float64Array {
+  const out = new Float64Array(source.length);
+  for (let j = 0; j < source.length; j++) out[j] = values[source[j]];
+  return out;
+}
+
 /**
  * Builds the employee-month panel from a loaded (and, for messy exports,
  * cleaned) study. Ids are compared in normal form (`normaliseId`). It stops
@@ -325,26 +357,15 @@ export function buildPanel(raw: RawStudy): Panel {
     slot[key] = i;
     nRows++;
   }
-  const rowEmployee = new Int32Array(nRows);
-  const rowPeriod = new Int32Array(nRows);
-  const source = new Int32Array(nRows);
-  let r = 0;
-  for (let key = 0; key < slot.length; key++) {
-    if (slot[key] < 0) continue;
-    rowEmployee[r] = Math.floor(key / T);
-    rowPeriod[r] = key - rowEmployee[r] * T;
-    source[r] = slot[key];
-    r++;
-  }
+  const { rowEmployee, rowPeriod, source } = panelRows(slot, nRows, T);
+  const inOrder = isIdentity(source);
   const metricNames: string[] = [];
   const metrics: Record<string, Float64Array> = {};
   for (const name of Object.keys(out.columns)) {
     if (name === 'employee_id' || name === 'period') continue;
     const values = numberColumn(out, name)!.values;
-    const aligned = new Float64Array(nRows);
-    for (let j = 0; j < nRows; j++) aligned[j] = values[source[j]];
     metricNames.push(name);
-    metrics[name] = aligned;
+    metrics[name] = inOrder ? values.slice(0, nRows) : gather(values, source);
   }
 
   // Context factors, joined by period (and region).

@@ -81,14 +81,52 @@ function medianAndSpread(values: Float64Array): { median: number; spread: number
   for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i])) n++;
   if (n < 20) return null;
   const stride = Math.max(1, Math.floor(n / 100_000));
-  const sample: number[] = [];
-  for (let i = 0, k = 0; i < values.length; i++) {
+  const sample = new Float64Array(Math.ceil(n / stride));
+  for (let i = 0, k = 0, m = 0; i < values.length; i++) {
     if (Number.isNaN(values[i])) continue;
-    if (k++ % stride === 0) sample.push(values[i]);
+    if (k === 0) sample[m++] = values[i];
+    k = k + 1 === stride ? 0 : k + 1;
   }
-  const median = quantileSorted(Float64Array.from(sample).sort(), 0.5);
-  const spread = quantileSorted(Float64Array.from(sample, (v) => Math.abs(v - median)).sort(), 0.5);
+  sample.sort();
+  const median = quantileSorted(sample, 0.5);
+  for (let j = 0; j < sample.length; j++) sample[j] = Math.abs(sample[j] - median);
+  const spread = quantileSorted(sample.sort(), 0.5);
   return spread > 0 ? { median, spread } : null;
+}
+
+/**
+ * A metric's bounds (errors: negative where the name does not allow it, a
+ * rate above its bound) and values far outside its spread: an extra digit or
+ * a total typed into a month would weigh on every estimate, so they are
+ * warned about, unless there are many (then they are the metric's own long
+ * tail, not typing errors). Bounds and the far count share one pass.
+ */
+function checkMetric(t: RawTable, name: string, values: Float64Array, out: ProblemList): void {
+  const mayBeNegative = metricMayBeNegative(name);
+  const upper = metricUpperBound(name);
+  const typical = medianAndSpread(values);
+  const median = typical ? typical.median : 0;
+  const farBeyond = typical ? EXTREME * typical.spread : Infinity;
+  let nFar = 0;
+  for (let i = 0; i < t.nRows; i++) {
+    const v = values[i];
+    if (!mayBeNegative && v < 0) out.add('error', t.file, t.line[i], name, `expected a value ≥ 0, got ${v} (only metrics named as a change, margin, balance or net may be negative)`, `${name} must be ≥ 0`);
+    else if (v > upper) out.add('error', t.file, t.line[i], name, `expected a rate in [0, ${upper}], got ${v}`, `${name} must be ≤ ${upper}`);
+    if (Math.abs(v - median) > farBeyond) nFar++;
+  }
+  if (!typical || nFar === 0 || nFar > Math.max(3, 0.005 * t.nRows)) return;
+  for (let i = 0; i < t.nRows; i++) {
+    const v = values[i];
+    if (!(Math.abs(v - median) > farBeyond)) continue;
+    out.add(
+      'warning',
+      t.file,
+      t.line[i],
+      name,
+      `${name} ${v} lies ${Math.round(Math.abs(v - median) / typical.spread)} typical deviations from the median (${median}); check it: a data-entry error this large would move every estimate`,
+      `${name} far outside its usual range (more than ${EXTREME} typical deviations from the median)`,
+    );
+  }
 }
 
 function checkRequiredColumns(t: RawTable, out: ProblemList): boolean {
@@ -120,20 +158,40 @@ function checkDates(t: RawTable, name: string, col: TextColumn, parse: (s: strin
   return values;
 }
 
-/** Normalised id of each row (null when empty), with a warning for ids not in normal form. */
-function checkIds(t: RawTable, name: string, col: TextColumn, out: ProblemList): (string | null)[] {
-  const normal = col.levels.map(normaliseId);
+/**
+ * An id column in normal form, kept per level: `normal[codes[i]]` is row i's
+ * normalised id (null when empty), so lookups by id run once per distinct id
+ * rather than once per row.
+ */
+interface IdColumn {
+  codes: Int32Array;
+  normal: (string | null)[];
+}
+
+/** Normalised id of row i, null when empty. */
+function idAt(ids: IdColumn, i: number): string | null {
+  const c = ids.codes[i];
+  return c < 0 ? null : ids.normal[c];
+}
+
+/** Per level of an id column, `index.get` of its normalised id: `UNKNOWN` when absent, -1 for an empty id. */
+function indexOfLevels(ids: IdColumn, index: Map<string, number>): Int32Array {
+  return Int32Array.from(ids.normal, (id) => (id === null ? -1 : index.get(id) ?? UNKNOWN));
+}
+const UNKNOWN = -2;
+
+/** Normalised ids of a column (null when empty), with a warning for ids not in normal form. */
+function checkIds(t: RawTable, name: string, col: TextColumn, out: ProblemList): IdColumn {
+  const normal = col.levels.map((l) => normaliseId(l) || null);
+  const ids: IdColumn = { codes: col.codes, normal };
   let odd = 0;
   let firstOdd = -1;
-  const ids: (string | null)[] = new Array(t.nRows);
   for (let i = 0; i < t.nRows; i++) {
     const c = col.codes[i];
-    if (c < 0 || normal[c] === '') {
-      ids[i] = null;
+    if (c < 0 || normal[c] === null) {
       out.add('error', t.file, t.line[i], name, 'the id is empty');
       continue;
     }
-    ids[i] = normal[c];
     if (normal[c] !== col.levels[c]) {
       odd++;
       if (firstOdd < 0) firstOdd = i;
@@ -145,7 +203,7 @@ function checkIds(t: RawTable, name: string, col: TextColumn, out: ProblemList):
       t.file,
       t.line[firstOdd],
       name,
-      `${odd} ids have stray spaces or lower case (first: "${text(col, firstOdd)}"); they are matched as "${ids[firstOdd]}" (cleanStudy normalises them)`,
+      `${odd} ids have stray spaces or lower case (first: "${text(col, firstOdd)}"); they are matched as "${idAt(ids, firstOdd)}" (cleanStudy normalises them)`,
     );
   }
   return ids;
@@ -211,7 +269,7 @@ export function validateStudy(raw: RawStudy): Problem[] {
     hireDay = new Float64Array(emp.nRows);
     termDay = new Float64Array(emp.nRows).fill(Infinity);
     for (let i = 0; i < emp.nRows; i++) {
-      const id = ids[i];
+      const id = idAt(ids, i);
       if (id !== null) {
         const prev = empIndex.get(id);
         if (prev !== undefined) out.add('error', emp.file, emp.line[i], 'employee_id', `employee "${id}" already appears at row ${emp.line[prev]}`, 'duplicate employee id');
@@ -263,7 +321,7 @@ export function validateStudy(raw: RawStudy): Problem[] {
     const ids = checkIds(crs, 'course_id', asText(crs, 'course_id')!, out);
     const rowOf = new Map<string, number>();
     for (let i = 0; i < crs.nRows; i++) {
-      const id = ids[i];
+      const id = idAt(ids, i);
       if (id === null) continue;
       const prev = rowOf.get(id);
       if (prev !== undefined) out.add('error', crs.file, crs.line[i], 'course_id', `course "${id}" already appears at row ${crs.line[prev]}`, 'duplicate course id');
@@ -303,15 +361,16 @@ export function validateStudy(raw: RawStudy): Problem[] {
       return normalCode.get(k)!;
     });
     const seen = new Int32Array(normalCode.size * span).fill(-1);
+    const empOfLevel = empOk ? indexOfLevels(ids, empIndex) : undefined;
     let outside = 0;
     let firstOutside = -1;
     for (let i = 0; i < outT.nRows; i++) {
       const pc = period.codes[i];
       if (pc < 0) out.add('error', outT.file, outT.line[i], 'period', 'the period is empty');
-      const id = ids[i];
+      const id = idAt(ids, i);
       if (id === null) continue;
-      const e = empOk ? empIndex.get(id) : -1;
-      if (e === undefined) {
+      const e = empOfLevel ? empOfLevel[ids.codes[i]] : -1;
+      if (e === UNKNOWN) {
         out.add('error', outT.file, outT.line[i], 'employee_id', `unknown employee "${text(asText(outT, 'employee_id')!, i)}" (not in employees.csv)`, 'unknown employee (not in employees.csv)');
         continue;
       }
@@ -331,36 +390,7 @@ export function validateStudy(raw: RawStudy): Problem[] {
     }
     for (const name of metricNames) {
       const col = asNumber(outT, name);
-      if (!col) continue;
-      const mayBeNegative = metricMayBeNegative(name);
-      const upper = metricUpperBound(name);
-      for (let i = 0; i < outT.nRows; i++) {
-        const v = col.values[i];
-        if (!mayBeNegative && v < 0) out.add('error', outT.file, outT.line[i], name, `expected a value ≥ 0, got ${v} (only metrics named as a change, margin, balance or net may be negative)`, `${name} must be ≥ 0`);
-        else if (v > upper) out.add('error', outT.file, outT.line[i], name, `expected a rate in [0, ${upper}], got ${v}`, `${name} must be ≤ ${upper}`);
-      }
-      // A value far outside the metric's spread (an extra digit, a total typed into a month) would weigh on
-      // every estimate: a warning, since a rare huge month can be real.
-      const typical = medianAndSpread(col.values);
-      // Many such values are the metric's own shape (a long tail), not typing errors: then nothing is said.
-      const far = (v: number) => typical !== null && Math.abs(v - typical.median) > EXTREME * typical.spread;
-      let nFar = 0;
-      for (let i = 0; i < outT.nRows; i++) if (far(col.values[i])) nFar++;
-      if (typical && nFar > 0 && nFar <= Math.max(3, 0.005 * outT.nRows)) {
-        const { median, spread } = typical;
-        for (let i = 0; i < outT.nRows; i++) {
-          const v = col.values[i];
-          if (!far(v)) continue;
-          out.add(
-            'warning',
-            outT.file,
-            outT.line[i],
-            name,
-            `${name} ${v} lies ${Math.round(Math.abs(v - median) / spread)} typical deviations from the median (${median}); check it: a data-entry error this large would move every estimate`,
-            `${name} far outside its usual range (more than ${EXTREME} typical deviations from the median)`,
-          );
-        }
-      }
+      if (col) checkMetric(outT, name, col.values, out);
     }
   }
 
@@ -377,13 +407,15 @@ export function validateStudy(raw: RawStudy): Problem[] {
     const status = asText(tr, 'status');
     const statusOf = status ? status.levels.map((s) => s.trim().toLowerCase()) : [];
     const allowed = new Set<string>(TRAINING_STATUSES);
+    const empOfLevel = empOk ? indexOfLevels(ids, empIndex) : undefined;
+    const courseKnown = crs && okColumns.courses ? cids.normal.map((c) => c === null || courseIds.has(c)) : undefined;
     for (let i = 0; i < tr.nRows; i++) {
       const line = tr.line[i];
-      const id = ids[i];
-      const e = id === null || !empOk ? undefined : empIndex.get(id);
-      if (id !== null && empOk && e === undefined) out.add('error', tr.file, line, 'employee_id', `unknown employee "${text(idCol, i)}" (not in employees.csv)`, 'unknown employee (not in employees.csv)');
-      const cid = cids[i];
-      if (cid !== null && crs && okColumns.courses && !courseIds.has(cid)) out.add('error', tr.file, line, 'course_id', `unknown course "${text(courseCol, i)}" (not in courses.csv)`, 'unknown course (not in courses.csv)');
+      const id = idAt(ids, i);
+      const code = empOfLevel && id !== null ? empOfLevel[ids.codes[i]] : -1;
+      const e = code >= 0 ? code : undefined;
+      if (code === UNKNOWN) out.add('error', tr.file, line, 'employee_id', `unknown employee "${text(idCol, i)}" (not in employees.csv)`, 'unknown employee (not in employees.csv)');
+      if (courseKnown && cids.codes[i] >= 0 && !courseKnown[cids.codes[i]]) out.add('error', tr.file, line, 'course_id', `unknown course "${text(courseCol, i)}" (not in courses.csv)`, 'unknown course (not in courses.csv)');
       const s = status && status.codes[i] >= 0 ? statusOf[status.codes[i]] : 'completed';
       if (!allowed.has(s)) {
         out.add('error', tr.file, line, 'status', `expected completed, dropped or in_progress, got "${status!.levels[status!.codes[i]]}"`, 'status outside completed, dropped, in_progress');

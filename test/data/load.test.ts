@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { loadStudy, splitCsvLine, textAt, type NumberColumn, type TextColumn } from '../../src/data/load';
 import { buildPanel } from '../../src/data/panel';
 import { DataError } from '../../src/core/errors';
-import { copyStudy, rewrite } from './helpers';
-import { rmSync } from 'node:fs';
+import { copyStudy, rewrite, toParquet } from './helpers';
 
 const TINY = 'test/fixtures/tiny-study';
 
@@ -44,14 +42,7 @@ describe('loadStudy', () => {
 
   it('reads Parquet files of the same names', async () => {
     const dir = copyStudy(TINY);
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
-    for (const f of ['employees', 'outcomes']) {
-      await conn.run(`COPY (SELECT * FROM read_csv('${join(dir, `${f}.csv`)}')) TO '${join(dir, `${f}.parquet`)}' (FORMAT parquet)`);
-      rmSync(join(dir, `${f}.csv`));
-    }
-    conn.closeSync();
-    instance.closeSync();
+    await toParquet(dir, ['employees', 'outcomes']);
     const panel = buildPanel(await loadStudy(dir));
     const csvPanel = buildPanel(await loadStudy(TINY));
     expect(panel.employees).toEqual(csvPanel.employees);
