@@ -1,10 +1,10 @@
 import type { Estimate } from '../core/estimate';
 import { EstimationError } from '../core/errors';
 import { normalQuantile } from '../stats/dists';
-import { demeanTwoWay } from '../stats/fixed-effects';
+import { demeanTwoWay, exactTwoWay, type ExactTwoWay } from '../stats/fixed-effects';
 import { sandwichScale } from '../stats/vcov';
 import { bacon, type BaconDecomposition } from './bacon';
-import { densePanel, type PanelInput } from './panel-input';
+import { densePanel, isSharedPanelArray, type DensePanel, type PanelInput } from './panel-input';
 
 /** Options of {@link didTwfe}. */
 export interface TwfeOptions {
@@ -51,7 +51,9 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`${fn}: \`alpha\` must be in (0, 1), got ${alpha}`);
   const d = densePanel(input, fn);
   const n = d.nRows;
-  const y = Float64Array.from(input.y);
+  // A metric's outcome rows are shared by every course (coursePanelInput): their within transformation is too.
+  const shared = input.weights === undefined && isSharedPanelArray(input.y) ? sharedWithin(input.y, d) : null;
+  const y = shared ? shared.y : Float64Array.from(input.y);
   const treated = new Float64Array(n);
   let nTreatedRows = 0;
   for (let i = 0; i < n; i++) {
@@ -64,7 +66,11 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   if (nTreatedRows === 0 || nTreatedRows === n) {
     throw new EstimationError(`${fn}: treatment does not vary (${nTreatedRows} of ${n} rows treated); TWFE needs treated and untreated unit-periods`);
   }
-  const report = demeanTwoWay([y, treated], d.rowUnit, d.nUnits, d.rowPeriod, d.nPeriods, { weights: input.weights, solve: 'exact' });
+  let report: { method: string; iterations: number[] };
+  if (shared) {
+    shared.system.demean(treated);
+    report = { method: 'exact', iterations: [1, 1] };
+  } else report = demeanTwoWay([y, treated], d.rowUnit, d.nUnits, d.rowPeriod, d.nPeriods, { weights: input.weights, solve: 'exact' });
   let ss = 0;
   for (let i = 0; i < n; i++) ss += treated[i] * treated[i];
   if (ss < 1e-12 * nTreatedRows) {
@@ -120,4 +126,20 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
     },
     bacon: decomposition,
   };
+}
+
+// The within-transformed outcome of rows coursePanelInput shares, with the system that transformed it (read-only).
+const WITHIN = new WeakMap<Float64Array, { rowUnit: Int32Array; rowPeriod: Int32Array; system: ExactTwoWay; y: Float64Array }>();
+
+/** The shared outcome's within transformation and its system, built on first use; null where the closed form does not apply. */
+function sharedWithin(yShared: Float64Array, d: DensePanel): { system: ExactTwoWay; y: Float64Array } | null {
+  const hit = WITHIN.get(yShared);
+  if (hit && hit.rowUnit === d.rowUnit && hit.rowPeriod === d.rowPeriod) return hit;
+  const system = exactTwoWay(d.rowUnit, d.nUnits, d.rowPeriod, d.nPeriods, undefined);
+  if (system === null) return null;
+  const y = Float64Array.from(yShared);
+  system.demean(y);
+  const entry = { rowUnit: d.rowUnit, rowPeriod: d.rowPeriod, system, y };
+  WITHIN.set(yShared, entry);
+  return entry;
 }

@@ -183,10 +183,30 @@ function distinctRows(a: Float64Array, nUnits: number, T: number, wUnit: Float64
  * with no period in common.
  */
 function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, time: Int32Array, nTimes: number, weights: Float64Array | undefined, effects?: Float64Array[]): boolean {
+  const system = exactTwoWay(unit, nUnits, time, nTimes, weights);
+  if (system === null) return false;
+  for (let c = 0; c < columns.length; c++) system.demean(columns[c], effects?.[c]);
+  return true;
+}
+
+/** The within transformation of {@link demeanExact} with its system built and factorised once, for any number of columns of the same rows. */
+export interface ExactTwoWay {
+  /** Demeans `col` in place (its rows those the system was built from); `effects` receives the period effects τ. */
+  demean(col: Float64Array, effects?: Float64Array): void;
+}
+
+/**
+ * The periods × periods system of {@link demeanExact} for these rows, built
+ * and factorised, or null where the closed form does not apply (too many
+ * periods, a weight that is not positive, a singular system). A caller with
+ * several columns of the same rows at different times (a course's treatment
+ * beside an outcome shared by every course) builds it once.
+ */
+export function exactTwoWay(unit: Int32Array, nUnits: number, time: Int32Array, nTimes: number, weights: Float64Array | undefined): ExactTwoWay | null {
   const n = unit.length;
   // The dense units × periods table must stay near the panel's own size.
-  if (nTimes > EXACT_MAX_TIMES || nTimes < 1 || nUnits * nTimes > 4 * n + 1_000_000) return false;
-  if (weights) for (let i = 0; i < n; i++) if (!(weights[i] > 0)) return false;
+  if (nTimes > EXACT_MAX_TIMES || nTimes < 1 || nUnits * nTimes > 4 * n + 1_000_000) return null;
+  if (weights) for (let i = 0; i < n; i++) if (!(weights[i] > 0)) return null;
   // a[u·T + t]: weight of unit u in period t; its row sums are the units' weights.
   const T = nTimes;
   const a = new Float64Array(nUnits * T);
@@ -207,7 +227,7 @@ function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, 
     if (reference < 0) reference = t;
     else slot[t] = q++;
   }
-  if (reference < 0) return false;
+  if (reference < 0) return null;
   // M = diag(wTime) − Σ_u a_u a_uᵀ / W_u, on the unknown periods.
   const M = new Float64Array(q * q);
   for (let t = 0; t < T; t++) if (slot[t] >= 0) M[slot[t] * q + slot[t]] = wTime[t];
@@ -231,39 +251,57 @@ function demeanExact(columns: Float64Array[], unit: Int32Array, nUnits: number, 
   let chol: { L: Float64Array; d: Float64Array } | null = null;
   if (q > 0) {
     const f = choleskyScaled(M, q);
-    if ('dependent' in f) return false;
+    if ('dependent' in f) return null;
     chol = f;
   }
-  const unitMean = new Float64Array(nUnits);
-  const rhs = new Float64Array(q);
-  const tau = new Float64Array(T);
-  for (let c = 0; c < columns.length; c++) {
-    const col = columns[c];
-    // The unit-demeaned column, and its weighted sum per period.
-    unitMean.fill(0);
-    for (let i = 0; i < n; i++) unitMean[unit[i]] += (weights ? weights[i] : 1) * col[i];
-    for (let u = 0; u < nUnits; u++) unitMean[u] = wUnit[u] > 0 ? unitMean[u] / wUnit[u] : 0;
-    rhs.fill(0);
-    for (let i = 0; i < n; i++) {
-      col[i] -= unitMean[unit[i]];
-      const s = slot[time[i]];
-      if (s >= 0) rhs[s] += (weights ? weights[i] : 1) * col[i];
-    }
-    tau.fill(0);
-    if (chol !== null) {
-      const sol = choleskySolve(chol, rhs, q);
-      for (let t = 0; t < T; t++) if (slot[t] >= 0) tau[t] = sol[slot[t]];
-    }
-    effects?.[c].set(tau);
-    // Subtract the period effects, demeaned within unit: τ_t − Σ_t a_ut τ_t / W_u.
-    for (let u = 0; u < nUnits; u++) {
-      if (!(wUnit[u] > 0)) continue;
-      const off = u * T;
-      let s = 0;
-      for (let t = 0; t < T; t++) s += a[off + t] * tau[t];
-      unitMean[u] = s / wUnit[u];
-    }
-    for (let i = 0; i < n; i++) col[i] -= tau[time[i]] - unitMean[unit[i]];
+  const system: ExactSystem = { n, nUnits, T, q, unit, time, weights, a, wUnit, slot, chol, unitMean: new Float64Array(nUnits), rhs: new Float64Array(q), tau: new Float64Array(T) };
+  return { demean: (col, effects) => demeanWithSystem(system, col, effects) };
+}
+
+interface ExactSystem {
+  n: number;
+  nUnits: number;
+  T: number;
+  q: number;
+  unit: Int32Array;
+  time: Int32Array;
+  weights: Float64Array | undefined;
+  a: Float64Array;
+  wUnit: Float64Array;
+  slot: Int32Array;
+  chol: { L: Float64Array; d: Float64Array } | null;
+  /** Scratch, reused by every column. */
+  unitMean: Float64Array;
+  rhs: Float64Array;
+  tau: Float64Array;
+}
+
+// A top-level function with its arrays in locals: V8 optimises these loops better than a closure's.
+function demeanWithSystem(system: ExactSystem, col: Float64Array, effects?: Float64Array): void {
+  const { n, nUnits, T, q, unit, time, weights, a, wUnit, slot, chol, unitMean, rhs, tau } = system;
+  // The unit-demeaned column, and its weighted sum per period.
+  unitMean.fill(0);
+  for (let i = 0; i < n; i++) unitMean[unit[i]] += (weights ? weights[i] : 1) * col[i];
+  for (let u = 0; u < nUnits; u++) unitMean[u] = wUnit[u] > 0 ? unitMean[u] / wUnit[u] : 0;
+  rhs.fill(0);
+  for (let i = 0; i < n; i++) {
+    col[i] -= unitMean[unit[i]];
+    const s = slot[time[i]];
+    if (s >= 0) rhs[s] += (weights ? weights[i] : 1) * col[i];
   }
-  return true;
+  tau.fill(0);
+  if (chol !== null) {
+    const sol = choleskySolve(chol, rhs, q);
+    for (let t = 0; t < T; t++) if (slot[t] >= 0) tau[t] = sol[slot[t]];
+  }
+  effects?.set(tau);
+  // Subtract the period effects, demeaned within unit: τ_t − Σ_t a_ut τ_t / W_u.
+  for (let u = 0; u < nUnits; u++) {
+    if (!(wUnit[u] > 0)) continue;
+    const off = u * T;
+    let s = 0;
+    for (let t = 0; t < T; t++) s += a[off + t] * tau[t];
+    unitMean[u] = s / wUnit[u];
+  }
+  for (let i = 0; i < n; i++) col[i] -= tau[time[i]] - unitMean[unit[i]];
 }
