@@ -395,9 +395,41 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   };
   // Regression cells: one running control Gram matrix per baseline end (see `RegressionScratch`), buffers shared by every cell.
   const regression = lagBlocks ? newRegressionScratch(nUnits, activeEnd) : null;
-  // Plain cells: the units observed at both periods (treated first) and their changes, listed by accumulateRange for
-  // the influence pass, which then has no unobserved unit to skip.
-  const plain = lagBlocks || covariates ? null : { idx: new Int32Array(nUnits), dy: new Float64Array(nUnits) };
+  const controlRanges = new Int32Array(2 * Math.max(3, nGroups + 1));
+  // Plain cells: listed here with their units, their sums accumulated for all of them at once before the loop below.
+  const plain = lagBlocks || covariates ? null : newPlainCells(nGroups * nPeriods, controlRanges.length);
+  if (plain) {
+    const neverCell = new Map<number, number>();
+    for (let gi = 0; gi < nGroups; gi++) {
+      const g = groups[gi];
+      let lastPre = -1;
+      for (let p = 0; p < nPeriods; p++) if (periods[p] + anticipation < g) lastPre = p;
+      if (hireAt) hiredBeforeCuts(hireAt, start, nGroups + 1, g - anticipation - (hiredBefore ?? 0), hireCuts);
+      for (let cur = basePeriod === 'varying' ? 1 : 0; cur < nPeriods; cur++) {
+        const t = periods[cur];
+        const base = basePeriod === 'varying' && t < g ? cur - 1 : lastPre;
+        if (!wanted(t - g) || cur === base) continue;
+        const k = plain.nCells++;
+        plain.yCur[k] = cur * nUnits;
+        plain.yBase[k] = base * nUnits;
+        plain.tr0[k] = start[gi + 1];
+        plain.tr1[k] = start[gi + 2];
+        const controlAfter = Math.max(t, periods[base]) + anticipation;
+        plain.nRanges[k] = cellControlRanges(controlRanges, gi, plain.tr0[k], plain.tr1[k], control === 'notyet', controlAfter, groups, start, activeEnd, hireAt ? hireCuts : null);
+        plain.ranges.set(controlRanges.subarray(0, 2 * plain.nRanges[k]), k * plain.rangeCap);
+        // Cells of the same two periods (placebo cells of several cohorts) sum the never treated alike.
+        plain.neverFrom[k] = -1;
+        if (!hireAt && plain.nRanges[k] > 0 && controlRanges[0] === 0 && controlRanges[1] === start[1]) {
+          const key = cur * nPeriods + base;
+          const first = neverCell.get(key);
+          if (first === undefined) neverCell.set(key, k);
+          else plain.neverFrom[k] = first;
+        }
+      }
+    }
+    plainCellSums(Y, w, nUnits, plain);
+  }
+  let plainAt = -1;
   const cellNotes = new Map<string, string[]>();
   const note = (what: string, g: number, t: number) => (cellNotes.get(what) ?? cellNotes.set(what, []).get(what)!).push(`(${g}, ${t})`);
 
@@ -414,7 +446,6 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const usedTreated = new Uint8Array(nUnits);
   const usedTreatedWindow = new Uint8Array(nUnits);
   const sums = new Float64Array(14);
-  const controlRanges = new Int32Array(2 * Math.max(3, nGroups + 1));
   const dsts: Float64Array[] = [];
   const scales = new Float64Array(8);
 
@@ -457,43 +488,8 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
       const yBase = base * nUnits;
       const tr0 = start[gi + 1];
       const tr1 = start[gi + 2];
-      let nRanges = 0;
-      const addRange = (from: number, to: number) => {
-        if (to > from) {
-          controlRanges[2 * nRanges] = from;
-          controlRanges[2 * nRanges + 1] = to;
-          nRanges++;
-        }
-      };
-      if (hireAt) {
-        // Each group's units hired in time: the never treated, then each later cohort but this one (merged where adjacent).
-        const addHired = (from: number, to: number) => {
-          if (to <= from) return;
-          if (nRanges > 0 && controlRanges[2 * nRanges - 1] === from) controlRanges[2 * nRanges - 1] = to;
-          else addRange(from, to);
-        };
-        addHired(0, hireCuts[0]);
-        if (control === 'notyet') {
-          let hc = 0;
-          while (hc < nGroups && groups[hc] <= controlAfter) hc++;
-          for (let k = hc; k < nGroups; k++) if (k !== gi) addHired(start[k + 1], hireCuts[k + 1]);
-        }
-      } else {
-        addRange(0, start[1]);
-        if (control === 'notyet') {
-          let hc = 0;
-          while (hc < nGroups && groups[hc] <= controlAfter) hc++;
-          const a = start[hc + 1];
-          if (hc > gi) addRange(a, activeEnd);
-          else {
-            addRange(a, tr0);
-            addRange(tr1, activeEnd);
-          }
-        }
-      }
+      const nRanges = cellControlRanges(controlRanges, gi, tr0, tr1, control === 'notyet', controlAfter, groups, start, activeEnd, hireAt ? hireCuts : null);
       let dr: DrCell | null = null;
-      let plainTreated = 0;
-      let plainUnits = 0;
       if (lagBlocks) {
         // Baseline blocks end at the last period before treatment (post cells) or at the cell's earlier period (placebo cells).
         const lagEnd = post ? lastPre : cur - 1;
@@ -522,14 +518,10 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
         sums[7] = dr.s0;
         sums[9] = dr.n0;
       } else {
-        sums.fill(0);
-        sums[3] = NaN;
-        sums[10] = NaN;
-        plainTreated = accumulateRange(Y, yCur, yBase, w, tr0, tr1, sums, 0, plain!.idx, plain!.dy, 0);
-        plainUnits = plainTreated;
-        for (let r = 0; r < nRanges; r++) {
-          plainUnits = accumulateRange(Y, yCur, yBase, w, controlRanges[2 * r], controlRanges[2 * r + 1], sums, 7, plain!.idx, plain!.dy, plainUnits);
-        }
+        // A plain cell: its sums were accumulated with every other cell's before this loop.
+        plainAt = plain!.nextCell++;
+        if (plain!.yCur[plainAt] !== yCur || plain!.yBase[plainAt] !== yBase) throw new Error(`${fn}: internal error: plain cells out of step`);
+        for (let j = 0; j < 14; j++) sums[j] = plain!.sums[14 * plainAt + j];
       }
       const s1 = sums[0];
       const sum1 = sums[1];
@@ -576,18 +568,25 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
         }
         scatterInfluence(dr.idx, dr.inf, dsts, scales, cellTargets.length);
       } else if (needsInf && cellTargets.length > 0) {
-        // IF_k = n·w(dy − mu1)/s1 on the treated, −n·w(dy − mu0)/s0 on the controls, 0 elsewhere; added straight into each target.
+        // IF_k = n·w(dy − mu1)/s1 on the treated, −n·w(dy − mu0)/s0 on the controls, 0 elsewhere; added into each
+        // target after the loop, every cell's in this order (see plainCellInfluence).
         const m = cellTargets.length;
+        // At most four targets take a cell's influence (its event time, cohort, calendar period and the window).
+        if (m > 4) throw new Error(`${fn}: internal error: a plain cell with ${m} influence targets`);
+        const j = plain!.nInf++;
+        plain!.infCell[j] = plainAt;
+        plain!.infCount[j] = m;
+        plain!.infMu[2 * j] = mu1;
+        plain!.infMu[2 * j + 1] = mu0;
         for (let k = 0; k < m; k++) {
-          dsts[k] = cellTargets[k].inf;
-          scales[k] = (cellCoefs[k] * n) / s1;
+          plain!.infDst[4 * j + k] = cellTargets[k].inf;
+          plain!.infScale[8 * j + k] = (cellCoefs[k] * n) / s1;
+          plain!.infScale[8 * j + 4 + k] = (-cellCoefs[k] * n) / s0;
         }
-        addListInfluence(plain!.idx, plain!.dy, w, 0, plainTreated, mu1, dsts, scales, m);
-        for (let k = 0; k < m; k++) scales[k] = (-cellCoefs[k] * n) / s0;
-        addListInfluence(plain!.idx, plain!.dy, w, plainTreated, plainUnits, mu0, dsts, scales, m);
       }
     }
   }
+  if (plain && plain.nInf > 0) plainCellInfluence(Y, w, nUnits, plain);
 
   /** Registers a cell with a target; its IF is scattered once the cell's targets are known. */
   function addCell(target: Target, coef: number, att: number, gi: number, withInfluence: boolean): void {
@@ -2162,12 +2161,185 @@ function markDrWindowMembers(dr: DrCell, w: Float64Array, att: number, member: F
 }
 
 /**
- * Adds one range of units to a cell's sums at acc[at..at+6]: [Σw, Σw·dy, count, shift, Σw², Σw²(dy−shift),
- * Σw²(dy−shift)²], dy = y(t) − y(base); units not observed at both periods are skipped. The shifted second
- * moments give Σ IF² without a second pass (shift = the first change seen, set when acc[at+3] is NaN). The units
- * observed and their changes are listed in idx and dys from position m on; returns the new length.
+ * The plain (unadjusted) cells of one call, listed before any is computed: each cell's two outcome rows (offsets
+ * into the period-major Y), its cohort's range and its control ranges (position order, disjoint from the
+ * cohort's), then its sums and, once the loop has the coefficients, what its influence adds to which targets.
+ *
+ * Why all at once: a cell reads two outcome rows, the weights and (for its influence) its targets, each a pass over
+ * ~100k units, and there are hundreds of cells a call; one cell after another streamed several MB per cell through
+ * the caches (and listed its observed units and changes for the influence pass). Taking the cells together a block
+ * of units at a time, the block's outcome rows (every period), weights and targets stay in L2 while every cell reads
+ * them, and the influence pass recomputes the changes instead of reading a list. Each cell's sums and each target's
+ * per-unit additions happen in the same order as cell by cell (units in position order within a cell and range,
+ * cells in the loop's order for each unit), so the results are the same to the bit. The study's 8 plain DiDs at
+ * 100k units: 3.7 → 2.1 s CPU. (Adding ±0 terms for unobserved units instead of a branch measured no faster.)
  */
-function accumulateRange(
+interface PlainCells {
+  nCells: number;
+  /** The next cell the main loop takes (it visits them in the order they were listed). */
+  nextCell: number;
+  yCur: Int32Array;
+  yBase: Int32Array;
+  tr0: Int32Array;
+  tr1: Int32Array;
+  nRanges: Int32Array;
+  /** Control ranges [from, to) of cell k at k·rangeCap. */
+  ranges: Int32Array;
+  rangeCap: number;
+  /** 14 per cell: the treated side's sums at 0, the controls' at 7 (see accumulateBlock). */
+  sums: Float64Array;
+  /**
+   * The earlier cell whose sums over its first control range (the never treated, from position 0) this cell's are,
+   * or −1. That range is summed from 0 into sums that start at 0, so a cell of the same two periods gets the same
+   * numbers; the rest of its ranges then continue from them.
+   */
+  neverFrom: Int32Array;
+  /** Cells whose influence is added: the cell, its target count (at most 4), mu1 and mu0, targets (4 per) and scales (4 treated, 4 controls). */
+  nInf: number;
+  infCell: Int32Array;
+  infCount: Int32Array;
+  infMu: Float64Array;
+  infDst: Float64Array[];
+  infScale: Float64Array;
+}
+
+function newPlainCells(maxCells: number, rangeCap: number): PlainCells {
+  return {
+    nCells: 0,
+    nextCell: 0,
+    yCur: new Int32Array(maxCells),
+    yBase: new Int32Array(maxCells),
+    tr0: new Int32Array(maxCells),
+    tr1: new Int32Array(maxCells),
+    nRanges: new Int32Array(maxCells),
+    ranges: new Int32Array(maxCells * rangeCap),
+    rangeCap,
+    sums: new Float64Array(14 * maxCells),
+    neverFrom: new Int32Array(maxCells),
+    nInf: 0,
+    infCell: new Int32Array(maxCells),
+    infCount: new Int32Array(maxCells),
+    infMu: new Float64Array(2 * maxCells),
+    infDst: new Array<Float64Array>(4 * maxCells).fill(EMPTY_F64),
+    infScale: new Float64Array(8 * maxCells),
+  };
+}
+
+const EMPTY_F64 = new Float64Array(0);
+
+/**
+ * Units per block of {@link plainCellSums} and {@link plainCellInfluence}: 36 outcome rows of a block take 144 KB,
+ * well inside L2 with the weights and targets (256 to 1024 measured within a few % at 100k units, 4096 ~15 % slower).
+ */
+const PLAIN_BLOCK = 512;
+
+/**
+ * Control ranges of cohort gi's cell as [from, to) pairs in out, in position order; returns their count. The never
+ * treated, and with `notyet` each cohort first treated after `controlAfter` but gi itself; with hire cuts, only
+ * each group's units hired in time (its first units), adjacent ranges merged.
+ */
+function cellControlRanges(
+  out: Int32Array,
+  gi: number,
+  tr0: number,
+  tr1: number,
+  notyet: boolean,
+  controlAfter: number,
+  groups: number[],
+  start: Int32Array,
+  activeEnd: number,
+  hireCuts: Int32Array | null,
+): number {
+  const nGroups = groups.length;
+  let n = 0;
+  let hc = 0;
+  if (notyet) while (hc < nGroups && groups[hc] <= controlAfter) hc++;
+  if (hireCuts) {
+    for (let k = -1; k < nGroups; k++) {
+      if (k >= 0 && (!notyet || k < hc || k === gi)) continue;
+      const from = k < 0 ? 0 : start[k + 1];
+      const to = hireCuts[k + 1];
+      if (to <= from) continue;
+      if (n > 0 && out[2 * n - 1] === from) out[2 * n - 1] = to;
+      else {
+        out[2 * n] = from;
+        out[2 * n + 1] = to;
+        n++;
+      }
+    }
+    return n;
+  }
+  n = pushRange(out, n, 0, start[1]);
+  if (notyet) {
+    const a = start[hc + 1];
+    if (hc > gi) n = pushRange(out, n, a, activeEnd);
+    else {
+      n = pushRange(out, n, a, tr0);
+      n = pushRange(out, n, tr1, activeEnd);
+    }
+  }
+  return n;
+}
+
+function pushRange(out: Int32Array, n: number, from: number, to: number): number {
+  if (to <= from) return n;
+  out[2 * n] = from;
+  out[2 * n + 1] = to;
+  return n + 1;
+}
+
+/** Every plain cell's sums (accumulateBlock's layout), block of units by block of units. */
+function plainCellSums(Y: Float64Array, w: Float64Array, nUnits: number, c: PlainCells): void {
+  const nCells = c.nCells;
+  const sums = c.sums;
+  // Each range's running sums between blocks: 6 for the cohort's range, 6 for the current control range.
+  const run = new Float64Array(12 * nCells);
+  const cursor = new Int32Array(nCells);
+  // The controls' sums of each cell when its first range ends, for the cells that share them (neverFrom).
+  const afterFirst = new Float64Array(7 * nCells);
+  for (let k = 0; k < nCells; k++) {
+    sums[14 * k + 3] = NaN;
+    sums[14 * k + 10] = NaN;
+  }
+  for (let b0 = 0; b0 < nUnits; b0 += PLAIN_BLOCK) {
+    const b1 = Math.min(nUnits, b0 + PLAIN_BLOCK);
+    for (let k = 0; k < nCells; k++) {
+      const yCur = c.yCur[k];
+      const yBase = c.yBase[k];
+      const tr0 = c.tr0[k];
+      const tr1 = c.tr1[k];
+      if (tr0 < b1 && tr1 > b0) accumulateBlock(Y, yCur, yBase, w, Math.max(tr0, b0), Math.min(tr1, b1), sums, 14 * k, run, 12 * k, tr1 <= b1);
+      const nr = c.nRanges[k];
+      const ro = k * c.rangeCap;
+      const shared = c.neverFrom[k];
+      let r = cursor[k];
+      for (; r < nr; r++) {
+        const from = c.ranges[ro + 2 * r];
+        const to = c.ranges[ro + 2 * r + 1];
+        if (from >= b1) break;
+        if (r === 0 && shared >= 0) {
+          // Taken whole from the earlier cell where the range ends (that cell comes first in this block).
+          if (to > b1) break;
+          for (let j = 0; j < 7; j++) sums[14 * k + 7 + j] = afterFirst[7 * shared + j];
+          continue;
+        }
+        accumulateBlock(Y, yCur, yBase, w, Math.max(from, b0), Math.min(to, b1), sums, 14 * k + 7, run, 12 * k + 6, to <= b1);
+        if (r === 0 && to <= b1) for (let j = 0; j < 7; j++) afterFirst[7 * k + j] = sums[14 * k + 7 + j];
+        if (to > b1) break;
+      }
+      cursor[k] = r;
+    }
+  }
+}
+
+/**
+ * Adds units [from, to) of one range to a cell's side at acc[at..at+6]: [Σw, Σw·dy, count, shift, Σw², Σw²(dy−shift),
+ * Σw²(dy−shift)²], dy = y(t) − y(base); units not observed at both periods are skipped. The shifted second moments
+ * give Σ IF² without a second pass (shift = the first change seen, set when acc[at+3] is NaN). A range is summed
+ * on its own from 0 and added to acc where it ends (`last`), as one loop over it would; between blocks its running
+ * sums wait in run[rt..rt+5].
+ */
+function accumulateBlock(
   y: Float64Array,
   yCur: number,
   yBase: number,
@@ -2176,23 +2348,27 @@ function accumulateRange(
   to: number,
   acc: Float64Array,
   at: number,
-  idx: Int32Array,
-  dys: Float64Array,
-  m: number,
-): number {
-  let s = 0;
-  let sum = 0;
-  let count = 0;
+  run: Float64Array,
+  rt: number,
+  last: boolean,
+): void {
+  let s = run[rt];
+  let sum = run[rt + 1];
+  let count = run[rt + 2];
+  let a = run[rt + 3];
+  let b = run[rt + 4];
+  let c = run[rt + 5];
   let shift = acc[at + 3];
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  for (let u = from; u < to; u++) {
+  let first = from;
+  if (shift !== shift) {
+    // The side's first observed unit sets the shift (those before it add nothing). A separate helper and loop
+    // variable: one index carried from a while loop into the for loop made V8's loop several times slower.
+    first = firstObserved(y, yCur, yBase, from, to);
+    if (first < to) shift = y[yCur + first] - y[yBase + first];
+  }
+  for (let u = first; u < to; u++) {
     const dy = y[yCur + u] - y[yBase + u];
     if (dy !== dy) continue;
-    idx[m] = u;
-    dys[m++] = dy;
-    if (shift !== shift) shift = dy;
     const wu = w[u];
     s += wu;
     sum += wu * dy;
@@ -2203,14 +2379,28 @@ function accumulateRange(
     b += w2 * d;
     c += w2 * d * d;
   }
-  acc[at] += s;
-  acc[at + 1] += sum;
-  acc[at + 2] += count;
   acc[at + 3] = shift;
-  acc[at + 4] += a;
-  acc[at + 5] += b;
-  acc[at + 6] += c;
-  return m;
+  if (last) {
+    acc[at] += s;
+    acc[at + 1] += sum;
+    acc[at + 2] += count;
+    acc[at + 4] += a;
+    acc[at + 5] += b;
+    acc[at + 6] += c;
+    s = sum = count = a = b = c = 0;
+  }
+  run[rt] = s;
+  run[rt + 1] = sum;
+  run[rt + 2] = count;
+  run[rt + 3] = a;
+  run[rt + 4] = b;
+  run[rt + 5] = c;
+}
+
+/** The first u in [from, to) observed at both periods (y(t) − y(base) not NaN), or `to`. */
+function firstObserved(y: Float64Array, yCur: number, yBase: number, from: number, to: number): number {
+  for (let u = from; u < to; u++) if (y[yCur + u] - y[yBase + u] === y[yCur + u] - y[yBase + u]) return u;
+  return to;
 }
 
 /** Σ w²(dy − mu)² from the shifted moments [shift, Σw², Σw²(dy−shift), Σw²(dy−shift)²] at acc[at..at+3]. */
@@ -2221,31 +2411,73 @@ function spreadAround(acc: Float64Array, at: number, mu: number): number {
 }
 
 /**
- * dsts[k][u] += scales[k] · w[u] · (dy − mu) for the units accumulateRange listed, u = idx[i] with dy = dys[i],
- * i in [from, to); two targets a pass (a cell feeds up to four: its event time, cohort, calendar period, the window). Reading the
- * list rather than the outcome rows skips the unobserved units without a branch that mispredicts on each of them.
+ * Every listed cell's influence added into its targets, block of units by block of units (cells in the loop's
+ * order within a block, so each unit's entry of a target gets the cells' terms in the same order as cell by cell).
  */
-function addListInfluence(idx: Int32Array, dys: Float64Array, w: Float64Array, from: number, to: number, mu: number, dsts: Float64Array[], scales: Float64Array, m: number): void {
+function plainCellInfluence(Y: Float64Array, w: Float64Array, nUnits: number, c: PlainCells): void {
+  const nInf = c.nInf;
+  const cursor = new Int32Array(nInf);
+  for (let b0 = 0; b0 < nUnits; b0 += PLAIN_BLOCK) {
+    const b1 = Math.min(nUnits, b0 + PLAIN_BLOCK);
+    for (let j = 0; j < nInf; j++) {
+      const k = c.infCell[j];
+      const m = c.infCount[j];
+      const yCur = c.yCur[k];
+      const yBase = c.yBase[k];
+      const tr0 = c.tr0[k];
+      const tr1 = c.tr1[k];
+      if (tr0 < b1 && tr1 > b0) influenceBlock(Y, yCur, yBase, w, Math.max(tr0, b0), Math.min(tr1, b1), c.infMu[2 * j], c.infDst, 4 * j, c.infScale, 8 * j, m);
+      const nr = c.nRanges[k];
+      const ro = k * c.rangeCap;
+      let r = cursor[j];
+      for (; r < nr; r++) {
+        const from = c.ranges[ro + 2 * r];
+        const to = c.ranges[ro + 2 * r + 1];
+        if (from >= b1) break;
+        influenceBlock(Y, yCur, yBase, w, Math.max(from, b0), Math.min(to, b1), c.infMu[2 * j + 1], c.infDst, 4 * j, c.infScale, 8 * j + 4, m);
+        if (to > b1) break;
+      }
+      cursor[j] = r;
+    }
+  }
+}
+
+/**
+ * dsts[dAt + k][u] += scales[sAt + k] · w[u] · (dy − mu), dy = y(t) − y(base), for u in [from, to) and k < m, two
+ * targets a pass; units not observed at both periods (a NaN term) add nothing.
+ */
+function influenceBlock(
+  y: Float64Array,
+  yCur: number,
+  yBase: number,
+  w: Float64Array,
+  from: number,
+  to: number,
+  mu: number,
+  dsts: Float64Array[],
+  dAt: number,
+  scales: Float64Array,
+  sAt: number,
+  m: number,
+): void {
   let k = 0;
   for (; k + 1 < m; k += 2) {
-    const d0 = dsts[k];
-    const d1 = dsts[k + 1];
-    const c0 = scales[k];
-    const c1 = scales[k + 1];
-    for (let i = from; i < to; i++) {
-      const u = idx[i];
-      const v = w[u] * (dys[i] - mu);
+    const d0 = dsts[dAt + k];
+    const d1 = dsts[dAt + k + 1];
+    const c0 = scales[sAt + k];
+    const c1 = scales[sAt + k + 1];
+    for (let u = from; u < to; u++) {
+      const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
       if (v !== v) continue;
       d0[u] += c0 * v;
       d1[u] += c1 * v;
     }
   }
   if (k < m) {
-    const d0 = dsts[k];
-    const c0 = scales[k];
-    for (let i = from; i < to; i++) {
-      const u = idx[i];
-      const v = w[u] * (dys[i] - mu);
+    const d0 = dsts[dAt + k];
+    const c0 = scales[sAt + k];
+    for (let u = from; u < to; u++) {
+      const v = w[u] * (y[yCur + u] - y[yBase + u] - mu);
       if (v === v) d0[u] += c0 * v;
     }
   }
