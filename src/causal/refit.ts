@@ -14,7 +14,7 @@ import { checkCrossSectionInput, chooseVcov, intervalDf, makeEstimate, vcovLabel
 export interface FastRefit {
   /** The estimate on the rows with `keep[i] === 1` only. */
   onRows(keep: Uint8Array): number | undefined;
-  /** The estimate with one more numeric covariate appended after the others. */
+  /** The estimate with one more numeric covariate appended after the others (read during the call only: the caller may rewrite `values` after it). */
   withCovariate(values: Float64Array): number | undefined;
   /** The whole estimate (SE, interval) for another outcome, on the rows with `keep[i] === 1` (all rows when null). */
   withOutcome?(y: Float64Array, keep: Uint8Array | null): Estimate | undefined;
@@ -46,8 +46,17 @@ interface Layout {
   /** Design column of each numeric array (treat is column 1). */
   numericColumn: Int32Array;
   numeric: Float64Array[];
-  /** Each text block's first design column, its size (levels − 1) and each row's code (−1: reference level). */
-  text: { start: number; size: number; codes: Int32Array }[];
+  /**
+   * Each text block's first design column, its size (levels − 1), each row's code (−1: reference level)
+   * and whether the codes never decrease from row to row (the cohort label of stacked data, whose rows
+   * come cohort by cohort): then a level's rows are one run.
+   */
+  text: { start: number; size: number; codes: Int32Array; sorted: boolean }[];
+}
+
+function nonDecreasing(codes: Int32Array): boolean {
+  for (let i = 1; i < codes.length; i++) if (codes[i] < codes[i - 1]) return false;
+  return true;
 }
 
 function layoutOf(n: number, treat: Float64Array, covariates: CodedCovariate[]): Layout {
@@ -57,7 +66,7 @@ function layoutOf(n: number, treat: Float64Array, covariates: CodedCovariate[]):
   let column = 2;
   for (const c of covariates) {
     if ('codes' in c) {
-      text.push({ start: column, size: c.levels.length - 1, codes: c.codes });
+      text.push({ start: column, size: c.levels.length - 1, codes: c.codes, sorted: nonDecreasing(c.codes) });
       column += c.levels.length - 1;
     } else {
       numeric.push(c.values);
@@ -102,16 +111,12 @@ function dots2x4(ta: Float64Array, oa: number, tb: Float64Array, ob: number, x: 
   acc[k + nc + 3] = b3;
 }
 
-// One block's dense products: tb ← ω∘x_a for the dense columns a < nd, then acc[a·nc + c] += Σ (ω x_a)·x_c
-// for c ≥ a (c < nc: y too), in row order. Weighted columns two at a time, each pair's diagonal entries
+// One block's dense products, with tb holding ω∘x_a for the dense columns a < nd (formed as the block was
+// gathered): acc[a·nc + c] += Σ (ω x_a)·x_c for c ≥ a (c < nc: y too), in row order. Weighted columns two at a time, each pair's diagonal entries
 // first, then the columns after both four (then one) at a time; over sub-blocks of DENSE_BLOCK rows so that
 // a pair of weighted columns stays in the first-level cache while the others stream past (each sum still
 // takes its terms in row order).
-function denseBlock(wb: Float64Array, xb: Float64Array, tb: Float64Array, block: number, len: number, nd: number, nc: number, acc: Float64Array): void {
-  for (let a = 0; a < nd; a++) {
-    const off = a * block;
-    for (let r = 0; r < len; r++) tb[off + r] = wb[r] * xb[off + r];
-  }
+function denseBlock(xb: Float64Array, tb: Float64Array, block: number, len: number, nd: number, nc: number, acc: Float64Array): void {
   for (let lo = 0; lo < len; lo += DENSE_BLOCK) {
     const hi = Math.min(len, lo + DENSE_BLOCK);
     let a = 0;
@@ -169,9 +174,48 @@ function denseBlock(wb: Float64Array, xb: Float64Array, tb: Float64Array, block:
   }
 }
 
+// xb[off + r] ← x_(lo+r) and tb[off + r] ← ω_r·x_(lo+r) for r < len: a block's dense column and its
+// weighted copy in one pass (the weighted copy is what the products and the text sums read).
+function gatherWeighted(x: Float64Array, lo: number, len: number, wb: Float64Array, xb: Float64Array, tb: Float64Array, off: number): void {
+  for (let r = 0; r < len; r++) {
+    const v = x[lo + r];
+    xb[off + r] = v;
+    tb[off + r] = wb[r] * v;
+  }
+}
+
+// As gatherWeighted, for the rows rows[lo..lo+len).
+function gatherRowsWeighted(x: Float64Array, rows: Int32Array, lo: number, len: number, wb: Float64Array, xb: Float64Array, tb: Float64Array, off: number): void {
+  for (let r = 0; r < len; r++) {
+    const v = x[rows[lo + r]];
+    xb[off + r] = v;
+    tb[off + r] = wb[r] * v;
+  }
+}
+
+// The block's rows grouped by code, stably (a counting sort): perm lists slot 0's rows (the reference
+// level, code −1), then slot 1's, …, and start[l] ends up at the end of slot l's rows.
+function sortByCode(c: Int32Array, len: number, L1: number, start: Int32Array, perm: Int32Array): void {
+  start.fill(0, 0, L1 + 1);
+  for (let r = 0; r < len; r++) start[c[r] + 2]++;
+  for (let l = 1; l <= L1; l++) start[l] += start[l - 1];
+  for (let r = 0; r < len; r++) perm[start[c[r] + 1]++] = r;
+}
+
+// start[l] ← the end of slot l's rows (slot l: code l − 1) for codes that never decrease, where the rows
+// are already grouped: what sortByCode leaves in start, without a pass to count and one to place.
+function runEnds(c: Int32Array, len: number, L1: number, start: Int32Array): void {
+  let r = 0;
+  for (let l = 0; l < L1; l++) {
+    while (r < len && c[r] + 1 === l) r++;
+    start[l] = r;
+  }
+}
+
 /**
  * XᵀΩX (lower triangle, row-major p×p, into G) and, when `y` and `b` are given, XᵀΩy (into b), with
- * Ω = diag(omega), over every row or over `rows` only. Dense columns (the intercept and the numbers)
+ * Ω = diag(omega), over every row or over `rows` only (in increasing order: a text block whose codes never
+ * decrease is read as runs). Dense columns (the intercept and the numbers)
  * pair over row blocks, two weighted columns against four others a pass; a text block against a dense
  * column sums ω_i·x_ik by level over the block's rows grouped by code; two text blocks make one table
  * of Σω. Every sum adds its terms in the same order whatever the pass layout (rows in order; a level's
@@ -198,36 +242,41 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
   const pairs: { a: number; b: number; table: Float64Array; width: number }[] = [];
   for (let a = 0; a < text.length; a++) for (let c = a + 1; c < text.length; c++) pairs.push({ a, b: c, table: new Float64Array((text[a].size + 1) * (text[c].size + 1)), width: text[c].size + 1 });
   const perm = new Int32Array(block);
+  const ident = Int32Array.from({ length: block }, (_, r) => r);
   const start = new Int32Array(text.reduce((most, tb2) => Math.max(most, tb2.size + 2), 2));
   for (let lo = 0; lo < m; lo += block) {
     const len = Math.min(block, m - lo);
+    // Each dense column is weighted as it is gathered (the intercept's ω∘1 is ω itself), so that the
+    // block is not read once more to weight it: the same products, one pass fewer over half a megabyte.
     if (rows === null) {
       wb.set(omega.subarray(lo, lo + len));
-      for (let a = 1; a < nd; a++) xb.set(numeric[a - 1].subarray(lo, lo + len), a * block);
+      tb.set(wb.subarray(0, len));
+      for (let a = 1; a < nd; a++) gatherWeighted(numeric[a - 1], lo, len, wb, xb, tb, a * block);
       if (y !== null) xb.set(y.subarray(lo, lo + len), nd * block);
       text.forEach((t2, k) => cb[k].set(t2.codes.subarray(lo, lo + len)));
     } else {
       for (let r = 0; r < len; r++) wb[r] = omega[rows[lo + r]];
-      for (let a = 1; a < nd; a++) {
-        const x = numeric[a - 1], off = a * block;
-        for (let r = 0; r < len; r++) xb[off + r] = x[rows[lo + r]];
-      }
+      tb.set(wb.subarray(0, len));
+      for (let a = 1; a < nd; a++) gatherRowsWeighted(numeric[a - 1], rows, lo, len, wb, xb, tb, a * block);
       if (y !== null) for (let r = 0; r < len; r++) xb[nd * block + r] = y[rows[lo + r]];
       text.forEach((t2, k) => {
         const codes = t2.codes, c = cb[k];
         for (let r = 0; r < len; r++) c[r] = codes[rows[lo + r]];
       });
     }
-    denseBlock(wb, xb, tb, block, len, nd, nc, acc);
+    denseBlock(xb, tb, block, len, nd, nc, acc);
     // Text × dense: the block's rows grouped by code (a counting sort), then for each level but the
     // reference (whose sums no entry of G needs) one sum over its rows for each dense column, four
     // columns a pass. The products with y (column nd) are ω·y times nothing more: formed here.
     for (let k = 0; k < text.length; k++) {
       const c = cb[k], sums = byCode[k], L1 = text[k].size + 1;
-      start.fill(0, 0, L1 + 1);
-      for (let r = 0; r < len; r++) start[c[r] + 2]++;
-      for (let l = 1; l <= L1; l++) start[l] += start[l - 1];
-      for (let r = 0; r < len; r++) perm[start[c[r] + 1]++] = r;
+      // Codes that never decrease (rows taken in order from a block whose codes never do) are grouped
+      // already, in row order: each level's rows are a run, found by a scan, and the sums below read them
+      // through the identity, in the order the counting sort would have given.
+      const sorted = text[k].sorted;
+      if (sorted) runEnds(c, len, L1, start);
+      else sortByCode(c, len, L1, start, perm);
+      const order = sorted ? ident : perm;
       // start[l] is now the end of slot l's rows (slot 0: the reference level).
       for (let l = 1; l < L1; l++) {
         const from = start[l - 1], to = start[l];
@@ -238,7 +287,7 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
           const o0 = d * block, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block, o4 = o3 + block, o5 = o4 + block, o6 = o5 + block, o7 = o6 + block;
           let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
           for (let j = from; j < to; j++) {
-            const r = perm[j];
+            const r = order[j];
             s0 += tb[o0 + r];
             s1 += tb[o1 + r];
             s2 += tb[o2 + r];
@@ -261,7 +310,7 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
           const o0 = d * block, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block;
           let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
           for (let j = from; j < to; j++) {
-            const r = perm[j];
+            const r = order[j];
             s0 += tb[o0 + r];
             s1 += tb[o1 + r];
             s2 += tb[o2 + r];
@@ -275,14 +324,14 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
         for (; d < nd; d++) {
           const o = d * block;
           let s0 = 0;
-          for (let j = from; j < to; j++) s0 += tb[o + perm[j]];
+          for (let j = from; j < to; j++) s0 += tb[o + order[j]];
           sums[at + d] += s0;
         }
         if (nc > nd) {
           const o = nd * block;
           let s0 = 0;
           for (let j = from; j < to; j++) {
-            const r = perm[j];
+            const r = order[j];
             s0 += wb[r] * xb[o + r];
           }
           sums[at + nd] += s0;
@@ -326,6 +375,56 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
 // while each column streams past once, instead of a whole-length vector read and written per column.
 const PASS_BLOCK = 1024;
 
+// acc[a + 1 + j] += Σ_r ub[r]·x_(a+j),(lo+r) for j < 8, each sum taking its terms in row order.
+function dots8(numeric: Float64Array[], a: number, ub: Float64Array, lo: number, len: number, acc: Float64Array): void {
+  const x0 = numeric[a], x1 = numeric[a + 1], x2 = numeric[a + 2], x3 = numeric[a + 3];
+  const x4 = numeric[a + 4], x5 = numeric[a + 5], x6 = numeric[a + 6], x7 = numeric[a + 7];
+  let s0 = acc[a + 1], s1 = acc[a + 2], s2 = acc[a + 3], s3 = acc[a + 4];
+  let s4 = acc[a + 5], s5 = acc[a + 6], s6 = acc[a + 7], s7 = acc[a + 8];
+  for (let r = 0; r < len; r++) {
+    const u = ub[r], i = lo + r;
+    s0 += u * x0[i];
+    s1 += u * x1[i];
+    s2 += u * x2[i];
+    s3 += u * x3[i];
+    s4 += u * x4[i];
+    s5 += u * x5[i];
+    s6 += u * x6[i];
+    s7 += u * x7[i];
+  }
+  acc[a + 1] = s0;
+  acc[a + 2] = s1;
+  acc[a + 3] = s2;
+  acc[a + 4] = s3;
+  acc[a + 5] = s4;
+  acc[a + 6] = s5;
+  acc[a + 7] = s6;
+  acc[a + 8] = s7;
+}
+
+// t[code + 1] += ub[r] for the rows lo..lo+len−1 in order.
+function addByCode(codes: Int32Array, lo: number, len: number, ub: Float64Array, t: Float64Array): void {
+  for (let r = 0; r < len; r++) t[codes[lo + r] + 1] += ub[r];
+}
+
+// As addByCode for codes that never decrease: a run of one code is added up in a register and stored
+// once, the same additions in the same order, instead of each row's sum waiting on the row before's store.
+function addByRuns(codes: Int32Array, lo: number, len: number, ub: Float64Array, t: Float64Array): void {
+  if (len === 0) return;
+  let at = codes[lo] + 1;
+  let s = t[at];
+  for (let r = 0; r < len; r++) {
+    const l = codes[lo + r] + 1;
+    if (l !== at) {
+      t[at] = s;
+      at = l;
+      s = t[at];
+    }
+    s += ub[r];
+  }
+  t[at] = s;
+}
+
 /**
  * Xᵀu (p entries, into out) with u_i = ω_i·v_i, zero on the rows where ω_i = 0 or (with `keep`)
  * keep_i ≠ 1: a left-out row's value may be NaN (a placebo outcome it lacks) and adds nothing. Each
@@ -354,7 +453,10 @@ function crossprodWeighted(L: Layout, omega: Float64Array, keep: Uint8Array | nu
     let s = acc[0];
     for (let r = 0; r < len; r++) s += ub[r];
     acc[0] = s;
+    // Eight columns a pass, then four, two, one: each sum is a chain of additions that must wait for the
+    // one before, so only several chains side by side keep the adder busy.
     let a = 0;
+    for (; a + 7 < nx; a += 8) dots8(numeric, a, ub, lo, len, acc);
     for (; a + 3 < nx; a += 4) {
       const x0 = numeric[a], x1 = numeric[a + 1], x2 = numeric[a + 2], x3 = numeric[a + 3];
       let s0 = acc[a + 1], s1 = acc[a + 2], s2 = acc[a + 3], s3 = acc[a + 4];
@@ -370,6 +472,17 @@ function crossprodWeighted(L: Layout, omega: Float64Array, keep: Uint8Array | nu
       acc[a + 3] = s2;
       acc[a + 4] = s3;
     }
+    for (; a + 1 < nx; a += 2) {
+      const x0 = numeric[a], x1 = numeric[a + 1];
+      let s0 = acc[a + 1], s1 = acc[a + 2];
+      for (let r = 0; r < len; r++) {
+        const u = ub[r], i = lo + r;
+        s0 += u * x0[i];
+        s1 += u * x1[i];
+      }
+      acc[a + 1] = s0;
+      acc[a + 2] = s1;
+    }
     for (; a < nx; a++) {
       const x = numeric[a];
       let s0 = acc[a + 1];
@@ -377,8 +490,8 @@ function crossprodWeighted(L: Layout, omega: Float64Array, keep: Uint8Array | nu
       acc[a + 1] = s0;
     }
     for (let k = 0; k < text.length; k++) {
-      const codes = text[k].codes, t = sums[k];
-      for (let r = 0; r < len; r++) t[codes[lo + r] + 1] += ub[r];
+      if (text[k].sorted) addByRuns(text[k].codes, lo, len, ub, sums[k]);
+      else addByCode(text[k].codes, lo, len, ub, sums[k]);
     }
   }
   out.fill(0);
@@ -399,20 +512,126 @@ function levelTables(L: Layout, beta: Float64Array): Float64Array[] {
   });
 }
 
+// out[r] += b0·x0 + b1·x1 + b2·x2 + b3·x3 at row lo + r, added one term after the other, left to right.
+function addTimes4(x0: Float64Array, b0: number, x1: Float64Array, b1: number, x2: Float64Array, b2: number, x3: Float64Array, b3: number, lo: number, len: number, out: Float64Array): void {
+  for (let r = 0; r < len; r++) {
+    const i = lo + r;
+    out[r] = out[r] + b0 * x0[i] + b1 * x1[i] + b2 * x2[i] + b3 * x3[i];
+  }
+}
+
 /** out[r] = (Xβ)_(lo+r) for r < len, added up column by column (the intercept, the numbers, the text blocks) as a pass per column over whole vectors would. */
 function timesBlock(L: Layout, beta: Float64Array, levels: Float64Array[], lo: number, len: number, out: Float64Array): void {
   const { numeric, numericColumn, text } = L;
   out.fill(beta[0], 0, len);
-  for (let a = 0; a < numeric.length; a++) {
-    const bk = beta[numericColumn[a]];
-    if (bk === 0) continue;
-    const x = numeric[a];
-    for (let r = 0; r < len; r++) out[r] += bk * x[lo + r];
+  // The columns with a nonzero coefficient (the others add nothing), four a pass: each out[r] still
+  // takes its terms column after column, but is loaded and stored once for four of them.
+  let a = 0;
+  const next = () => {
+    while (a < numeric.length && beta[numericColumn[a]] === 0) a++;
+    return a < numeric.length ? a++ : -1;
+  };
+  for (;;) {
+    const a0 = next(), a1 = next(), a2 = next(), a3 = next();
+    if (a3 >= 0) addTimes4(numeric[a0], beta[numericColumn[a0]], numeric[a1], beta[numericColumn[a1]], numeric[a2], beta[numericColumn[a2]], numeric[a3], beta[numericColumn[a3]], lo, len, out);
+    else {
+      for (const c of [a0, a1, a2]) {
+        if (c < 0) continue;
+        const bk = beta[numericColumn[c]], x = numeric[c];
+        for (let r = 0; r < len; r++) out[r] += bk * x[lo + r];
+      }
+      break;
+    }
   }
   for (let k = 0; k < text.length; k++) {
     const level = levels[k], codes = text[k].codes;
     for (let r = 0; r < len; r++) out[r] += level[codes[lo + r] + 1];
   }
+}
+
+// present[code + 1] = 1 for each code of a kept row (keep[i] === 1), 0 for the others (entry 0: the
+// reference level). The scan stops once every level is seen, as it usually is within the first rows.
+function levelsKept(codes: Int32Array, keep: Uint8Array, size: number): Uint8Array {
+  const present = new Uint8Array(size + 1);
+  let seen = 0;
+  for (let i = 0; i < codes.length; i++) {
+    if (keep[i] !== 1) continue;
+    const l = codes[i] + 1;
+    if (present[l] === 1) continue;
+    present[l] = 1;
+    if (++seen === size + 1) break;
+  }
+  return present;
+}
+
+// zᵀWz and zᵀWe (W = diag(w), the identity without w), each summed in row order; undefined when a value
+// of z is not finite. One pass for the check and both sums.
+function weightedSquares(z: Float64Array, w: Float64Array | undefined, e: Float64Array): { zz: number; ze: number } | undefined {
+  let zz = 0;
+  let ze = 0;
+  for (let i = 0; i < z.length; i++) {
+    const zi = z[i];
+    if (!Number.isFinite(zi)) return undefined;
+    const wz = (w ? w[i] : 1) * zi;
+    zz += wz * zi;
+    ze += wz * e[i];
+  }
+  return { zz, ze };
+}
+
+/** Rows kept, those of them with a positive weight (or every kept row, unweighted), and the treated among those. */
+interface RowCounts {
+  kept: number;
+  counted: number;
+  nTreated: number;
+}
+
+// RowCounts of every row. The checked treatment is 0 or 1.
+function countRows(w: Float64Array | undefined, treat: Float64Array, n: number): RowCounts {
+  let counted = 0;
+  let nTreated = 0;
+  for (let i = 0; i < n; i++) {
+    const kw = w ? +(w[i] > 0) : 1;
+    counted += kw;
+    nTreated += kw * treat[i];
+  }
+  return { kept: n, counted, nTreated };
+}
+
+// Each row's share in RowCounts when kept, as small integers for splitRows: counted[i] is 1 when the
+// row has a positive weight (every row, unweighted), treated[i] when it is also treated (the checked
+// treatment is 0 or 1). Set up once per refit, they make the counts integer sums, which the CPU chains
+// faster than sums of products of doubles (the same whole numbers either way).
+function rowShares(w: Float64Array | undefined, treat: Float64Array, n: number): { counted: Uint8Array; treated: Uint8Array } {
+  const counted = new Uint8Array(n);
+  const treated = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    counted[i] = w ? +(w[i] > 0) : 1;
+    treated[i] = counted[i] * treat[i];
+  }
+  return { counted, treated };
+}
+
+// RowCounts of the rows with keep[i] === 1, and in the same pass both sides' row lists in row order: the
+// kept rows from keptRows[0] and the others from leftRows[0] (each n + 1 long). A refit counts a mask's
+// rows and then sums over the smaller side: one pass over the mask instead of one for each. Without
+// branches: every row is written to both lists and stays only in its own (the next row overwrites the
+// other), as a random half of the rows kept is a coin flip the CPU cannot predict.
+function splitRows(keep: Uint8Array, shares: { counted: Uint8Array; treated: Uint8Array }, keptRows: Int32Array, leftRows: Int32Array): RowCounts {
+  const n = keep.length;
+  const { counted: countedRow, treated: treatedRow } = shares;
+  let kept = 0;
+  let counted = 0;
+  let nTreated = 0;
+  for (let i = 0; i < n; i++) {
+    const k = +(keep[i] === 1);
+    keptRows[kept] = i;
+    leftRows[i - kept] = i;
+    kept += k;
+    counted += k & countedRow[i];
+    nTreated += k & treatedRow[i];
+  }
+  return { kept, counted, nTreated };
 }
 
 /**
@@ -509,38 +728,35 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   const Gs = new Float64Array(p * p);
   const bs = new Float64Array(p);
   const c = new Float64Array(p);
+  // The row lists of the last mask counted (its kept rows, its left-out rows), for keptGram; allocated
+  // on first use and reused by every later mask (ten data subsets would otherwise allocate ten).
+  let keptRows: Int32Array | null = null;
+  let leftRows: Int32Array | null = null;
+  let shares: { counted: Uint8Array; treated: Uint8Array } | null = null;
   // Kept rows by group; undefined when the ordinary fit would refuse them (a group without rows, fewer rows than coefficients).
+  // A mask's rows are listed in the same pass (see splitRows).
   const countKept = (keep: Uint8Array | null) => {
     if (keep !== null && keep.length !== n) throw new RangeError(`regressionRefit: \`keep\` has ${keep.length} rows, the input has ${n}`);
-    // Counted without branches: a random half of the rows kept is a coin flip the CPU cannot predict.
-    // The checked treatment is 0 or 1.
-    const treat = data.treat;
-    let kept = 0;
-    let counted = 0;
-    let nTreated = 0;
-    for (let i = 0; i < n; i++) {
-      const k = keep === null ? 1 : +(keep[i] === 1);
-      const kw = w ? k * +(w[i] > 0) : k;
-      kept += k;
-      counted += kw;
-      nTreated += kw * treat[i];
+    let counts: RowCounts;
+    if (keep === null) counts = countRows(w, data.treat, n);
+    else {
+      if (keptRows === null || leftRows === null || shares === null) {
+        keptRows = new Int32Array(n + 1);
+        leftRows = new Int32Array(n + 1);
+        shares = rowShares(w, data.treat, n);
+      }
+      counts = splitRows(keep, shares, keptRows, leftRows);
     }
+    const { kept, counted, nTreated } = counts;
     const nControl = counted - nTreated;
     return nTreated === 0 || nControl === 0 || nTreated + nControl < p ? undefined : { kept, nTreated, nControl };
   };
-  // The kept rows' Gram matrix in Gs (and XᵀWy in bs when `withY`). Whichever side is
-  // smaller is summed: the kept rows, or the full matrix minus the left-out rows.
-  const keptGram = (keep: Uint8Array, kept: number, withY: boolean) => {
+  // The kept rows' Gram matrix in Gs (and XᵀWy in bs when `withY`), for the mask countKept has just
+  // listed. Whichever side is smaller is summed: the kept rows, or the full matrix minus the left-out rows.
+  const keptGram = (kept: number, withY: boolean) => {
     const most = 2 * kept >= n;
-    const size = most ? n - kept : kept;
-    // One slot more: every row is written and the next overwrites it unless it is taken (no branch).
-    const slots = new Int32Array(size + 1);
-    let r = 0;
-    for (let i = 0; i < n; i++) {
-      slots[r] = i;
-      r += +((keep[i] === 1) !== most);
-    }
-    gram(L, omegaAll, slots.subarray(0, size), Gs, withY ? y : null, bs);
+    const slots = most ? (leftRows as Int32Array).subarray(0, n - kept) : (keptRows as Int32Array).subarray(0, kept);
+    gram(L, omegaAll, slots, Gs, withY ? y : null, bs);
     if (most) {
       for (let j = 0; j < p * p; j++) Gs[j] = G[j] - Gs[j];
       if (withY) for (let j = 0; j < p; j++) bs[j] = b[j] - bs[j];
@@ -565,8 +781,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     for (const { start, size, codes } of L.text) {
       while (j < start) use.push(j++);
       // present[0]: the reference level.
-      const present = new Uint8Array(size + 1);
-      for (let i = 0; i < n; i++) present[codes[i] + 1] |= +(keep[i] === 1);
+      const present = levelsKept(codes, keep, size);
       let levels = 0;
       for (let l = 0; l <= size; l++) levels += present[l];
       if (levels < 2) return undefined;
@@ -591,24 +806,20 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     onRows(keep: Uint8Array): number | undefined {
       const k = countKept(keep);
       if (!k) return undefined;
-      keptGram(keep, k.kept, true);
+      keptGram(k.kept, true);
       const f = keptFactor(Gs, allColumns);
       return f ? choleskySolve(f, bs, p)[1] : undefined;
     },
     withCovariate(z: Float64Array): number | undefined {
       if (z.length !== n) throw new RangeError(`regressionRefit: the added covariate has ${z.length} rows, the input has ${n}`);
-      for (let i = 0; i < n; i++) if (!Number.isFinite(z[i])) return undefined;
       // z on the design: u = G⁻¹XᵀWz; its residual z̃ = z − Xu has z̃ᵀWz̃ = zᵀWz − (XᵀWz)ᵀu and z̃ᵀWy = zᵀWe.
       const estimate = polish();
+      // zᵀWz and zᵀWe in the pass that checks z (a value that is not finite: left to the ordinary path).
+      const sums = weightedSquares(z, w, e);
+      if (sums === undefined) return undefined;
+      const { zz, ze } = sums;
       crossprod(z, c);
       const u = choleskySolve(full, c, p);
-      let zz = 0;
-      let ze = 0;
-      for (let i = 0; i < n; i++) {
-        const wz = (w ? w[i] : 1) * z[i];
-        zz += wz * z[i];
-        ze += wz * e[i];
-      }
       let proj = 0;
       for (let j = 0; j < p; j++) proj += c[j] * u[j];
       const left = zz - proj;
@@ -626,7 +837,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         const present = presentColumns(keep);
         if (!present) return undefined;
         use = present;
-        keptGram(keep, k.kept, false);
+        keptGram(k.kept, false);
         const q = use.length;
         const A = q === p ? Gs : new Float64Array(q * q);
         if (q < p) for (let a = 0; a < q; a++) for (let c2 = 0; c2 <= a; c2++) A[a * q + c2] = Gs[use[a] * p + use[c2]];

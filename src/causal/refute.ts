@@ -85,11 +85,19 @@ export function randomCommonCause(
   const rng = createRng(opts.seed ?? 1);
   const values: number[] = [];
   let failures = 0;
+  // One column of draws, rewritten each repetition while the fast refit (which keeps nothing) answers;
+  // after the ordinary estimator has seen it (its caches trust that arrays are not rewritten in place)
+  // the next repetition draws into a new one.
+  let noise = new Float64Array(n);
   for (let r = 0; r < reps; r++) {
-    const noise = new Float64Array(n);
     for (let i = 0; i < n; i++) noise[i] = rng.normal();
     const fast = opts.refit?.withCovariate(noise);
-    const e = fast !== undefined && Number.isFinite(fast) ? fast : tryEstimate(estimator, { ...input, covariates: [...input.covariates, { name: 'random_common_cause', values: noise }] })?.estimate;
+    let e: number | undefined;
+    if (fast !== undefined && Number.isFinite(fast)) e = fast;
+    else {
+      e = tryEstimate(estimator, { ...input, covariates: [...input.covariates, { name: 'random_common_cause', values: noise }] })?.estimate;
+      noise = new Float64Array(n);
+    }
     if (e !== undefined) values.push(e);
     else failures++;
   }
@@ -190,13 +198,12 @@ export function dataSubset(
     }
     keep.fill(0);
     for (let k = 0; k < take; k++) keep[units[k]] = 1;
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      keepRow[i] = keep[unitOf[i]];
-      m += keepRow[i];
-    }
+    for (let i = 0; i < n; i++) keepRow[i] = keep[unitOf[i]];
     let e = opts.refit?.onRows(keepRow);
     if (e === undefined || !Number.isFinite(e)) {
+      // The kept rows are counted only here, where they are copied: a refit that answers counts its own.
+      let m = 0;
+      for (let i = 0; i < n; i++) m += keepRow[i];
       const rows = new Int32Array(m);
       m = 0;
       for (let i = 0; i < n; i++) if (keepRow[i]) rows[m++] = i;
