@@ -358,7 +358,11 @@ function pairDots(t: Float64Array, second: number, x: Float64Array, n: number, l
 function levelDots(t: Float64Array, x: Float64Array, n: number, cols: Int32Array, order: Int32Array, lo: number, hi: number, sums: Float64Array): void {
   const nd = cols.length;
   let b = 0;
-  // Five columns a pass where that leaves no lone column (nine dense columns: five and four, not four, four and one).
+  // Nine columns a pass where that leaves no lone column: each row's index and weight, and the cache lines its
+  // gathered entries sit on, are fetched once for all nine sums; measured about a quarter faster than five and
+  // four on the study's nine dense columns (V8 still keeps the nine sums in registers).
+  for (; b + 8 < nd && nd - b !== 10; b += 9) levelNine(t, x, n, cols, b, order, lo, hi, sums);
+  // Five columns a pass where that leaves no lone column (eight dense columns left: four and four, not five, two and one).
   for (; b + 4 < nd && nd - b !== 8; b += 5) {
     const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n, o4 = cols[b + 4] * n;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
@@ -411,6 +415,35 @@ function levelDots(t: Float64Array, x: Float64Array, n: number, cols: Int32Array
     for (let r = lo; r < hi; r++) s += t[order[r]] * x[o + order[r]];
     sums[b] = s;
   }
+}
+
+// levelDots for the nine columns cols[b .. b + 9): sums[b + k] = Σ t_i·x_i,cols[b+k] over the rows order[lo..hi), in that order.
+function levelNine(t: Float64Array, x: Float64Array, n: number, cols: Int32Array, b: number, order: Int32Array, lo: number, hi: number, sums: Float64Array): void {
+  const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n, o4 = cols[b + 4] * n;
+  const o5 = cols[b + 5] * n, o6 = cols[b + 6] * n, o7 = cols[b + 7] * n, o8 = cols[b + 8] * n;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0;
+  for (let r = lo; r < hi; r++) {
+    const i = order[r];
+    const v = t[i];
+    s0 += v * x[o0 + i];
+    s1 += v * x[o1 + i];
+    s2 += v * x[o2 + i];
+    s3 += v * x[o3 + i];
+    s4 += v * x[o4 + i];
+    s5 += v * x[o5 + i];
+    s6 += v * x[o6 + i];
+    s7 += v * x[o7 + i];
+    s8 += v * x[o8 + i];
+  }
+  sums[b] = s0;
+  sums[b + 1] = s1;
+  sums[b + 2] = s2;
+  sums[b + 3] = s3;
+  sums[b + 4] = s4;
+  sums[b + 5] = s5;
+  sums[b + 6] = s6;
+  sums[b + 7] = s7;
+  sums[b + 8] = s8;
 }
 
 // Σω over the rows where level l of `a` and level m of `b` are both 1, for each b of `partners`: b's table
@@ -702,6 +735,9 @@ export function choleskyInverse(f: { L: Float64Array; d: Float64Array }, p: numb
   return inv;
 }
 
+/** Rows per block of linearPredictor: the block's slice of the result (32 KB) stays in cache while every column adds to it. */
+const PREDICT_ROW_BLOCK = 4096;
+
 /**
  * X·β for a column-major design. Each row adds one sum per block of four
  * columns, in column order (so the bits depend on that blocking, which is
@@ -709,7 +745,10 @@ export function choleskyInverse(f: { L: Float64Array; d: Float64Array }, p: numb
  * whose four columns are levels of one indicator group adds, at each row of
  * those levels, its one non-zero term, which is exactly that block's sum;
  * the other rows would add a zero. Bit for bit the same either way, for
- * finite β.
+ * finite β. The rows are worked in blocks, every column over one block
+ * before the next: each row still receives the same additions in the same
+ * (column) order, but its running sum stays in cache instead of being read
+ * and written back from memory once per block of columns.
  *
  * @example
  * linearPredictor(X, coef); // => Float64Array(n)
@@ -719,38 +758,66 @@ export function linearPredictor(X: Design, beta: Float64Array, out: Float64Array
   const x = X.x;
   if (structure !== undefined) checkStructure('linearPredictor', X, structure);
   const place = structure === undefined ? null : levelPlaces(structure);
-  out.fill(0);
-  let j = 0;
-  for (; j + 3 < p; j += 4) {
-    if (place !== null) {
+  const rows = structure === undefined ? null : structureRows(structure);
+  const q = p - (p % 4);
+  // For each block of four columns, the indicator group all four are levels of, or -1.
+  const blockGroup = new Int32Array(q >> 2).fill(-1);
+  // Where each column's next row is in the list of its non-zero rows (its level's rows, or a sparse column's).
+  const cursor = new Int32Array(p);
+  if (place !== null) {
+    const groups = (structure as DesignStructure).groups;
+    for (let j = 0; j < q; j += 4) {
       const g = place.group[j];
-      if (g >= 0 && place.group[j + 1] === g && place.group[j + 2] === g && place.group[j + 3] === g) {
-        const { order, start } = (structure as DesignStructure).groups[g];
-        for (let c = j; c < j + 4; c++) {
-          const l = place.level[c];
-          const b = beta[c];
-          for (let r = start[l]; r < start[l + 1]; r++) out[order[r]] += b;
-        }
+      if (g < 0 || place.group[j + 1] !== g || place.group[j + 2] !== g || place.group[j + 3] !== g) continue;
+      blockGroup[j >> 2] = g;
+      for (let c = j; c < j + 4; c++) cursor[c] = groups[g].start[place.level[c]];
+    }
+  }
+  out.fill(0);
+  for (let lo = 0; lo < n; lo += PREDICT_ROW_BLOCK) {
+    const hi = Math.min(n, lo + PREDICT_ROW_BLOCK);
+    for (let j = 0; j < q; j += 4) {
+      const g = blockGroup[j >> 2];
+      if (g < 0) {
+        addFourColumns(x, n, j, beta, lo, hi, out);
         continue;
       }
+      const { order, start } = (structure as DesignStructure).groups[g];
+      for (let c = j; c < j + 4; c++) cursor[c] = addOnRows(order, cursor[c], start[(place as { level: Int32Array }).level[c] + 1], hi, beta[c], out);
     }
-    const o0 = j * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
-    const b0 = beta[j], b1 = beta[j + 1], b2 = beta[j + 2], b3 = beta[j + 3];
-    for (let i = 0; i < n; i++) out[i] += x[o0 + i] * b0 + x[o1 + i] * b1 + x[o2 + i] * b2 + x[o3 + i] * b3;
-  }
-  const rows = structure === undefined ? null : structureRows(structure);
-  for (; j < p; j++) {
-    const b = beta[j];
-    if (b === 0) continue;
-    const off = j * n;
-    const idx = rows === null ? null : rows[j];
-    if (idx === null) for (let i = 0; i < n; i++) out[i] += x[off + i] * b;
-    else for (let r = 0; r < idx.length; r++) out[idx[r]] += x[off + idx[r]] * b;
+    for (let j = q; j < p; j++) {
+      const b = beta[j];
+      if (b === 0) continue;
+      const off = j * n;
+      const idx = rows === null ? null : rows[j];
+      if (idx === null) for (let i = lo; i < hi; i++) out[i] += x[off + i] * b;
+      else {
+        let r = cursor[j];
+        for (; r < idx.length && idx[r] < hi; r++) out[idx[r]] += x[off + idx[r]] * b;
+        cursor[j] = r;
+      }
+    }
   }
   return out;
+}
+
+// out[i] += x_ij·β_j + x_i(j+1)·β_(j+1) + x_i(j+2)·β_(j+2) + x_i(j+3)·β_(j+3) for rows lo ≤ i < hi: one block of
+// four columns' sum, as one expression (the order linearPredictor's bits rest on).
+function addFourColumns(x: Float64Array, n: number, j: number, beta: Float64Array, lo: number, hi: number, out: Float64Array): void {
+  const o0 = j * n;
+  const o1 = o0 + n;
+  const o2 = o1 + n;
+  const o3 = o2 + n;
+  const b0 = beta[j], b1 = beta[j + 1], b2 = beta[j + 2], b3 = beta[j + 3];
+  for (let i = lo; i < hi; i++) out[i] += x[o0 + i] * b0 + x[o1 + i] * b1 + x[o2 + i] * b2 + x[o3 + i] * b3;
+}
+
+// out[i] += b for the rows i = order[r], r from `from` up to `end` or the first row at or past `hi`; returns
+// where it stopped (the next block of rows carries on from there).
+function addOnRows(order: Int32Array, from: number, end: number, hi: number, b: number, out: Float64Array): number {
+  let r = from;
+  for (; r < end && order[r] < hi; r++) out[order[r]] += b;
+  return r;
 }
 
 // For each column, its indicator group and level in that group, or -1.
