@@ -47,6 +47,16 @@ export function intOption(name: string, value: string | undefined, fallback: num
   return n;
 }
 
+/** The largest seed the commands take: every random step seeds its generator from it plus a small offset. */
+export const MAX_SEED = 2147483647;
+
+/** Parses `--seed`: an integer from 0 to MAX_SEED. */
+export function seedOption(value: string | undefined, fallback: number): number {
+  const n = intOption('seed', value, fallback);
+  if (n < 0 || n > MAX_SEED) throw new RangeError(`\`--seed\` must be an integer from 0 to ${MAX_SEED}, got "${value}"`);
+  return n;
+}
+
 /** Parses `--window a:b` into [a, b] with a ≤ b. */
 export function windowOption(value: string | undefined, fallback: [number, number] = [1, 12]): [number, number] {
   if (value === undefined) return fallback;

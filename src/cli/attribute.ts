@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { attribute, PATH_ATTRIBUTION_MODELS } from '../attribution/attribute';
 import { readPathFile } from '../attribution/paths';
 import type { AttributionResult } from '../attribution/result';
-import { intOption, listOption, runAction } from './action';
+import { intOption, listOption, runAction, seedOption } from './action';
 
 interface AttributeFlags {
   path?: string;
@@ -73,7 +73,7 @@ export function registerAttribute(program: Command): void {
           console.error('trainlift attribute: warning: no --null column, so markov sees only converting journeys');
         }
         const order = intOption('order', flags.order, 1);
-        const seed = intOption('seed', flags.seed, 1);
+        const seed = seedOption(flags.seed, 1);
         const variant = flags.variant as 'simplified' | 'ordered' | 'rate';
         const results = chosen.map((m) => attribute(counts, m as (typeof PATH_ATTRIBUTION_MODELS)[number], { order, variant, seed }));
         console.log(`Credit share by model (${counts.paths.length} paths)`);

@@ -6,7 +6,7 @@ import { loadFlatTable, numericColumn, type FlatTable } from '../data/flat-table
 import type { PanelInput } from '../causal/panel-input';
 import { didStaggered, type StaggeredResult } from '../causal/staggered';
 import { didTwfe, type TwfeResult } from '../causal/twfe';
-import { intOption, listOption, runAction, windowOption } from './action';
+import { intOption, listOption, runAction, windowOption, seedOption } from './action';
 
 interface DidCliOptions {
   id: string;
@@ -181,7 +181,7 @@ export function registerDid(program: Command): void {
         if (anticipation < 0) throw new RangeError(`\`--anticipation\` must be >= 0, got ${anticipation}`);
         const window = windowOption(o.window);
         const covariates = listOption(o.covariates);
-        const seed = o.seed === undefined ? undefined : intOption('seed', o.seed, 0);
+        const seed = o.seed === undefined ? undefined : seedOption(o.seed, 0);
         const { input, droppedRows, months } = await readPanelFile(file, { ...o, covariates });
         const staggered = didStaggered(input, {
           control: o.control,

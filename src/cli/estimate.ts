@@ -6,7 +6,7 @@ import { loadFlatTable, numericColumn, type FlatTable } from '../data/flat-table
 import { CROSS_SECTION_METHOD_NAMES, estimateCrossSection, type CrossSectionOptions } from '../causal/cross-section';
 import type { CrossSectionInput } from '../causal/cross-section-input';
 import { clusterCodes } from '../stats/vcov';
-import { intOption, listOption, runAction } from './action';
+import { intOption, listOption, runAction, seedOption } from './action';
 
 interface EstimateCliOptions {
   treatment: string;
@@ -86,7 +86,7 @@ export async function estimateInputs(file: string, o: EstimateCliOptions): Promi
     for (const name of exact) if (!covariates.some((c) => c.name === name)) throw new RangeError(`\`--exact\` names \`${name}\`, which is not in --covariates`);
     opts.exact = exact;
   }
-  if (o.seed !== undefined) opts.seed = intOption('seed', o.seed, 0);
+  if (o.seed !== undefined) opts.seed = seedOption(o.seed, 0);
   let cluster: Int32Array | undefined;
   if (o.vcov !== undefined) {
     const m = /^cluster:(.+)$/.exec(o.vcov);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { renderReports } from '../report/render-report';
 import { prepareStudy, runStudy } from '../study/run-study';
 import { formatStudySummary } from '../study/summary';
-import { intOption, listOption, runAction, windowOption } from './action';
+import { intOption, listOption, runAction, windowOption, seedOption } from './action';
 
 function numberOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -29,7 +29,7 @@ export function registerStudy(program: Command): void {
     .option('--window <a:b>', 'months since completion in the window', '1:12')
     .option('--json <file>', 'write the study JSON (CONTRACT §3)')
     .option('--html <file>', 'write the self-contained HTML report')
-    .option('--seed <n>', 'seed of every random step', '1')
+    .option('--seed <n>', 'seed of every random step, 0 to 2147483647', '1')
     .option('--truth <file>', 'hold the estimates against a truth.json written by `trainlift synth`')
     .option('--bootstrap <n>', 'multiplier-bootstrap draws for the event-study band (0 = analytic)', '999')
     .option('--hourly-cost <money>', 'cost of one hour of seat time, for ROI')
@@ -43,7 +43,7 @@ export function registerStudy(program: Command): void {
     .option('--quiet', 'print nothing but errors')
     .action(
       runAction('study', async (dir: string, o: Record<string, string | boolean | undefined>) => {
-        const seed = intOption('seed', o.seed as string, 1);
+        const seed = seedOption(o.seed as string, 1);
         const minGroupSize = intOption('min-group-size', o.minGroupSize as string, 5);
         const outcomes = listOption(o.outcome as string);
         if (outcomes.length === 0) throw new RangeError('`--outcome` needs at least one metric name, e.g. --outcome revenue');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runAction, intOption } from './action';
+import { runAction, intOption, seedOption } from './action';
 import { SCENARIOS, writeSynth } from '../data/synth';
 
 /**
@@ -16,7 +16,7 @@ export function registerSynth(program: Command): void {
     .requiredOption('--out <dir>', 'folder to write employees, courses, training, outcomes, context CSVs and truth.json')
     .option('--employees <n>', 'number of employees', '2000')
     .option('--months <m>', 'months of outcome data (18..240)', '30')
-    .option('--seed <s>', 'random seed: same seed, same bytes', '7')
+    .option('--seed <s>', 'random seed, 0 to 2147483647: same seed, same bytes', '7')
     .option('--start <YYYY-MM>', 'first outcome month', '2024-01')
     .option('--scenario <name>', `one of: ${Object.keys(SCENARIOS).join(', ')}`, 'default')
     .option('--courses <n>', 'courses in the catalogue: 6 (C01–C06, each with its trap) or 8 (adds a no-effect compliance course and a randomly taken one)', '6')
@@ -27,7 +27,7 @@ export function registerSynth(program: Command): void {
         const truth = await writeSynth(opts.out, {
           employees: intOption('employees', opts.employees, 2000),
           months: intOption('months', opts.months, 30),
-          seed: intOption('seed', opts.seed, 7),
+          seed: seedOption(opts.seed, 7),
           start: opts.start,
           scenario: opts.scenario,
           courses: intOption('courses', opts.courses, 6),

@@ -22,8 +22,9 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 4294967295) {
-    throw new RangeError(`createRng: \`seed\` must be an integer in [0, 4294967295], got ${seed}`);
+  // The generator is seeded with seed + 1 (below), which must fit in 32 bits.
+  if (!Number.isInteger(seed) || seed < 0 || seed > 4294967294) {
+    throw new RangeError(`createRng: \`seed\` must be an integer in [0, 4294967294], got ${seed}`);
   }
   // stdlib rejects seed 0; shift so that every documented seed works.
   const gen = mt19937.factory({ seed: seed + 1 });

@@ -61,6 +61,21 @@ describe('trainlift study', () => {
     expect(errors[1]).toMatch(/^trainlift study: `--min-controls` must be an integer ≥ 1, got "0"/);
   });
 
+  it('rejects a seed no generator takes before anything runs, in one line', async () => {
+    const errors: string[] = [];
+    const orig = console.error;
+    console.error = (...a: unknown[]) => void errors.push(a.join(' '));
+    try {
+      expect(await main(['node', 'trainlift', 'study', 'data/sample', '--outcome', 'revenue', '--seed', '4294967295', '--quiet'])).toBe(1);
+      expect(await main(['node', 'trainlift', 'synth', '--out', 'unused-dir', '--seed', '-1'])).toBe(1);
+    } finally {
+      console.error = orig;
+      process.exitCode = 0;
+    }
+    expect(errors[0]).toMatch(/^trainlift study: `--seed` must be an integer from 0 to 2147483647, got "4294967295"$/);
+    expect(errors[1]).toMatch(/^trainlift synth: `--seed` must be an integer from 0 to 2147483647, got "-1"$/);
+  });
+
   it('rejects an empty outcome list in one line', async () => {
     const errors: string[] = [];
     const orig = console.error;
