@@ -171,13 +171,37 @@ async function encodeLevels(conn: DuckDBConnection, table: string, r: Extract<Co
   r.levels = (await firstColumn(conn, `SELECT unnest(enum_range(NULL::${r.type}))`)) as string[];
 }
 
+/** A number column read as text, parsed: its finite value, NaN for anything else (SQL for the scan). */
+function parsedNumberSql(col: string): string {
+  const parsed = `TRY_CAST(trim(${col}) AS DOUBLE)`;
+  return `CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END`;
+}
+
+/** Whether a number column's cell read as text holds something other than a blank or a finite number (SQL). */
+function badNumberSql(col: string): string {
+  return `${col} IS NOT NULL AND trim(${col}) <> '' AND NOT coalesce(isfinite(TRY_CAST(trim(${col}) AS DOUBLE)), false)`;
+}
+
+/**
+ * The column types DuckDB reads a file with: DOUBLE for the kept number columns (unless they are read as
+ * text to find their bad cells), VARCHAR for everything else.
+ */
+function columnTypesSql(name: StudyFile, header: string[], kept: Set<string>, numbersAsText: boolean): string {
+  return header
+    .map((raw) => {
+      const asNumber = kept.has(raw) && declaredKind(name, normaliseColumnName(raw)) === 'number' && !numbersAsText;
+      return `${sqlString(raw)}: '${asNumber ? 'DOUBLE' : 'VARCHAR'}'`;
+    })
+    .join(', ');
+}
+
 /**
  * The first (up to MAX_INVALID) cells of a number column read as text that
  * hold something other than a finite number, by row, and how many there are:
  * asked of DuckDB, so that a clean column costs no pass in JavaScript.
  */
 async function invalidCells(conn: DuckDBConnection, table: string, at: string): Promise<{ invalid: NumberColumn['invalid']; invalidCount: number }> {
-  const bad = `${at} IS NOT NULL AND trim(${at}) <> '' AND NOT coalesce(isfinite(TRY_CAST(trim(${at}) AS DOUBLE)), false)`;
+  const bad = badNumberSql(at);
   const [count] = (await firstColumn(conn, `SELECT count(*)::INTEGER FROM ${table} WHERE ${bad}`)) as number[];
   if (count === 0) return { invalid: [], invalidCount: 0 };
   const reader = await conn.stream(`SELECT rowid::INTEGER, ${at} FROM ${table} WHERE ${bad} ORDER BY rowid LIMIT ${MAX_INVALID}`);
@@ -280,32 +304,25 @@ async function streamCells(
 ): Promise<{ nRows: number; columns: Record<string, RawColumn> }> {
   const readers: CellReader[] = [];
   const exprs: string[] = [];
-  const types: string[] = [];
   for (const raw of header) {
     const key = normaliseColumnName(raw);
     const q = sqlIdent(raw);
     const kind = declaredKind(name, key);
-    if (!kept.has(raw)) {
-      types.push(`${sqlString(raw)}: 'VARCHAR'`);
-      continue;
-    }
+    if (!kept.has(raw)) continue;
     if (kind === 'number') {
-      types.push(`${sqlString(raw)}: '${numbersAsText ? 'VARCHAR' : 'DOUBLE'}'`);
       if (numbersAsText) {
-        const parsed = `TRY_CAST(trim(${q}) AS DOUBLE)`;
-        exprs.push(`CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END`);
-        exprs.push(`CASE WHEN ${q} IS NOT NULL AND trim(${q}) <> '' AND NOT coalesce(isfinite(${parsed}), false) THEN ${q} END`);
+        exprs.push(parsedNumberSql(q));
+        exprs.push(`CASE WHEN ${badNumberSql(q)} THEN ${q} END`);
       } else {
         exprs.push(`coalesce(${q}::DOUBLE, 'NaN'::DOUBLE)`);
       }
       readers.push({ key, kind: 'number', values: new Float64Array(estimate), invalid: [], invalidCount: 0, checked: numbersAsText });
     } else {
-      types.push(`${sqlString(raw)}: 'VARCHAR'`);
       exprs.push(`${q}::VARCHAR`);
       readers.push({ key, kind: kind === 'detect' ? 'detect' : 'text', builder: new TextBuilder(estimate) });
     }
   }
-  const reader = await conn.stream(`SELECT ${exprs.join(', ')} FROM ${source(types.join(', '))}`);
+  const reader = await conn.stream(`SELECT ${exprs.join(', ')} FROM ${source(columnTypesSql(name, header, kept, numbersAsText))}`);
   let at = 0;
   for (;;) {
     const chunk = await reader.fetchChunk();
@@ -405,13 +422,11 @@ async function streamEncoded(
   const table = `trainlift_${name}`;
   const readers: ColumnReader[] = [];
   const loads: string[] = [];
-  const types: string[] = [];
   for (const raw of header) {
+    if (!kept.has(raw)) continue;
     const key = normaliseColumnName(raw);
     const kind = declaredKind(name, key);
-    const asNumber = kept.has(raw) && kind === 'number';
-    types.push(`${sqlString(raw)}: '${asNumber && !numbersAsText ? 'DOUBLE' : 'VARCHAR'}'`);
-    if (!kept.has(raw)) continue;
+    const asNumber = kind === 'number';
     // Scratch columns by position: DuckDB compares names ignoring case, the header need not.
     const at = `c${readers.length}`;
     // Text as VARCHAR whatever the file's type (a Parquet date, say), numbers as read.
@@ -419,7 +434,7 @@ async function streamEncoded(
     if (asNumber) readers.push({ key, kind: 'number', at, checked: numbersAsText });
     else readers.push({ key, kind: kind === 'detect' ? 'detect' : 'text', at, type: `${table}_${at}`, levels: [] });
   }
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${loads.join(', ')} FROM ${source(types.join(', '))}`);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT ${loads.join(', ')} FROM ${source(columnTypesSql(name, header, kept, numbersAsText))}`);
   try {
     return await scanTable(conn, table, readers);
   } finally {
@@ -434,8 +449,7 @@ async function scanTable(conn: DuckDBConnection, table: string, readers: ColumnR
   const exprs: string[] = [];
   for (const r of readers) {
     if (r.kind === 'number') {
-      const parsed = `TRY_CAST(trim(${r.at}) AS DOUBLE)`;
-      exprs.push(r.checked ? `CASE WHEN isfinite(${parsed}) THEN ${parsed} ELSE 'NaN'::DOUBLE END` : `coalesce(${r.at}::DOUBLE, 'NaN'::DOUBLE)`);
+      exprs.push(r.checked ? parsedNumberSql(r.at) : `coalesce(${r.at}::DOUBLE, 'NaN'::DOUBLE)`);
     } else {
       await encodeLevels(conn, table, r);
       exprs.push(`coalesce(enum_code(${r.at}::${r.type})::INTEGER, -1)`);

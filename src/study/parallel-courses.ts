@@ -174,7 +174,7 @@ export async function coursesInWorkers(
           }
         }
       };
-      const complete = (k: number) => {
+      const complete = () => {
         finished++;
         if (finished === courses.length) resolve();
       };
@@ -187,7 +187,7 @@ export async function coursesInWorkers(
         // A step run ahead is kept only when the verdict wants one (as the study would have run it then).
         outcomes[k] = { ce, robustness: wanted && c.robustness !== undefined ? c.robustness : null };
         if (wanted && c.robustness === undefined) robustQueue.push(k);
-        else complete(k);
+        else complete();
       };
       const onMessage = (w: number, msg: { id: number; ok: boolean; result?: CourseTaskResult; name?: string; message?: string }) => {
         busy[w] = false;
@@ -201,7 +201,7 @@ export async function coursesInWorkers(
         const r = msg.result;
         if (r.kind === 'robustness') {
           (outcomes[t.k] as CourseOutcome).robustness = r.robustness;
-          complete(t.k);
+          complete();
         } else {
           (r.kind === 'cross' ? crossDone : panelDone)[t.k] = r;
           partIn(t.k);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { balanceTable, ecdfMaxDistance, stableOrder } from '../../src/causal/balance';
 import { createRng } from '../../src/stats/rng';
+import { ecdfWalk } from './balance-reference';
 
 // Hand-rolled references: the direct definitions, with none of balanceTable's sharing.
 function ecdfReference(x: Float64Array, treat: Float64Array, w: Float64Array): number {
@@ -19,18 +20,7 @@ function ecdfReference(x: Float64Array, treat: Float64Array, w: Float64Array): n
 // The same walk over a comparator sort (stable: ties in row order): equal to the last bit, since the
 // eCDF sums run in sorted order.
 function ecdfComparatorSort(x: Float64Array, treat: Float64Array, w: Float64Array): number {
-  const order = Array.from(x, (_, i) => i).sort((a, b) => x[a] - x[b]);
-  let wt = 0, wc = 0;
-  for (let i = 0; i < x.length; i++) if (w[i] > 0) (treat[i] === 1 ? (wt += w[i]) : (wc += w[i]));
-  let ft = 0, fc = 0, best = 0, last = -1;
-  for (const i of order) {
-    if (!(w[i] > 0)) continue;
-    if (last >= 0 && x[i] !== x[last]) best = Math.max(best, Math.abs(ft - fc));
-    if (treat[i] === 1) ft += w[i] / wt;
-    else fc += w[i] / wc;
-    last = i;
-  }
-  return Math.max(best, Math.abs(ft - fc));
+  return ecdfWalk(x, treat, w, Array.from(x, (_, i) => i).sort((a, b) => x[a] - x[b]));
 }
 
 function sample(n: number, seed: number) {

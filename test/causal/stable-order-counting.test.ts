@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { balanceTable, ecdfMaxDistance, stableOrder } from '../../src/causal/balance';
 import { createRng } from '../../src/stats/rng';
+import { ecdfWalk } from './balance-reference';
 
 // The counting sort stableOrder used before its table of distinct values was keyed on the doubles'
 // bits: a Map from value to slot, then ranks, then a stable pass. Kept here as the reference the
@@ -127,19 +128,7 @@ describe('stableOrder (counting path keyed on the bits)', () => {
     const level = Float64Array.from({ length: n }, () => [1, 2, 3, -0, 0][rng.int(5)]);
     const rating = Float64Array.from({ length: n }, () => 1 + rng.int(5) * 0.25);
     // The eCDF distance through the Map-based order, as ecdfMaxDistance walked it.
-    const reference = (x: Float64Array, w: Float64Array) => {
-      let wt = 0, wc = 0;
-      for (let i = 0; i < n; i++) if (w[i] > 0) (treat[i] === 1 ? (wt += w[i]) : (wc += w[i]));
-      let ft = 0, fc = 0, best = 0, last = -1;
-      for (const i of oldStableOrder(x)) {
-        if (!(w[i] > 0)) continue;
-        if (last >= 0 && x[i] !== x[last]) best = Math.max(best, Math.abs(ft - fc));
-        if (treat[i] === 1) ft += w[i] / wt;
-        else fc += w[i] / wc;
-        last = i;
-      }
-      return Math.max(best, Math.abs(ft - fc));
-    };
+    const reference = (x: Float64Array, w: Float64Array) => ecdfWalk(x, treat, w, oldStableOrder(x));
     for (const x of [level, rating]) {
       expect(Object.is(ecdfMaxDistance(x, treat, after), reference(x, after))).toBe(true);
       const [row] = balanceTable([{ name: 'x', values: x }], treat, { before, after });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { didStaggered, type PanelInput, type StaggeredOptions } from '../../src/causal/staggered';
 import { createRng } from '../../src/stats/rng';
+import { peopleInput } from './panel-people';
 
 // The plain cells of didStaggered are summed for all cells at once, a block of a few hundred units at a time, and
 // their influence added the same way (ranges cut at block edges, running sums carried between blocks, a cell's
@@ -37,33 +38,7 @@ function company(seed: number, nUnits: number, nPeriods: number, cohorts: number
   return people;
 }
 
-function toInput(people: Person[], weighted: boolean): PanelInput {
-  const unit: number[] = [];
-  const time: number[] = [];
-  const y: number[] = [];
-  const group: number[] = [];
-  const hire: number[] = [];
-  const weights: number[] = [];
-  people.forEach((p, i) =>
-    p.y.forEach((v, k) => {
-      if (Number.isNaN(v)) return;
-      unit.push(i);
-      time.push(k + 1);
-      y.push(v);
-      group.push(p.group);
-      hire.push(p.hire);
-      weights.push(p.weight);
-    }),
-  );
-  return {
-    unit: Int32Array.from(unit),
-    time: Int32Array.from(time),
-    y: Float64Array.from(y),
-    group: Int32Array.from(group),
-    hire: Int32Array.from(hire),
-    ...(weighted ? { weights: Float64Array.from(weights) } : {}),
-  };
-}
+const toInput = (people: Person[], weighted: boolean): PanelInput => peopleInput(people, { weighted });
 
 /** ATT(g, t) and its standard error from the definition, for the cell's base period b (periods are 1..T). */
 function reference(people: Person[], weighted: boolean, g: number, t: number, b: number, control: 'notyet' | 'never', hiredBefore?: number): { att: number; se: number } {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { didStaggered, type PanelInput, type StaggeredOptions } from '../../src/causal/staggered';
 import { DataError } from '../../src/core/errors';
 import { createRng } from '../../src/stats/rng';
+import { peopleInput } from './panel-people';
 
 // CONTRACT §4's rule in the staggered DiD (`hiredBefore`): a cohort is compared only among people hired before its
 // baseline began. Tested against its definition (the same cells from inputs filtered by hand, one cohort at a time)
@@ -42,34 +43,7 @@ function company(seed: number, nUnits: number, nPeriods: number, effect: number,
   return units;
 }
 
-function toInput(units: Unit[], keep: (u: Unit) => boolean = () => true): PanelInput {
-  const unit: number[] = [];
-  const time: number[] = [];
-  const y: number[] = [];
-  const group: number[] = [];
-  const hire: number[] = [];
-  const x: number[] = [];
-  units.forEach((u, i) => {
-    if (!keep(u)) return;
-    u.y.forEach((v, p) => {
-      if (Number.isNaN(v)) return;
-      unit.push(i);
-      time.push(p + 1);
-      y.push(v);
-      group.push(u.group);
-      hire.push(u.hire);
-      x.push(u.x);
-    });
-  });
-  return {
-    unit: Int32Array.from(unit),
-    time: Int32Array.from(time),
-    y: Float64Array.from(y),
-    group: Int32Array.from(group),
-    hire: Int32Array.from(hire),
-    covariates: [{ name: 'x', values: Float64Array.from(x) }],
-  };
-}
+const toInput = (units: Unit[], keep?: (u: Unit) => boolean): PanelInput => peopleInput(units, { keep });
 
 describe('didStaggered hiredBefore (CONTRACT §4: controls hired before the baseline)', () => {
   it('removes the learning-curve bias of comparing a tenure-gated course with recent hires', () => {
