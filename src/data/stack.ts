@@ -127,9 +127,7 @@ export function stackCourse(
   const yGrid = prefixGrid(panel, y);
 
   const fc = panel.firstCompletion[k];
-  const cohortSet = new Set<number>();
-  for (let e = 0; e < nEmp; e++) if (fc[e] >= 0) cohortSet.add(fc[e]);
-  const cohorts = [...cohortSet].sort((a, b) => a - b);
+  const cohorts = cohortsOf(fc);
 
   // Drop reasons by a small code (counted in a typed array in the hot loop, named after it).
   const reasons = [
@@ -140,7 +138,8 @@ export function stackCourse(
     'treated: no observed post month',
     'control: no observed post month',
   ];
-  const dropCount = new Float64Array(reasons.length);
+  // One slot more: the trained among the last cohort's candidates (see cohortCandidates).
+  const dropCount = new Float64Array(reasons.length + 1);
   // Rows as (cohort, employee) pairs in cohort order, employees in code order within a cohort, with each
   // row's control weight factor. A cohort's usable rows are gathered first and its control sample drawn
   // from them (see drawControls) before they are stored, so that the controls the sample leaves out
@@ -169,32 +168,8 @@ export function stackCourse(
   for (const g of cohorts) {
     const { preLoAt, preHiAt, postLoAt, postHiAt } = bounds(g);
     const noPre = preHiAt <= preLoAt, noPost = postHiAt <= postLoAt;
-    const start = g - baseline, end = g + window[1];
-    let m = 0;
-    let trained = 0;
-    for (let e = 0; e < nEmp; e++) {
-      const f = fc[e];
-      const isTreated = f === g;
-      const isControl = f === NEVER_COMPLETED || f > end;
-      if (!isTreated && !isControl) continue;
-      const who = isTreated ? 0 : 1;
-      // Controls are counted only when they would have been usable, so the drop counts stay readable.
-      if (hire[e] >= start) {
-        if (isTreated || hire[e] <= end) dropCount[who]++;
-        continue;
-      }
-      if (term[e] < start) continue; // gone before the cohort's baseline: never a candidate
-      if (noPre || yCnt[preHiAt + e] - yCnt[preLoAt + e] === 0) {
-        dropCount[2 + who]++;
-        continue;
-      }
-      if (noPost || yCnt[postHiAt + e] - yCnt[postLoAt + e] === 0) {
-        dropCount[4 + who]++;
-        continue;
-      }
-      candidates[m++] = e;
-      if (isTreated) trained++;
-    }
+    const m = cohortCandidates(g, g - baseline, g + window[1], fc, hire, term, yCnt, noPre, noPost, preLoAt, preHiAt, postLoAt, postHiAt, candidates, dropCount);
+    const trained = dropCount[TRAINED_SLOT];
     usable += m;
     const kept = draw === null ? null : drawControls(draw, candidates, m, trained, fc, g);
     while (n + (kept === null ? m : kept.count) > rowsCohort.length) {
@@ -208,23 +183,14 @@ export function stackCourse(
       if (draw !== null) rowsFactor.fill(1, n, n + m);
       n += m;
     } else {
-      const keep = kept.keep;
-      for (let i = 0; i < m; i++) {
-        if (keep[i] === 0) continue;
-        const e = candidates[i];
-        rowsCohort[n] = g;
-        rowsEmp[n] = e;
-        rowsFactor[n] = fc[e] === g ? 1 : kept.factor;
-        n++;
-      }
+      n = storeKept(kept.keep, kept.factor, candidates, m, fc, g, rowsCohort, rowsEmp, rowsFactor, n);
     }
     segCohort.push(g);
     segEnd.push(n);
   }
   const dropCounts = new Map<string, number>();
   for (let j = 0; j < reasons.length; j++) if (dropCount[j] > 0) dropCounts.set(reasons[j], dropCount[j]);
-  let completedBefore = 0;
-  for (let e = 0; e < nEmp; e++) if (fc[e] === COMPLETED_BEFORE_DATA) completedBefore++;
+  const completedBefore = countOf(fc, COMPLETED_BEFORE_DATA);
   if (completedBefore > 0) dropCounts.set('treated: first completion before the first period of the data', completedBefore);
 
   if (usable === 0) throw new DataError(`stackCourse: course "${course}" has no usable cohort for \`${metric}\` (no trained employee with baseline and post months)`);
@@ -246,16 +212,8 @@ export function stackCourse(
   for (let s = 0, r = 0; s < segCohort.length; s++) {
     const g = segCohort[s];
     const { preLoAt, preHiAt, postLoAt, postHiAt } = bounds(g);
-    for (; r < segEnd[s]; r++) {
-      const e = employee[r];
-      treated[r] = fc[e] === g ? 1 : 0;
-      const preLo = preLoAt + e, preHi = preHiAt + e;
-      const postLo = postLoAt + e, postHi = postHiAt + e;
-      yPre[r] = (ySum[preHi] - ySum[preLo]) / (yCnt[preHi] - yCnt[preLo]);
-      const c = yCnt[postHi] - yCnt[postLo];
-      yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
-      weight[r] = factor === null ? c : c * factor[r];
-    }
+    cohortOutcomes(r, segEnd[s], g, employee, fc, ySum, yCnt, preLoAt, preHiAt, postLoAt, postHiAt, factor, treated, yPre, yPost, weight);
+    r = segEnd[s];
   }
 
   const columns: Record<string, Float64Array | string[]> = {};
@@ -264,17 +222,12 @@ export function stackCourse(
     names.push(name);
     columns[name] = col;
   };
-  const roleIndex = new Int32Array(n);
-  const regionIndex = new Int32Array(n);
-  const level = new Float64Array(n);
+  const roleIndex = gatherCodes(panel.role, employee);
+  const regionIndex = gatherCodes(panel.region, employee);
+  const level = gatherValues(panel.level, employee);
   const tenure = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const e = employee[r];
-    roleIndex[r] = panel.role[e];
-    regionIndex[r] = panel.region[e];
-    level[r] = panel.level[e];
-    tenure[r] = cohort[r] - panel.hirePeriod[e];
-  }
+  const hirePeriod = panel.hirePeriod;
+  for (let r = 0; r < n; r++) tenure[r] = cohort[r] - hirePeriod[employee[r]];
   const role = codedText(roleIndex, panel.roleLevels);
   const region = codedText(regionIndex, panel.regionLevels);
   const cohortLabel = codedRuns(segCohort, segEnd, n, panel.periods);
@@ -296,17 +249,13 @@ export function stackCourse(
       const lo = clip(g - RECENT, T) * nEmp, hi = clip(g, T) * nEmp;
       const end = segEnd[s];
       rangeMeans(yRecent, r, end, employee, ySum, yCnt, lo, hi);
-      for (; r < end; r++) {
-        if (Number.isNaN(yRecent[r])) yRecent[r] = yPre[r];
-        if (yRecent[r] !== yPre[r]) differs = true;
-      }
+      if (fillFrom(yRecent, yPre, r, end)) differs = true;
+      r = end;
     }
     if (differs) add('y_recent', yRecent);
   }
   for (const [name, values] of Object.entries(panel.extraCovariates)) {
-    const col = new Float64Array(n);
-    for (let r = 0; r < n; r++) col[r] = values[employee[r]];
-    for (const c of withMissingIndicator(name, col)) add(c.name, c.values);
+    for (const c of withMissingIndicator(name, gatherValues(values, employee))) add(c.name, c.values);
   }
   const others = panel.courses.map((_, k2) => k2).filter((k2) => k2 !== k);
   const priors = priorColumns(others.map((k2) => panel.firstCompletion[k2]), nEmp, employee, segCohort, segEnd);
@@ -588,6 +537,155 @@ function sameRows(indicator: Float64Array, regionIndex: Int32Array): boolean {
 }
 
 /** A prefix-sum bound for month index a: a clipped to 0..T. */
+// Each hot loop of stackCourse is a function of its own: V8 then compiles each loop on its own when it
+// gets hot, instead of compiling the whole of stackCourse again for each of its loops (which cost more
+// CPU than the loops themselves at 100,000 employees).
+
+// The sorted distinct cohorts (first-completion periods ≥ 0).
+function cohortsOf(fc: Int32Array): number[] {
+  const cohortSet = new Set<number>();
+  for (let e = 0; e < fc.length; e++) if (fc[e] >= 0) cohortSet.add(fc[e]);
+  return [...cohortSet].sort((a, b) => a - b);
+}
+
+// Slot of stackCourse's drop counts that cohortCandidates leaves the cohort's trained candidates in.
+const TRAINED_SLOT = 6;
+
+// Cohort g's usable employees (trained at g, or not trained by its window's end `end`; hired before
+// `start` = its baseline's first month; observed in its baseline and its post months) into
+// candidates[0..m), in code order; returns m, counts each drop reason in dropCount[0..5] and leaves the
+// trained among the candidates in dropCount[TRAINED_SLOT].
+function cohortCandidates(
+  g: number,
+  start: number,
+  end: number,
+  fc: Int32Array,
+  hire: Int32Array,
+  term: Int32Array,
+  yCnt: Int32Array,
+  noPre: boolean,
+  noPost: boolean,
+  preLoAt: number,
+  preHiAt: number,
+  postLoAt: number,
+  postHiAt: number,
+  candidates: Int32Array,
+  dropCount: Float64Array,
+): number {
+  let m = 0;
+  let trained = 0;
+  for (let e = 0; e < fc.length; e++) {
+    const f = fc[e];
+    const isTreated = f === g;
+    const isControl = f === NEVER_COMPLETED || f > end;
+    if (!isTreated && !isControl) continue;
+    const who = isTreated ? 0 : 1;
+    // Controls are counted only when they would have been usable, so the drop counts stay readable.
+    if (hire[e] >= start) {
+      if (isTreated || hire[e] <= end) dropCount[who]++;
+      continue;
+    }
+    if (term[e] < start) continue; // gone before the cohort's baseline: never a candidate
+    if (noPre || yCnt[preHiAt + e] - yCnt[preLoAt + e] === 0) {
+      dropCount[2 + who]++;
+      continue;
+    }
+    if (noPost || yCnt[postHiAt + e] - yCnt[postLoAt + e] === 0) {
+      dropCount[4 + who]++;
+      continue;
+    }
+    candidates[m++] = e;
+    if (isTreated) trained++;
+  }
+  dropCount[TRAINED_SLOT] = trained;
+  return m;
+}
+
+// The sampled candidates of cohort g appended as rows from n on (the trained with factor 1, kept
+// controls with `factor`); returns the new row count.
+function storeKept(
+  keep: Uint8Array,
+  factor: number,
+  candidates: Int32Array,
+  m: number,
+  fc: Int32Array,
+  g: number,
+  rowsCohort: Int32Array,
+  rowsEmp: Int32Array,
+  rowsFactor: Float64Array,
+  n: number,
+): number {
+  for (let i = 0; i < m; i++) {
+    if (keep[i] === 0) continue;
+    const e = candidates[i];
+    rowsCohort[n] = g;
+    rowsEmp[n] = e;
+    rowsFactor[n] = fc[e] === g ? 1 : factor;
+    n++;
+  }
+  return n;
+}
+
+function countOf(values: Int32Array, value: number): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === value) count++;
+  return count;
+}
+
+// Rows r0..r1 of cohort g: treated, the baseline and post means from the prefix sums, and the weight
+// (observed post months, times the row's control factor when controls were sampled).
+function cohortOutcomes(
+  r0: number,
+  r1: number,
+  g: number,
+  employee: Int32Array,
+  fc: Int32Array,
+  ySum: Float64Array,
+  yCnt: Int32Array,
+  preLoAt: number,
+  preHiAt: number,
+  postLoAt: number,
+  postHiAt: number,
+  factor: Float64Array | null,
+  treated: Float64Array,
+  yPre: Float64Array,
+  yPost: Float64Array,
+  weight: Float64Array,
+): void {
+  for (let r = r0; r < r1; r++) {
+    const e = employee[r];
+    treated[r] = fc[e] === g ? 1 : 0;
+    const preLo = preLoAt + e, preHi = preHiAt + e;
+    const postLo = postLoAt + e, postHi = postHiAt + e;
+    yPre[r] = (ySum[preHi] - ySum[preLo]) / (yCnt[preHi] - yCnt[preLo]);
+    const c = yCnt[postHi] - yCnt[postLo];
+    yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
+    weight[r] = factor === null ? c : c * factor[r];
+  }
+}
+
+function gatherCodes(codes: Int32Array, employee: Int32Array): Int32Array {
+  const out = new Int32Array(employee.length);
+  for (let r = 0; r < employee.length; r++) out[r] = codes[employee[r]];
+  return out;
+}
+
+function gatherValues(values: Float64Array, employee: Int32Array): Float64Array {
+  const out = new Float64Array(employee.length);
+  for (let r = 0; r < employee.length; r++) out[r] = values[employee[r]];
+  return out;
+}
+
+// Fills the NaN entries of out[r0..r1) from fallback; whether any entry then differs from fallback's.
+function fillFrom(out: Float64Array, fallback: Float64Array, r0: number, r1: number): boolean {
+  let differs = false;
+  for (let r = r0; r < r1; r++) {
+    if (Number.isNaN(out[r])) out[r] = fallback[r];
+    if (out[r] !== fallback[r]) differs = true;
+  }
+  return differs;
+}
+
 function clip(a: number, T: number): number {
   return a < 0 ? 0 : a > T ? T : a;
 }
