@@ -275,17 +275,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   const active = new Uint8Array(nUnits).fill(1);
   const leftAlwaysTreated = new Set<number>();
   const laterThanData = new Set<number>();
-  for (let u = 0; u < nUnits; u++) {
-    const g = unitGroup[u];
-    if (g === 0) continue;
-    if (g <= firstT + anticipation) {
-      active[u] = 0;
-      leftAlwaysTreated.add(g);
-    } else if (g > lastT + anticipation) {
-      unitGroup[u] = 0;
-      laterThanData.add(g);
-    }
-  }
+  trimCohorts(unitGroup, active, firstT + anticipation, lastT + anticipation, leftAlwaysTreated, laterThanData);
   if (leftAlwaysTreated.size > 0) {
     const list = [...leftAlwaysTreated].sort((a, b) => a - b);
     warnings.push(`${list.length > 1 ? 'cohorts' : 'cohort'} ${list.join(', ')} ${list.length > 1 ? 'are' : 'is'} treated from the first period (${firstT}) and ${list.length > 1 ? 'have' : 'has'} no untreated period: left out`);
@@ -295,33 +285,12 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     warnings.push(`${list.length > 1 ? 'cohorts' : 'cohort'} ${list.join(', ')} ${list.length > 1 ? 'are' : 'is'} first treated after the last period (${lastT}): counted as not treated`);
   }
   // Units whose own first observation is already treated (hired and trained at once) cannot be compared with themselves.
-  let noUntreatedPeriod = 0;
-  for (let u = 0; u < nUnits; u++) {
-    const g = unitGroup[u];
-    if (g === 0 || !active[u]) continue;
-    let firstObs = -1;
-    for (let p = 0; p < nPeriods; p++) {
-      if (!Number.isNaN(yByPeriod[p * nUnits + u])) {
-        firstObs = p;
-        break;
-      }
-    }
-    if (periods[firstObs] + anticipation >= g) {
-      active[u] = 0;
-      noUntreatedPeriod++;
-    }
-  }
+  const noUntreatedPeriod = dropFirstSeenTreated(unitGroup, active, yByPeriod, periods, nUnits, nPeriods, anticipation);
   if (noUntreatedPeriod > 0) warnings.push(`${noUntreatedPeriod} treated units have no untreated period in the data (first observed when already treated): left out`);
   // CONTRACT §4: a cohort is compared among people hired before its baseline began.
   const unitHire = hiredBefore !== undefined ? unitHirePeriods(input, input.hire!, d.rowUnit, nUnits, fn) : null;
   if (unitHire && hiredBefore !== undefined) {
-    let hiredLate = 0;
-    for (let u = 0; u < nUnits; u++) {
-      const g = unitGroup[u];
-      if (g === 0 || !active[u] || unitHire[u] < g - anticipation - hiredBefore) continue;
-      active[u] = 0;
-      hiredLate++;
-    }
+    const hiredLate = dropHiredLate(unitGroup, active, unitHire, anticipation + hiredBefore);
     if (hiredLate > 0) {
       warnings.push(
         `${hiredLate} treated unit${hiredLate > 1 ? 's were' : ' was'} hired less than ${hiredBefore} periods before ${hiredLate > 1 ? 'their' : 'its'} cohort (after its baseline began): left out, as are such controls (CONTRACT §4)`,
@@ -333,44 +302,28 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   }
 
   const groupSet = new Set<number>();
-  let n = 0;
-  let wTotal = 0;
-  for (let u = 0; u < nUnits; u++) {
-    if (!active[u]) continue;
-    n++;
-    wTotal += unitWeight[u];
-    if (unitGroup[u] !== 0) groupSet.add(unitGroup[u]);
-  }
+  const totals = new Float64Array(2);
+  activeTotals(active, unitWeight, unitGroup, groupSet, totals);
+  const n = totals[0];
+  const wTotal = totals[1];
   const groups = [...groupSet].sort((a, b) => a - b);
   const nGroups = groups.length;
   if (nGroups === 0) throw new EstimationError(`${fn}: no treated units with an untreated period are left; nothing to estimate`);
-  let nNever = 0;
-  for (let u = 0; u < nUnits; u++) if (active[u] && unitGroup[u] === 0) nNever++;
+  const nNever = countNeverTreated(active, unitGroup);
   if (control === 'never' && nNever === 0) {
     throw new EstimationError(`${fn}: \`control\` is 'never' but no unit is never treated; use control 'notyet'`);
   }
   // Dense group index per unit (−1 never treated), and the group shares P(G = g) with unit weights.
   const groupOf = new Int32Array(nUnits).fill(-1);
   const groupShare = new Float64Array(nGroups);
-  const gPos = new Map(groups.map((g, i) => [g, i]));
-  for (let u = 0; u < nUnits; u++) {
-    if (!active[u] || unitGroup[u] === 0) continue;
-    const gi = gPos.get(unitGroup[u]) as number;
-    groupOf[u] = gi;
-    groupShare[gi] += unitWeight[u];
-  }
+  groupIndexAndShares(active, unitGroup, unitWeight, new Map(groups.map((g, i) => [g, i])), groupOf, groupShare);
   for (let gi = 0; gi < nGroups; gi++) groupShare[gi] /= wTotal;
 
   // Units reordered by cohort (never treated first, then cohort by cohort, units left out last), so that
   // every treated and comparison group of a cell is a contiguous range: the hot loops run without branches.
   // start[k] is the first position of key k (0 never treated, 1 + cohort index, nGroups + 1 left out).
   const start = new Int32Array(nGroups + 3);
-  const keyOf = (u: number) => (!active[u] ? nGroups + 1 : groupOf[u] + 1);
-  for (let u = 0; u < nUnits; u++) start[keyOf(u) + 1]++;
-  for (let k = 1; k < start.length; k++) start[k] += start[k - 1];
-  const order = new Int32Array(nUnits);
-  const fillAt = start.slice();
-  for (let u = 0; u < nUnits; u++) order[fillAt[keyOf(u)]++] = u;
+  const order = orderByCohort(active, groupOf, nGroups, start);
   // With hire dates, each group's units are sorted by hire period: a cohort's eligible controls in a group are then its first units.
   const hireAt = unitHire ? sortGroupsByHire(order, start, nGroups + 1, unitHire) : null;
   const hireCuts = new Int32Array(nGroups + 1);
@@ -615,32 +568,8 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
   }
 
   // Finish the targets: normalise, add the estimated-weights term.
-  const finishShare = (t: Target): number => {
-    const S = t.coefSum;
-    const est = t.weightedAtt / S;
-    const inf = t.inf;
-    if (inf.length === 0) return est;
-    for (let u = 0; u < nUnits; u++) inf[u] /= S;
-    if (t.kind === 'share') {
-      // Weights P(G = g_k)/Σ P(G = g_k'): their sampling variation adds (M_ik − p_k)-terms (did's wif).
-      const wAtt = t.weightedAtt;
-      for (let u = 0; u < nUnits; u++) {
-        const gi = groupIndex[u];
-        if (gi < 0) continue;
-        const a = w[u] * t.attByGroup[gi];
-        const b = w[u] * t.cellsByGroup[gi];
-        if (b === 0) continue;
-        inf[u] += (a - wAtt) / S - ((b - S) * wAtt) / (S * S);
-      }
-      // Units outside every keeper group get (0 − wAtt)/S − (0 − S)·wAtt/S² = 0: nothing to add.
-    }
-    return est;
-  };
-  const seOf = (inf: Float64Array): number => {
-    let ss = 0;
-    for (let u = 0; u < nUnits; u++) ss += inf[u] * inf[u];
-    return Math.sqrt(ss) / n;
-  };
+  const finishShare = (t: Target): number => finishTarget(t, nUnits, groupIndex, w);
+  const seOf = (inf: Float64Array): number => influenceSe(inf, nUnits, n);
 
   const eventTimes = [...eventTargets.keys()].sort((a, b) => a - b);
   const eventEst = new Map<number, number>();
@@ -662,11 +591,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     const S = windowTarget.coefSum;
     const wAtt = windowTarget.weightedAtt;
     windowEst = wAtt / S;
-    const inf = windowTarget.inf;
-    for (let u = 0; u < nUnits; u++) {
-      inf[u] /= S;
-      if (windowMember[u] !== 0) inf[u] += (windowMemberAtt[u] - wAtt) / S - ((windowMember[u] - S) * wAtt) / (S * S);
-    }
+    finishWindowInfluence(windowTarget.inf, nUnits, S, wAtt, windowMember, windowMemberAtt);
   }
 
   // Group aggregate: each cohort's average post effect, then weighted by cohort share (with its weight IF).
@@ -682,8 +607,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     groupOverall.attByGroup[gi] += est;
     groupOverall.cellsByGroup[gi] += 1;
     groupOverall.cells++;
-    const c = groupShare[gi];
-    for (let u = 0; u < nUnits; u++) groupOverall.inf[u] += c * t.inf[u];
+    addScaled(groupOverall.inf, groupShare[gi], t.inf, nUnits);
   }
   const groupOverallEst = groupOverall.cells > 0 ? finishShare(groupOverall) : NaN;
 
@@ -709,7 +633,7 @@ export function didStaggered(input: PanelInput, opts: StaggeredOptions = {}): St
     dst.coefSum += 1;
     dst.weightedAtt += est;
     dst.cells++;
-    for (let u = 0; u < nUnits; u++) dst.inf[u] += part.inf[u];
+    addInto(dst.inf, part.inf, nUnits);
   }
 
   // Standard errors: analytic, then the multiplier bootstrap where asked.
@@ -2509,6 +2433,150 @@ function scatterInfluence(idx: Int32Array, inf: Float64Array, dsts: Float64Array
 /** dst += c · src over the first len entries. */
 function addScaled(dst: Float64Array, c: number, src: Float64Array, len: number): void {
   for (let u = 0; u < len; u++) dst[u] += c * src[u];
+}
+
+function addInto(dst: Float64Array, src: Float64Array, len: number): void {
+  for (let u = 0; u < len; u++) dst[u] += src[u];
+}
+
+// didStaggered's loops over units are functions of their own: V8 then compiles each when it gets hot,
+// instead of compiling the whole of didStaggered again for each of its loops (on-stack replacement).
+
+// Units first treated at or before `firstUntreated` are left out (no untreated period; their cohort
+// noted in `leftOut`); those first treated after `lastTreatable` count as never treated (noted in `later`).
+function trimCohorts(unitGroup: Int32Array, active: Uint8Array, firstUntreated: number, lastTreatable: number, leftOut: Set<number>, later: Set<number>): void {
+  for (let u = 0; u < unitGroup.length; u++) {
+    const g = unitGroup[u];
+    if (g === 0) continue;
+    if (g <= firstUntreated) {
+      active[u] = 0;
+      leftOut.add(g);
+    } else if (g > lastTreatable) {
+      unitGroup[u] = 0;
+      later.add(g);
+    }
+  }
+}
+
+// Leaves out the treated units first observed when already treated (hired and trained at once); returns how many.
+function dropFirstSeenTreated(
+  unitGroup: Int32Array,
+  active: Uint8Array,
+  yByPeriod: Float64Array,
+  periods: ArrayLike<number>,
+  nUnits: number,
+  nPeriods: number,
+  anticipation: number,
+): number {
+  let dropped = 0;
+  for (let u = 0; u < nUnits; u++) {
+    const g = unitGroup[u];
+    if (g === 0 || !active[u]) continue;
+    let firstObs = -1;
+    for (let p = 0; p < nPeriods; p++) {
+      if (!Number.isNaN(yByPeriod[p * nUnits + u])) {
+        firstObs = p;
+        break;
+      }
+    }
+    if (periods[firstObs] + anticipation >= g) {
+      active[u] = 0;
+      dropped++;
+    }
+  }
+  return dropped;
+}
+
+// Leaves out the treated units hired less than `lead` periods before their cohort; returns how many.
+function dropHiredLate(unitGroup: Int32Array, active: Uint8Array, unitHire: Int32Array, lead: number): number {
+  let dropped = 0;
+  for (let u = 0; u < unitGroup.length; u++) {
+    const g = unitGroup[u];
+    if (g === 0 || !active[u] || unitHire[u] < g - lead) continue;
+    active[u] = 0;
+    dropped++;
+  }
+  return dropped;
+}
+
+// The active units' count and weight into totals[0] and totals[1], their cohorts into `groups`.
+function activeTotals(active: Uint8Array, unitWeight: Float64Array, unitGroup: Int32Array, groups: Set<number>, totals: Float64Array): void {
+  let n = 0;
+  let wTotal = 0;
+  for (let u = 0; u < active.length; u++) {
+    if (!active[u]) continue;
+    n++;
+    wTotal += unitWeight[u];
+    if (unitGroup[u] !== 0) groups.add(unitGroup[u]);
+  }
+  totals[0] = n;
+  totals[1] = wTotal;
+}
+
+function countNeverTreated(active: Uint8Array, unitGroup: Int32Array): number {
+  let count = 0;
+  for (let u = 0; u < active.length; u++) if (active[u] && unitGroup[u] === 0) count++;
+  return count;
+}
+
+// Each active treated unit's cohort index into groupOf, and the cohorts' weight totals into groupShare.
+function groupIndexAndShares(active: Uint8Array, unitGroup: Int32Array, unitWeight: Float64Array, gPos: Map<number, number>, groupOf: Int32Array, groupShare: Float64Array): void {
+  for (let u = 0; u < active.length; u++) {
+    if (!active[u] || unitGroup[u] === 0) continue;
+    const gi = gPos.get(unitGroup[u]) as number;
+    groupOf[u] = gi;
+    groupShare[gi] += unitWeight[u];
+  }
+}
+
+// The units ordered by key (0 never treated, 1 + cohort index, nGroups + 1 left out), in unit order within a
+// key; start[k] is set to the first position of key k.
+function orderByCohort(active: Uint8Array, groupOf: Int32Array, nGroups: number, start: Int32Array): Int32Array {
+  const nUnits = active.length;
+  for (let u = 0; u < nUnits; u++) start[(!active[u] ? nGroups + 1 : groupOf[u] + 1) + 1]++;
+  for (let k = 1; k < start.length; k++) start[k] += start[k - 1];
+  const order = new Int32Array(nUnits);
+  const fillAt = start.slice();
+  for (let u = 0; u < nUnits; u++) order[fillAt[!active[u] ? nGroups + 1 : groupOf[u] + 1]++] = u;
+  return order;
+}
+
+// A target's estimate; its influence normalised by the weights' sum and, for group-share weights, with the
+// weights' own sampling variation added.
+function finishTarget(t: Target, nUnits: number, groupIndex: Int32Array, w: Float64Array): number {
+  const S = t.coefSum;
+  const est = t.weightedAtt / S;
+  const inf = t.inf;
+  if (inf.length === 0) return est;
+  for (let u = 0; u < nUnits; u++) inf[u] /= S;
+  if (t.kind === 'share') {
+    // Weights P(G = g_k)/Σ P(G = g_k'): their sampling variation adds (M_ik − p_k)-terms (did's wif).
+    const wAtt = t.weightedAtt;
+    for (let u = 0; u < nUnits; u++) {
+      const gi = groupIndex[u];
+      if (gi < 0) continue;
+      const a = w[u] * t.attByGroup[gi];
+      const b = w[u] * t.cellsByGroup[gi];
+      if (b === 0) continue;
+      inf[u] += (a - wAtt) / S - ((b - S) * wAtt) / (S * S);
+    }
+    // Units outside every keeper group get (0 − wAtt)/S − (0 − S)·wAtt/S² = 0: nothing to add.
+  }
+  return est;
+}
+
+function influenceSe(inf: Float64Array, nUnits: number, n: number): number {
+  let ss = 0;
+  for (let u = 0; u < nUnits; u++) ss += inf[u] * inf[u];
+  return Math.sqrt(ss) / n;
+}
+
+// The window target's influence: normalised, plus its per-unit weights' variation.
+function finishWindowInfluence(inf: Float64Array, nUnits: number, S: number, wAtt: number, member: Float64Array, memberAtt: Float64Array): void {
+  for (let u = 0; u < nUnits; u++) {
+    inf[u] /= S;
+    if (member[u] !== 0) inf[u] += (memberAtt[u] - wAtt) / S - ((member[u] - S) * wAtt) / (S * S);
+  }
 }
 
 function markWindowMembers(
