@@ -1791,6 +1791,35 @@ function regressionCell(span: CellSpan, gram: GramState, keep: number[], n: numb
   }
   codeTable(fitByCode, size, bitCoef, beta);
   codeTable(loadByCode, size, bitCoef, a);
+  return cellFitAndInfluence(X, m, n1, kn, coefOf, beta, a, codes, fitByCode, loadByCode, dy, wv, resid, z, inf, idx, s1, s0, ps, wMean, n);
+}
+
+// regressionCell's last part, a function of its own so that V8 compiles it apart from the fit before it: the
+// residuals of the treated and the controls, their weighted means, and each unit's influence.
+function cellFitAndInfluence(
+  X: Float64Array,
+  m: number,
+  n1: number,
+  kn: number,
+  coefOf: Int32Array,
+  beta: Float64Array,
+  a: Float64Array,
+  codes: Int32Array,
+  fitByCode: Float64Array,
+  loadByCode: Float64Array,
+  dy: Float64Array,
+  wv: Float64Array,
+  resid: Float64Array,
+  z: Float64Array,
+  inf: Float64Array,
+  idx: Int32Array,
+  s1: number,
+  s0: number,
+  ps: number,
+  wMean: number,
+  n: number,
+): DrCell {
+  const n0 = m - n1;
   linearFit(X, m, coefOf, 0, n1, beta, codes, fitByCode, resid);
   let sumTr = 0;
   for (let i = 0; i < n1; i++) {
