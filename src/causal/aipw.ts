@@ -40,33 +40,16 @@ export function aipw(input: CrossSectionInput, opts: Pick<CommonOptions, 'dropMi
   const m0 = linearPredictor(X, m0fit.coef);
   const s = data.weights;
   const wC = attWeights(ps.score, data.treat, s);
-  let sumT = 0;
-  let sumC = 0;
-  for (let i = 0; i < n; i++) {
-    if (data.treat[i] === 1) sumT += s ? s[i] : 1;
-    else sumC += wC[i];
-  }
+  const { sumT, sumC } = groupWeightTotals(data.treat, s, wC);
   // Normalised weights w1 (treated) and w0 (controls), each averaging to one over all n rows.
-  let a1 = 0;
-  let a0 = 0;
-  for (let i = 0; i < n; i++) {
-    const res = data.y[i] - m0[i];
-    if (data.treat[i] === 1) a1 += ((s ? s[i] : 1) / sumT) * res;
-    else a0 += (wC[i] / sumC) * res;
-  }
+  const { a1, a0 } = weightedResidualMeans(data.y, m0, data.treat, s, wC, sumT, sumC);
   const estimate = a1 - a0;
-  const psi = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const res = data.y[i] - m0[i];
-    psi[i] = data.treat[i] === 1 ? (n * (s ? s[i] : 1) / sumT) * (res - a1) : -(n * wC[i] / sumC) * (res - a0);
-  }
-  let ss = 0;
+  const psi = influence(data.y, m0, data.treat, s, wC, sumT, sumC, a1, a0);
+  let ss: number;
   if (data.cluster) {
     const { codes, groups } = clusterCodes(data.cluster);
-    const g = new Float64Array(groups);
-    for (let i = 0; i < n; i++) g[codes[i]] += psi[i];
-    for (let k = 0; k < groups; k++) ss += g[k] * g[k];
-  } else for (let i = 0; i < n; i++) ss += psi[i] * psi[i];
+    ss = clusteredSquares(psi, codes, groups);
+  } else ss = sumOfSquares(psi);
   const se = Math.sqrt(ss) / n;
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
   const overlap = scoreOverlap(ps.score, data.treat);
@@ -81,6 +64,56 @@ export function aipw(input: CrossSectionInput, opts: Pick<CommonOptions, 'dropMi
     droppedMissing: dropped,
     warnings,
   });
+}
+
+// Σ s over the treated (1 each without sample weights) and Σ wC over the controls.
+function groupWeightTotals(treat: Float64Array, s: Float64Array | undefined, wC: Float64Array): { sumT: number; sumC: number } {
+  let sumT = 0;
+  let sumC = 0;
+  for (let i = 0; i < treat.length; i++) {
+    if (treat[i] === 1) sumT += s ? s[i] : 1;
+    else sumC += wC[i];
+  }
+  return { sumT, sumC };
+}
+
+// The treated's and the controls' weighted means of the outcome model's residuals y − m0.
+function weightedResidualMeans(y: Float64Array, m0: Float64Array, treat: Float64Array, s: Float64Array | undefined, wC: Float64Array, sumT: number, sumC: number): { a1: number; a0: number } {
+  let a1 = 0;
+  let a0 = 0;
+  for (let i = 0; i < y.length; i++) {
+    const res = y[i] - m0[i];
+    if (treat[i] === 1) a1 += ((s ? s[i] : 1) / sumT) * res;
+    else a0 += (wC[i] / sumC) * res;
+  }
+  return { a1, a0 };
+}
+
+// Each row's influence on the estimate (the score, centred at each group's mean residual).
+function influence(y: Float64Array, m0: Float64Array, treat: Float64Array, s: Float64Array | undefined, wC: Float64Array, sumT: number, sumC: number, a1: number, a0: number): Float64Array {
+  const n = y.length;
+  const psi = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const res = y[i] - m0[i];
+    psi[i] = treat[i] === 1 ? (n * (s ? s[i] : 1) / sumT) * (res - a1) : -(n * wC[i] / sumC) * (res - a0);
+  }
+  return psi;
+}
+
+// Σ over clusters of (Σ psi within the cluster)².
+function clusteredSquares(psi: Float64Array, codes: Int32Array, groups: number): number {
+  const g = new Float64Array(groups);
+  for (let i = 0; i < psi.length; i++) g[codes[i]] += psi[i];
+  let ss = 0;
+  for (let k = 0; k < groups; k++) ss += g[k] * g[k];
+  return ss;
+}
+
+// Σ psi², in order.
+function sumOfSquares(psi: Float64Array): number {
+  let ss = 0;
+  for (let i = 0; i < psi.length; i++) ss += psi[i] * psi[i];
+  return ss;
 }
 
 function pickRows(v: Float64Array, rows: Int32Array): Float64Array {

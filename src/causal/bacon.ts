@@ -28,6 +28,40 @@ export interface BaconDecomposition {
   warnings: string[];
 }
 
+// A unit's cohort: its first treated period clipped to the data (always treated → first period; after the end → never, 0).
+function cohortOf(g: number, firstT: number, lastT: number): number {
+  return g === 0 || g > lastT ? 0 : Math.max(g, firstT);
+}
+
+// Each cohort's size and, per period, the sum and count of its units' observed outcomes (NaN: not
+// observed), adding units in order; returns the number of unit-periods observed.
+function cohortPeriodSums(
+  unitGroup: Int32Array,
+  yByPeriod: Float64Array,
+  nUnits: number,
+  nPeriods: number,
+  firstT: number,
+  lastT: number,
+  idx: Map<number, number>,
+  size: Float64Array,
+  sums: Float64Array,
+  counts: Float64Array,
+): number {
+  let observed = 0;
+  for (let u = 0; u < nUnits; u++) {
+    const k = idx.get(cohortOf(unitGroup[u], firstT, lastT)) as number;
+    size[k]++;
+    for (let p = 0; p < nPeriods; p++) {
+      const v = yByPeriod[p * nUnits + u];
+      if (v !== v) continue;
+      sums[k * nPeriods + p] += v;
+      counts[k * nPeriods + p]++;
+      observed++;
+    }
+  }
+  return observed;
+}
+
 /**
  * Goodman-Bacon (2021) decomposition of the two-way fixed-effects DiD
  * coefficient under staggered timing: TWFE is a weighted average of every
@@ -52,25 +86,13 @@ export function bacon(input: PanelInput): BaconDecomposition {
   const firstT = periods[0];
   const lastT = periods[nPeriods - 1];
   // Cohort of each unit: its first treated period clipped to the data (always treated → first period; after the end → never).
-  const cohortOf = (g: number): number => (g === 0 || g > lastT ? 0 : Math.max(g, firstT));
-  const cohorts = [...new Set(Array.from(unitGroup, cohortOf))].sort((a, b) => a - b);
+  const cohorts = [...new Set(Array.from(unitGroup, (g) => cohortOf(g, firstT, lastT)))].sort((a, b) => a - b);
   const idx = new Map(cohorts.map((c, i) => [c, i]));
   const K = cohorts.length;
   const size = new Float64Array(K);
   const sums = new Float64Array(K * nPeriods);
   const counts = new Float64Array(K * nPeriods);
-  let observed = 0;
-  for (let u = 0; u < nUnits; u++) {
-    const k = idx.get(cohortOf(unitGroup[u])) as number;
-    size[k]++;
-    for (let p = 0; p < nPeriods; p++) {
-      const v = yByPeriod[p * nUnits + u];
-      if (v !== v) continue;
-      sums[k * nPeriods + p] += v;
-      counts[k * nPeriods + p]++;
-      observed++;
-    }
-  }
+  const observed = cohortPeriodSums(unitGroup, yByPeriod, nUnits, nPeriods, firstT, lastT, idx, size, sums, counts);
   const balanced = observed === nUnits * nPeriods;
   if (!balanced) {
     warnings.push(

@@ -126,25 +126,32 @@ function sideTotals(treat: Float64Array, w: Float64Array | undefined): SideTotal
 // in row order. The variance is skipped for 0/1 columns, whose balance never reads it.
 function weightedStats(x: Float64Array, treat: Float64Array, side: SideTotals, binary: boolean): [treated: Stats, control: Stats] {
   const { t, wT, c, wC } = sideRows(treat, side);
-  let sT = 0, sC = 0;
-  for (let k = 0; k < t.length; k++) sT += wT[k] * x[t[k]];
-  for (let k = 0; k < c.length; k++) sC += wC[k] * x[c[k]];
-  const meanT = sT / side.swT;
-  const meanC = sC / side.swC;
+  const meanT = weightedSum(x, t, wT) / side.swT;
+  const meanC = weightedSum(x, c, wC) / side.swC;
   if (binary) return [{ mean: meanT, variance: NaN }, { mean: meanC, variance: NaN }];
-  let ssT = 0, ssC = 0;
-  for (let k = 0; k < t.length; k++) {
-    const d = x[t[k]] - meanT;
-    ssT += wT[k] * d * d;
-  }
-  for (let k = 0; k < c.length; k++) {
-    const d = x[c[k]] - meanC;
-    ssC += wC[k] * d * d;
-  }
+  const ssT = weightedSquares(x, t, wT, meanT);
+  const ssC = weightedSquares(x, c, wC, meanC);
   return [
     { mean: meanT, variance: ssT / (side.swT - side.sw2T / side.swT) },
     { mean: meanC, variance: ssC / (side.swC - side.sw2C / side.swC) },
   ];
+}
+
+// Σ wts[k]·x[rows[k]], in order.
+function weightedSum(x: Float64Array, rows: Uint32Array, wts: Float64Array): number {
+  let s = 0;
+  for (let k = 0; k < rows.length; k++) s += wts[k] * x[rows[k]];
+  return s;
+}
+
+// Σ wts[k]·(x[rows[k]] − mean)², in order.
+function weightedSquares(x: Float64Array, rows: Uint32Array, wts: Float64Array, mean: number): number {
+  let ss = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const d = x[rows[k]] - mean;
+    ss += wts[k] * d * d;
+  }
+  return ss;
 }
 
 /**
@@ -258,33 +265,15 @@ export function stableOrder(x: Float64Array): Uint32Array {
 // order by value and row. Same order as the comparator sort, −0 read as 0. Null when x has a NaN.
 function highWordOrder(x: Float64Array): Uint32Array | null {
   const n = x.length;
-  const f = new Float64Array(1);
-  const u = new Uint32Array(f.buffer);
   let idx: Uint32Array = new Uint32Array(n);
   let key: Uint32Array = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (v !== v) return null;
-    idx[i] = i;
-    f[0] = v + 0;
-    const hi = u[1];
-    key[i] = hi & 0x80000000 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
-  }
+  if (!highWordKeys(x, idx, key)) return null;
   let spareKey: Uint32Array = new Uint32Array(n);
   let spare: Uint32Array = new Uint32Array(n);
   const count = new Int32Array(65537);
   for (let shift = 0; shift <= 16; shift += 16) {
-    count.fill(0);
-    for (let k = 0; k < n; k++) count[((key[k] >>> shift) & 0xffff) + 1]++;
-    let single = false;
-    for (let d = 1; d <= 65536; d++) if (count[d] === n) single = true;
-    if (single) continue;
-    for (let d = 0; d < 65536; d++) count[d + 1] += count[d];
-    for (let k = 0; k < n; k++) {
-      const at = count[(key[k] >>> shift) & 0xffff]++;
-      spareKey[at] = key[k];
-      spare[at] = idx[k];
-    }
+    if (!countDigits(key, shift, count)) continue;
+    scatterByDigit(key, idx, shift, count, spareKey, spare);
     let t = idx;
     idx = spare;
     spare = t;
@@ -292,31 +281,81 @@ function highWordOrder(x: Float64Array): Uint32Array | null {
     key = spareKey;
     spareKey = t;
   }
-  const byValue = (a: number, b: number) => x[a] - x[b] || a - b;
+  sortTies(x, idx, key);
+  return idx;
+}
+
+// idx[i] ← i and key[i] ← the high 32 bits of x[i] (−0 read as 0) mapped to unsigned order; false at a NaN.
+function highWordKeys(x: Float64Array, idx: Uint32Array, key: Uint32Array): boolean {
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v !== v) return false;
+    idx[i] = i;
+    f[0] = v + 0;
+    const hi = u[1];
+    key[i] = hi & 0x80000000 ? ~hi >>> 0 : (hi | 0x80000000) >>> 0;
+  }
+  return true;
+}
+
+// count[d + 1] ← the keys whose 16-bit digit at `shift` is d, then (unless every key has the same digit,
+// when the pass is not needed: false) count[d] ← where digit d's keys start.
+function countDigits(key: Uint32Array, shift: number, count: Int32Array): boolean {
+  const n = key.length;
+  count.fill(0);
+  for (let k = 0; k < n; k++) count[((key[k] >>> shift) & 0xffff) + 1]++;
+  let single = false;
+  for (let d = 1; d <= 65536; d++) if (count[d] === n) single = true;
+  if (single) return false;
+  for (let d = 0; d < 65536; d++) count[d + 1] += count[d];
+  return true;
+}
+
+// One stable radix pass: each key and its row moved to the next place of its digit (count from countDigits).
+function scatterByDigit(key: Uint32Array, idx: Uint32Array, shift: number, count: Int32Array, spareKey: Uint32Array, spare: Uint32Array): void {
+  for (let k = 0; k < key.length; k++) {
+    const at = count[(key[k] >>> shift) & 0xffff]++;
+    spareKey[at] = key[k];
+    spare[at] = idx[k];
+  }
+}
+
+// x[a] − x[b], or a − b when the values tie: the comparator of the order by value and row.
+function byValueAndRow(x: Float64Array, a: number, b: number): number {
+  return x[a] - x[b] || a - b;
+}
+
+// Rows whose high words tie (runs of equal keys, for a continuous column of one or two) put in order by
+// value and row. The passes are stable, so a run is in row order: only values out of order need the sort
+// (a run of one repeated value, the common tie, needs none).
+function sortTies(x: Float64Array, idx: Uint32Array, key: Uint32Array): void {
+  const n = idx.length;
   for (let lo = 0; lo < n; ) {
     let hi = lo + 1;
     while (hi < n && key[hi] === key[lo]) hi++;
-    // The passes are stable, so a run is in row order: only values out of order need the sort
-    // (a run of one repeated value, the common tie, needs none).
     let sorted = true;
     for (let k = lo + 1; k < hi && sorted; k++) sorted = x[idx[k - 1]] <= x[idx[k]];
     if (!sorted) {
-      if (hi - lo <= 16) {
-        // Insertion sort of a short run.
-        for (let k = lo + 1; k < hi; k++) {
-          const v = idx[k];
-          let j = k - 1;
-          while (j >= lo && byValue(idx[j], v) > 0) {
-            idx[j + 1] = idx[j];
-            j--;
-          }
-          idx[j + 1] = v;
-        }
-      } else idx.subarray(lo, hi).sort(byValue);
+      if (hi - lo <= 16) insertionSortRun(x, idx, lo, hi);
+      else idx.subarray(lo, hi).sort((a, b) => byValueAndRow(x, a, b));
     }
     lo = hi;
   }
-  return idx;
+}
+
+// Insertion sort of the short run idx[lo..hi) by value and row.
+function insertionSortRun(x: Float64Array, idx: Uint32Array, lo: number, hi: number): void {
+  for (let k = lo + 1; k < hi; k++) {
+    const v = idx[k];
+    let j = k - 1;
+    while (j >= lo && byValueAndRow(x, idx[j], v) > 0) {
+      idx[j + 1] = idx[j];
+      j--;
+    }
+    idx[j + 1] = v;
+  }
 }
 
 // Columns with few distinct values (a level, a rating, a monthly index) are sorted by counting: each

@@ -108,35 +108,105 @@ export function matchNearest(distance: Float64Array, treat: Float64Array, opts: 
   if (!['largest', 'smallest', 'data', 'random'].includes(order)) {
     throw new RangeError(`matchNearest: \`order\` must be one of largest, smallest, data, random, got ${JSON.stringify(order)}`);
   }
-  for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(distance[i])) throw new RangeError(`matchNearest: \`distance\` is not finite at row index ${i}`);
-    if (treat[i] !== 0 && treat[i] !== 1) throw new RangeError(`matchNearest: \`treat\` must be 0 or 1, got ${treat[i]} at row index ${i}`);
-  }
+  checkDistanceAndTreat(distance, treat);
   const replace = opts.replace ?? false;
   // MatchIt 4.5.1 compares distances after C's integer abs(), i.e. truncated to whole units; `matchitCompat` copies that.
-  const gap: (x: number) => number = opts.matchitCompat ? (x) => Math.trunc(Math.abs(x)) : (x) => Math.abs(x);
+  const compat = Boolean(opts.matchitCompat);
   const caliperWidth = opts.caliper === undefined ? Infinity : opts.caliper * sampleSd(distance);
 
   // Cells of exact matching; one cell when there is none.
   const cellOf = new Int32Array(n);
-  let nCells = 1;
-  if (opts.exact) {
-    const ids = new Map<string | number, number>();
-    for (let i = 0; i < n; i++) {
-      const key = opts.exact[i];
-      let c = ids.get(key);
-      if (c === undefined) ids.set(key, (c = ids.size));
-      cellOf[i] = c;
-    }
-    nCells = ids.size;
-  }
-  // Controls sorted by (cell, distance, row): each cell is one contiguous run. A stable sort by distance
-  // of the controls in row order, then a stable counting sort by cell.
-  const controls: number[] = [];
-  const treatedList: number[] = [];
-  for (let i = 0; i < n; i++) (treat[i] === 1 ? treatedList : controls).push(i);
+  const nCells = opts.exact ? exactCells(opts.exact, cellOf) : 1;
+  // Controls sorted by (cell, distance, row): each cell is one contiguous run.
+  const { treatedList, controls } = splitByTreatment(treat);
   if (treatedList.length === 0) throw new EstimationError('matchNearest: there are no treated units');
   if (controls.length === 0) throw new EstimationError('matchNearest: there are no control units');
+  const nc = controls.length;
+  const sortedRow = sortControls(distance, controls, cellOf, nCells);
+  const sortedDist = gather(distance, sortedRow);
+  const cellStart = cellStarts(sortedRow, cellOf, nCells);
+  // Skip structures over sorted positions: nextFree[k] = first available ≥ k, prevFree (mirrored) = last available ≤ k.
+  const nextFree = Int32Array.from({ length: nc + 1 }, (_, k) => k);
+  const prevFree = Int32Array.from({ length: nc + 1 }, (_, k) => k); // index shifted by one: position k ↔ k + 1, 0 = none
+
+  const treatedOrder = treatedOrderOf(treatedList, distance, order, opts.seed);
+  const nt = treatedList.length;
+  const slotOf = new Int32Array(n).fill(-1);
+  treatedList.forEach((row, t) => (slotOf[row] = t));
+  const pairs = new Int32Array(nt * ratio).fill(-1);
+  const sorted: SortedControls = { sortedDist, sortedRow, cellStart };
+  if (!replace) {
+    for (let round = 0; round < ratio; round++) matchRound(round, ratio, treatedOrder, slotOf, cellOf, distance, sorted, nextFree, prevFree, caliperWidth, compat, pairs);
+  } else {
+    matchWithReplacement(ratio, treatedOrder, slotOf, cellOf, distance, sorted, caliperWidth, compat, pairs);
+  }
+  return matchWeights(distance, treat, Int32Array.from(treatedList), pairs, ratio, replace, caliperWidth);
+}
+
+// The treated rows in the order they pick: by distance (largest: by its negative), ties in row order; in
+// data order; or shuffled (Fisher–Yates from the end) by a generator seeded with `seed` (default 0).
+function treatedOrderOf(treatedList: number[], distance: Float64Array, order: NonNullable<MatchOptions['order']>, seed: number | undefined): Int32Array {
+  const treatedOrder = Int32Array.from(treatedList);
+  if (order === 'largest' || order === 'smallest') {
+    const sign = order === 'largest' ? -1 : 1;
+    const key = Float64Array.from(treatedOrder, (row) => sign * distance[row]);
+    const byKey = stableOrder(key);
+    for (let k = 0; k < byKey.length; k++) treatedOrder[k] = treatedList[byKey[k]];
+  } else if (order === 'random') {
+    const rng = createRng(seed ?? 0);
+    for (let k = treatedOrder.length - 1; k > 0; k--) {
+      const j = rng.int(k + 1);
+      const t = treatedOrder[k];
+      treatedOrder[k] = treatedOrder[j];
+      treatedOrder[j] = t;
+    }
+  }
+  return treatedOrder;
+}
+
+// Each distance finite and each treatment 0 or 1, or a RangeError naming the first row that is not.
+function checkDistanceAndTreat(distance: Float64Array, treat: Float64Array): void {
+  for (let i = 0; i < distance.length; i++) {
+    if (!Number.isFinite(distance[i])) throw new RangeError(`matchNearest: \`distance\` is not finite at row index ${i}`);
+    if (treat[i] !== 0 && treat[i] !== 1) throw new RangeError(`matchNearest: \`treat\` must be 0 or 1, got ${treat[i]} at row index ${i}`);
+  }
+}
+
+// |x|, or with `compat` MatchIt 4.5.1's integer abs(): |x| truncated to whole units.
+function gap(x: number, compat: boolean): number {
+  return compat ? Math.trunc(Math.abs(x)) : Math.abs(x);
+}
+
+// cellOf[i] ← the cell of exact label exact[i], cells numbered by first appearance; returns the number of cells.
+function exactCells(exact: readonly (string | number)[], cellOf: Int32Array): number {
+  const ids = new Map<string | number, number>();
+  for (let i = 0; i < cellOf.length; i++) {
+    const key = exact[i];
+    let c = ids.get(key);
+    if (c === undefined) ids.set(key, (c = ids.size));
+    cellOf[i] = c;
+  }
+  return ids.size;
+}
+
+// The treated rows and the control rows, each in row order.
+function splitByTreatment(treat: Float64Array): { treatedList: number[]; controls: number[] } {
+  const controls: number[] = [];
+  const treatedList: number[] = [];
+  for (let i = 0; i < treat.length; i++) (treat[i] === 1 ? treatedList : controls).push(i);
+  return { treatedList, controls };
+}
+
+// v[rows[k]] for each k.
+function gather(v: Float64Array, rows: Int32Array): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = v[rows[k]];
+  return out;
+}
+
+// The control rows sorted by (cell, distance, row): a stable sort by distance of the controls in row
+// order, then (with several cells) a stable counting sort by cell.
+function sortControls(distance: Float64Array, controls: number[], cellOf: Int32Array, nCells: number): Int32Array {
   const nc = controls.length;
   const controlDist = new Float64Array(nc);
   for (let k = 0; k < nc; k++) controlDist[k] = distance[controls[k]];
@@ -152,112 +222,122 @@ export function matchNearest(distance: Float64Array, treat: Float64Array, opts: 
       sortedRow[next[cellOf[row]]++] = row;
     }
   }
-  const sortedDist = new Float64Array(nc);
-  for (let k = 0; k < nc; k++) sortedDist[k] = distance[sortedRow[k]];
+  return sortedRow;
+}
+
+// Where each cell's run of sorted controls starts (entry nCells: the end); an empty cell starts where the next one does.
+function cellStarts(sortedRow: Int32Array, cellOf: Int32Array, nCells: number): Int32Array {
+  const nc = sortedRow.length;
   const cellStart = new Int32Array(nCells + 1).fill(nc);
   for (let k = nc - 1; k >= 0; k--) cellStart[cellOf[sortedRow[k]]] = k;
   for (let c = nCells - 1; c >= 0; c--) if (cellStart[c] > cellStart[c + 1]) cellStart[c] = cellStart[c + 1];
-  // Skip structures over sorted positions: nextFree[k] = first available ≥ k, prevFree (mirrored) = last available ≤ k.
-  const nextFree = new Int32Array(nc + 1);
-  const prevFree = new Int32Array(nc + 1); // index shifted by one: position k ↔ k + 1, 0 = none
-  for (let k = 0; k <= nc; k++) {
-    nextFree[k] = k;
-    prevFree[k] = k;
+  return cellStart;
+}
+
+/** The controls sorted by (cell, distance, row): their distances, their rows and each cell's first position. */
+interface SortedControls {
+  sortedDist: Float64Array;
+  sortedRow: Int32Array;
+  cellStart: Int32Array;
+}
+
+// Where a treated unit sits among the sorted controls lo..hi−1, ordering by (distance, row) as MatchIt sorts all units together.
+function lowerBound(sortedDist: Float64Array, sortedRow: Int32Array, lo: number, hi: number, v: number, row: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sortedDist[mid] < v || (sortedDist[mid] === v && sortedRow[mid] < row)) lo = mid + 1;
+    else hi = mid;
   }
-  const take = (k: number) => {
-    nextFree[k] = k + 1;
-    prevFree[k + 1] = k;
-  };
+  return lo;
+}
 
-  const treatedOrder = Int32Array.from(treatedList);
-  if (order === 'largest' || order === 'smallest') {
-    // By distance (largest: by its negative), ties in row order.
-    const sign = order === 'largest' ? -1 : 1;
-    const key = Float64Array.from(treatedOrder, (row) => sign * distance[row]);
-    const byKey = stableOrder(key);
-    for (let k = 0; k < byKey.length; k++) treatedOrder[k] = treatedList[byKey[k]];
-  } else if (order === 'random') {
-    const rng = createRng(opts.seed ?? 0);
-    for (let k = treatedOrder.length - 1; k > 0; k--) {
-      const j = rng.int(k + 1);
-      const t = treatedOrder[k];
-      treatedOrder[k] = treatedOrder[j];
-      treatedOrder[j] = t;
-    }
+// One round of matching without replacement: each treated unit in order (that found a control in every
+// round before) takes the nearest free control of its cell within the caliper, pairs[t·ratio + round].
+function matchRound(
+  round: number,
+  ratio: number,
+  treatedOrder: Int32Array,
+  slotOf: Int32Array,
+  cellOf: Int32Array,
+  distance: Float64Array,
+  sorted: SortedControls,
+  nextFree: Int32Array,
+  prevFree: Int32Array,
+  caliperWidth: number,
+  compat: boolean,
+  pairs: Int32Array,
+): void {
+  const { sortedDist, sortedRow, cellStart } = sorted;
+  for (let o = 0; o < treatedOrder.length; o++) {
+    const row = treatedOrder[o];
+    const t = slotOf[row];
+    if (round > 0 && pairs[t * ratio + round - 1] < 0) continue;
+    const c = cellOf[row];
+    const lo = cellStart[c];
+    const hi = cellStart[c + 1];
+    if (lo >= hi) continue;
+    const d = distance[row];
+    const pos = lowerBound(sortedDist, sortedRow, lo, hi, d, row);
+    let right = pos < hi ? findNext(nextFree, pos) : hi;
+    if (right >= hi) right = -1;
+    let left = pos > lo ? findNext(prevFree, pos) - 1 : -1; // prevFree works on shifted positions
+    if (left < lo) left = -1;
+    // The nearest free control on each side in (distance, row) order; on a tie the left one wins, as in MatchIt.
+    let best = -1;
+    if (left >= 0 && gap(d - sortedDist[left], compat) > caliperWidth) left = -1;
+    if (right >= 0 && gap(sortedDist[right] - d, compat) > caliperWidth) right = -1;
+    if (left >= 0 && right >= 0) best = gap(d - sortedDist[left], compat) <= gap(sortedDist[right] - d, compat) ? left : right;
+    else best = left >= 0 ? left : right;
+    if (best < 0) continue;
+    pairs[t * ratio + round] = sortedRow[best];
+    // The control is taken: the skip lists jump over it.
+    nextFree[best] = best + 1;
+    prevFree[best + 1] = best;
   }
-  const nt = treatedList.length;
-  const slotOf = new Int32Array(n).fill(-1);
-  treatedList.forEach((row, t) => (slotOf[row] = t));
-  const pairs = new Int32Array(nt * ratio).fill(-1);
+}
 
-  // Where a treated unit sits among the sorted controls, ordering by (distance, row) as MatchIt sorts all units together.
-  const lowerBound = (lo: number, hi: number, v: number, row: number) => {
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sortedDist[mid] < v || (sortedDist[mid] === v && sortedRow[mid] < row)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-
-  if (!replace) {
-    for (let round = 0; round < ratio; round++) {
-      for (let o = 0; o < nt; o++) {
-        const row = treatedOrder[o];
-        const t = slotOf[row];
-        if (round > 0 && pairs[t * ratio + round - 1] < 0) continue;
-        const c = cellOf[row];
-        const lo = cellStart[c];
-        const hi = cellStart[c + 1];
-        if (lo >= hi) continue;
-        const d = distance[row];
-        const pos = lowerBound(lo, hi, d, row);
-        let right = pos < hi ? findNext(nextFree, pos) : hi;
-        if (right >= hi) right = -1;
-        let left = pos > lo ? findNext(prevFree, pos) - 1 : -1; // prevFree works on shifted positions
-        if (left < lo) left = -1;
-        // The nearest free control on each side in (distance, row) order; on a tie the left one wins, as in MatchIt.
-        let best = -1;
-        if (left >= 0 && gap(d - sortedDist[left]) > caliperWidth) left = -1;
-        if (right >= 0 && gap(sortedDist[right] - d) > caliperWidth) right = -1;
-        if (left >= 0 && right >= 0) best = gap(d - sortedDist[left]) <= gap(sortedDist[right] - d) ? left : right;
-        else best = left >= 0 ? left : right;
-        if (best < 0) continue;
-        pairs[t * ratio + round] = sortedRow[best];
-        take(best);
+// Matching with replacement: each treated unit takes its `ratio` nearest controls of its cell within the
+// caliper, spreading out from its place among them (on a tie the lower neighbour first).
+function matchWithReplacement(
+  ratio: number,
+  treatedOrder: Int32Array,
+  slotOf: Int32Array,
+  cellOf: Int32Array,
+  distance: Float64Array,
+  sorted: SortedControls,
+  caliperWidth: number,
+  compat: boolean,
+  pairs: Int32Array,
+): void {
+  const { sortedDist, sortedRow, cellStart } = sorted;
+  for (let o = 0; o < treatedOrder.length; o++) {
+    const row = treatedOrder[o];
+    const t = slotOf[row];
+    const c = cellOf[row];
+    const lo = cellStart[c];
+    const hi = cellStart[c + 1];
+    const d = distance[row];
+    const pos = lowerBound(sortedDist, sortedRow, lo, hi, d, row);
+    let l = pos - 1;
+    let r = pos;
+    for (let k = 0; k < ratio; k++) {
+      const okLeft = l >= lo && gap(d - sortedDist[l], compat) <= caliperWidth;
+      const okRight = r < hi && gap(sortedDist[r] - d, compat) <= caliperWidth;
+      let pick = -1;
+      if (okLeft && okRight) pick = gap(d - sortedDist[l], compat) <= gap(sortedDist[r] - d, compat) ? l : r;
+      else if (okLeft) pick = l;
+      else if (okRight) pick = r;
+      if (pick < 0) break;
+      pairs[t * ratio + k] = sortedRow[pick];
+      if (compat) {
+        // MatchIt 4.5.1 fails to exclude a treated unit's own earlier matches (it compares 0- and 1-based ids), so it reuses the first one.
+        for (let k2 = k + 1; k2 < ratio; k2++) pairs[t * ratio + k2] = sortedRow[pick];
+        break;
       }
-    }
-  } else {
-    for (let o = 0; o < nt; o++) {
-      const row = treatedOrder[o];
-      const t = slotOf[row];
-      const c = cellOf[row];
-      const lo = cellStart[c];
-      const hi = cellStart[c + 1];
-      const d = distance[row];
-      const pos = lowerBound(lo, hi, d, row);
-      let l = pos - 1;
-      let r = pos;
-      for (let k = 0; k < ratio; k++) {
-        const okLeft = l >= lo && gap(d - sortedDist[l]) <= caliperWidth;
-        const okRight = r < hi && gap(sortedDist[r] - d) <= caliperWidth;
-        let pick = -1;
-        if (okLeft && okRight) pick = gap(d - sortedDist[l]) <= gap(sortedDist[r] - d) ? l : r;
-        else if (okLeft) pick = l;
-        else if (okRight) pick = r;
-        if (pick < 0) break;
-        pairs[t * ratio + k] = sortedRow[pick];
-        if (opts.matchitCompat) {
-          // MatchIt 4.5.1 fails to exclude a treated unit's own earlier matches (it compares 0- and 1-based ids), so it reuses the first one.
-          for (let k2 = k + 1; k2 < ratio; k2++) pairs[t * ratio + k2] = sortedRow[pick];
-          break;
-        }
-        if (pick === l) l--;
-        else r++;
-      }
+      if (pick === l) l--;
+      else r++;
     }
   }
-  return matchWeights(distance, treat, Int32Array.from(treatedList), pairs, ratio, replace, caliperWidth);
 }
 
 // MatchIt's ATT weights: each control gets Σ 1/k_t over the treated it serves, then controls are rescaled
@@ -274,6 +354,26 @@ function matchWeights(
   const n = distance.length;
   const weights = new Float64Array(n);
   const subclass = new Int32Array(n).fill(-1);
+  const nMatchedTreated = pairWeights(treated, pairs, ratio, replace, weights, subclass);
+  const { nControls, nMatchedControls } = rescaleControls(treat, weights);
+  return {
+    weights,
+    subclass,
+    distance,
+    treated,
+    pairs,
+    ratio,
+    caliperWidth,
+    unmatchedTreated: treated.length - nMatchedTreated,
+    unusedControls: nControls - nMatchedControls,
+    nMatchedTreated,
+    nMatchedControls,
+  };
+}
+
+// weights ← 1 for each matched treated unit and Σ 1/k over the treated a control serves (k: that treated
+// unit's matches); subclass ← the matched set's number (without replacement). Returns the matched treated.
+function pairWeights(treated: Int32Array, pairs: Int32Array, ratio: number, replace: boolean, weights: Float64Array, subclass: Int32Array): number {
   let nMatchedTreated = 0;
   let sub = 0;
   for (let t = 0; t < treated.length; t++) {
@@ -291,6 +391,12 @@ function matchWeights(
     }
     sub++;
   }
+  return nMatchedTreated;
+}
+
+// Scales the matched controls' weights to sum to their number; returns the controls and the matched ones.
+function rescaleControls(treat: Float64Array, weights: Float64Array): { nControls: number; nMatchedControls: number } {
+  const n = weights.length;
   let sumC = 0;
   let nMatchedControls = 0;
   let nControls = 0;
@@ -303,19 +409,7 @@ function matchWeights(
     }
   }
   if (sumC > 0) for (let i = 0; i < n; i++) if (treat[i] === 0 && weights[i] > 0) weights[i] *= nMatchedControls / sumC;
-  return {
-    weights,
-    subclass,
-    distance,
-    treated,
-    pairs,
-    ratio,
-    caliperWidth,
-    unmatchedTreated: treated.length - nMatchedTreated,
-    unusedControls: nControls - nMatchedControls,
-    nMatchedTreated,
-    nMatchedControls,
-  };
+  return { nControls, nMatchedControls };
 }
 
 /** Options of the matching estimator. */
@@ -363,9 +457,7 @@ export function psmNearest(input: CrossSectionInput, opts: PsmOptions = {}): Est
       `psmNearest: no treated unit found a control within the caliper (${opts.caliper} SD = ${match.caliperWidth.toPrecision(4)} on the ${scale} score): no overlap; widen the caliper or drop covariates`,
     );
   }
-  const rows: number[] = [];
-  for (let i = 0; i < data.y.length; i++) if (match.weights[i] > 0) rows.push(i);
-  const keep = Int32Array.from(rows);
+  const keep = positiveRows(match.weights);
   const matched = subsetInput(data, keep);
   const w = Float64Array.from(keep, (i) => match.weights[i] * (data.weights ? data.weights[i] : 1));
   let vcov: VcovType;
@@ -392,7 +484,7 @@ export function psmNearest(input: CrossSectionInput, opts: PsmOptions = {}): Est
     caliper: opts.caliper ?? null,
     caliperWidth: Number.isFinite(match.caliperWidth) ? match.caliperWidth : null,
     adjust: Boolean(opts.adjust),
-    nMatched: rows.length,
+    nMatched: keep.length,
     unmatchedTreated: match.unmatchedTreated,
     unusedControls: match.unusedControls,
     effectiveControls: effectiveSampleSize(w, (k) => matched.treat[k] === 0),
@@ -401,6 +493,13 @@ export function psmNearest(input: CrossSectionInput, opts: PsmOptions = {}): Est
     droppedMissing: dropped,
     warnings,
   });
+}
+
+// The rows with a positive weight, in order.
+function positiveRows(weights: Float64Array): Int32Array {
+  const rows: number[] = [];
+  for (let i = 0; i < weights.length; i++) if (weights[i] > 0) rows.push(i);
+  return Int32Array.from(rows);
 }
 
 function expandWeights(rows: Int32Array, w: Float64Array, n: number): Float64Array {

@@ -122,56 +122,69 @@ function denseBlock(xb: Float64Array, tb: Float64Array, block: number, len: numb
     let a = 0;
     for (; a + 1 < nd; a += 2) {
       const oa = a * block, ob = oa + block, k = a * nc;
-      let saa = acc[k + a], sab = acc[k + a + 1], sbb = acc[k + nc + a + 1];
-      for (let r = lo; r < hi; r++) {
-        const u = tb[oa + r];
-        const xb1 = xb[ob + r];
-        saa += u * xb[oa + r];
-        sab += u * xb1;
-        sbb += tb[ob + r] * xb1;
-      }
-      acc[k + a] = saa;
-      acc[k + a + 1] = sab;
-      acc[k + nc + a + 1] = sbb;
+      pairDiagonal(xb, tb, oa, ob, lo, hi, acc, k + a, k + a + 1, k + nc + a + 1);
       let c = a + 2;
       for (; c + 3 < nc; c += 4) dots2x4(tb, oa + lo, tb, ob + lo, xb, c * block + lo, block, hi - lo, acc, k + c, nc);
-      for (; c + 1 < nc; c += 2) {
-        const oc = c * block, od = oc + block;
-        let s0 = acc[k + c], s1 = acc[k + c + 1], s2 = acc[k + nc + c], s3 = acc[k + nc + c + 1];
-        for (let r = lo; r < hi; r++) {
-          const u = tb[oa + r], v = tb[ob + r], x0 = xb[oc + r], x1 = xb[od + r];
-          s0 += u * x0;
-          s1 += u * x1;
-          s2 += v * x0;
-          s3 += v * x1;
-        }
-        acc[k + c] = s0;
-        acc[k + c + 1] = s1;
-        acc[k + nc + c] = s2;
-        acc[k + nc + c + 1] = s3;
-      }
-      for (; c < nc; c++) {
-        const oc = c * block;
-        let s0 = acc[k + c], s1 = acc[k + nc + c];
-        for (let r = lo; r < hi; r++) {
-          const x = xb[oc + r];
-          s0 += tb[oa + r] * x;
-          s1 += tb[ob + r] * x;
-        }
-        acc[k + c] = s0;
-        acc[k + nc + c] = s1;
-      }
+      for (; c + 1 < nc; c += 2) dots2x2(tb, oa, ob, xb, c * block, c * block + block, lo, hi, acc, k + c, nc);
+      for (; c < nc; c++) dots2x1(tb, oa, ob, xb, c * block, lo, hi, acc, k + c, nc);
     }
     for (; a < nd; a++) {
       const oa = a * block, k = a * nc;
-      for (let c = a; c < nc; c++) {
-        const oc = c * block;
-        let s = acc[k + c];
-        for (let r = lo; r < hi; r++) s += tb[oa + r] * xb[oc + r];
-        acc[k + c] = s;
-      }
+      for (let c = a; c < nc; c++) dots1x1(tb, oa, xb, c * block, lo, hi, acc, k + c);
     }
   }
+}
+
+// A pair of weighted columns a, b (at oa, ob) against themselves over rows lo..hi−1: acc[aa] += Σ (ω x_a)·x_a,
+// acc[ab] += Σ (ω x_a)·x_b and acc[bb] += Σ (ω x_b)·x_b, in row order.
+function pairDiagonal(xb: Float64Array, tb: Float64Array, oa: number, ob: number, lo: number, hi: number, acc: Float64Array, aa: number, ab: number, bb: number): void {
+  let saa = acc[aa], sab = acc[ab], sbb = acc[bb];
+  for (let r = lo; r < hi; r++) {
+    const u = tb[oa + r];
+    const xb1 = xb[ob + r];
+    saa += u * xb[oa + r];
+    sab += u * xb1;
+    sbb += tb[ob + r] * xb1;
+  }
+  acc[aa] = saa;
+  acc[ab] = sab;
+  acc[bb] = sbb;
+}
+
+// Two weighted columns (at oa, ob) against the two columns at oc and od over rows lo..hi−1:
+// acc[k], acc[k + 1] and the next row's acc[k + nc], acc[k + nc + 1], in row order.
+function dots2x2(tb: Float64Array, oa: number, ob: number, xb: Float64Array, oc: number, od: number, lo: number, hi: number, acc: Float64Array, k: number, nc: number): void {
+  let s0 = acc[k], s1 = acc[k + 1], s2 = acc[k + nc], s3 = acc[k + nc + 1];
+  for (let r = lo; r < hi; r++) {
+    const u = tb[oa + r], v = tb[ob + r], x0 = xb[oc + r], x1 = xb[od + r];
+    s0 += u * x0;
+    s1 += u * x1;
+    s2 += v * x0;
+    s3 += v * x1;
+  }
+  acc[k] = s0;
+  acc[k + 1] = s1;
+  acc[k + nc] = s2;
+  acc[k + nc + 1] = s3;
+}
+
+// Two weighted columns (at oa, ob) against the one column at oc over rows lo..hi−1: acc[k] and acc[k + nc], in row order.
+function dots2x1(tb: Float64Array, oa: number, ob: number, xb: Float64Array, oc: number, lo: number, hi: number, acc: Float64Array, k: number, nc: number): void {
+  let s0 = acc[k], s1 = acc[k + nc];
+  for (let r = lo; r < hi; r++) {
+    const x = xb[oc + r];
+    s0 += tb[oa + r] * x;
+    s1 += tb[ob + r] * x;
+  }
+  acc[k] = s0;
+  acc[k + nc] = s1;
+}
+
+// One weighted column (at oa) against the column at oc over rows lo..hi−1: acc[k], in row order.
+function dots1x1(tb: Float64Array, oa: number, xb: Float64Array, oc: number, lo: number, hi: number, acc: Float64Array, k: number): void {
+  let s = acc[k];
+  for (let r = lo; r < hi; r++) s += tb[oa + r] * xb[oc + r];
+  acc[k] = s;
 }
 
 // xb[off + r] ← x_(lo+r) and tb[off + r] ← ω_r·x_(lo+r) for r < len: a block's dense column and its
@@ -255,94 +268,29 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
       if (y !== null) xb.set(y.subarray(lo, lo + len), nd * block);
       text.forEach((t2, k) => cb[k].set(t2.codes.subarray(lo, lo + len)));
     } else {
-      for (let r = 0; r < len; r++) wb[r] = omega[rows[lo + r]];
+      gatherRows(omega, rows, lo, len, wb, 0);
       tb.set(wb.subarray(0, len));
       for (let a = 1; a < nd; a++) gatherRowsWeighted(numeric[a - 1], rows, lo, len, wb, xb, tb, a * block);
-      if (y !== null) for (let r = 0; r < len; r++) xb[nd * block + r] = y[rows[lo + r]];
-      text.forEach((t2, k) => {
-        const codes = t2.codes, c = cb[k];
-        for (let r = 0; r < len; r++) c[r] = codes[rows[lo + r]];
-      });
+      if (y !== null) gatherRows(y, rows, lo, len, xb, nd * block);
+      text.forEach((t2, k) => gatherRowCodes(t2.codes, rows, lo, len, cb[k]));
     }
     denseBlock(xb, tb, block, len, nd, nc, acc);
     // Text × dense: the block's rows grouped by code (a counting sort), then for each level but the
     // reference (whose sums no entry of G needs) one sum over its rows for each dense column, four
     // columns a pass. The products with y (column nd) are ω·y times nothing more: formed here.
     for (let k = 0; k < text.length; k++) {
-      const c = cb[k], sums = byCode[k], L1 = text[k].size + 1;
+      const c = cb[k], L1 = text[k].size + 1;
       // Codes that never decrease (rows taken in order from a block whose codes never do) are grouped
       // already, in row order: each level's rows are a run, found by a scan, and the sums below read them
       // through the identity, in the order the counting sort would have given.
       const sorted = text[k].sorted;
       if (sorted) runEnds(c, len, L1, start);
       else sortByCode(c, len, L1, start, perm);
-      const order = sorted ? ident : perm;
       // start[l] is now the end of slot l's rows (slot 0: the reference level).
-      for (let l = 1; l < L1; l++) {
-        const from = start[l - 1], to = start[l];
-        if (from === to) continue;
-        const at = l * nc;
-        let d = 0;
-        for (; d + 7 < nd; d += 8) {
-          const o0 = d * block, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block, o4 = o3 + block, o5 = o4 + block, o6 = o5 + block, o7 = o6 + block;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-          for (let j = from; j < to; j++) {
-            const r = order[j];
-            s0 += tb[o0 + r];
-            s1 += tb[o1 + r];
-            s2 += tb[o2 + r];
-            s3 += tb[o3 + r];
-            s4 += tb[o4 + r];
-            s5 += tb[o5 + r];
-            s6 += tb[o6 + r];
-            s7 += tb[o7 + r];
-          }
-          sums[at + d] += s0;
-          sums[at + d + 1] += s1;
-          sums[at + d + 2] += s2;
-          sums[at + d + 3] += s3;
-          sums[at + d + 4] += s4;
-          sums[at + d + 5] += s5;
-          sums[at + d + 6] += s6;
-          sums[at + d + 7] += s7;
-        }
-        for (; d + 3 < nd; d += 4) {
-          const o0 = d * block, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          for (let j = from; j < to; j++) {
-            const r = order[j];
-            s0 += tb[o0 + r];
-            s1 += tb[o1 + r];
-            s2 += tb[o2 + r];
-            s3 += tb[o3 + r];
-          }
-          sums[at + d] += s0;
-          sums[at + d + 1] += s1;
-          sums[at + d + 2] += s2;
-          sums[at + d + 3] += s3;
-        }
-        for (; d < nd; d++) {
-          const o = d * block;
-          let s0 = 0;
-          for (let j = from; j < to; j++) s0 += tb[o + order[j]];
-          sums[at + d] += s0;
-        }
-        if (nc > nd) {
-          const o = nd * block;
-          let s0 = 0;
-          for (let j = from; j < to; j++) {
-            const r = order[j];
-            s0 += wb[r] * xb[o + r];
-          }
-          sums[at + nd] += s0;
-        }
-      }
+      levelSums(tb, wb, xb, sorted ? ident : perm, start, L1, nd, nc, block, byCode[k]);
     }
     // Text × text: Σω per pair of codes.
-    for (const q of pairs) {
-      const ca = cb[q.a], cc = cb[q.b], table = q.table, width = q.width;
-      for (let r = 0; r < len; r++) table[(ca[r] + 1) * width + cc[r] + 1] += wb[r];
-    }
+    for (const q of pairs) pairTable(cb[q.a], cb[q.b], len, wb, q.table, q.width);
   }
   G.fill(0);
   const col = (a: number) => (a === 0 ? 0 : numericColumn[a - 1]);
@@ -369,6 +317,96 @@ function gram(L: Layout, omega: Float64Array, rows: Int32Array | null, G: Float6
       for (let l = 0; l < t2.size; l++) b[t2.start + l] = byCode[k][(l + 1) * nc + nd];
     });
   }
+}
+
+// out[off + r] ← v[rows[lo + r]] for r < len.
+function gatherRows(v: Float64Array, rows: Int32Array, lo: number, len: number, out: Float64Array, off: number): void {
+  for (let r = 0; r < len; r++) out[off + r] = v[rows[lo + r]];
+}
+
+// out[r] ← codes[rows[lo + r]] for r < len: a text block's codes of the listed rows.
+function gatherRowCodes(codes: Int32Array, rows: Int32Array, lo: number, len: number, out: Int32Array): void {
+  for (let r = 0; r < len; r++) out[r] = codes[rows[lo + r]];
+}
+
+// One text block against the dense columns of a block: for each level but the reference, sums[l·nc + d]
+// += Σ tb (ω x_d) over the level's rows (order[start[l − 1]..start[l])), and with y (nc > nd) sums[l·nc + nd]
+// += Σ ω·y over them, eight columns a pass, then four, then one.
+function levelSums(tb: Float64Array, wb: Float64Array, xb: Float64Array, order: Int32Array, start: Int32Array, L1: number, nd: number, nc: number, block: number, sums: Float64Array): void {
+  for (let l = 1; l < L1; l++) {
+    const from = start[l - 1], to = start[l];
+    if (from === to) continue;
+    const at = l * nc;
+    let d = 0;
+    for (; d + 7 < nd; d += 8) levelSums8(tb, d * block, block, order, from, to, sums, at + d);
+    for (; d + 3 < nd; d += 4) levelSums4(tb, d * block, block, order, from, to, sums, at + d);
+    for (; d < nd; d++) sums[at + d] += levelSum1(tb, d * block, order, from, to);
+    if (nc > nd) sums[at + nd] += levelSumWy(wb, xb, nd * block, order, from, to);
+  }
+}
+
+// sums[at + j] += Σ t[o + j·block + r] over r = order[from..to), j < 8, each sum from zero in that order.
+function levelSums8(t: Float64Array, o: number, block: number, order: Int32Array, from: number, to: number, sums: Float64Array, at: number): void {
+  const o0 = o, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block, o4 = o3 + block, o5 = o4 + block, o6 = o5 + block, o7 = o6 + block;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  for (let j = from; j < to; j++) {
+    const r = order[j];
+    s0 += t[o0 + r];
+    s1 += t[o1 + r];
+    s2 += t[o2 + r];
+    s3 += t[o3 + r];
+    s4 += t[o4 + r];
+    s5 += t[o5 + r];
+    s6 += t[o6 + r];
+    s7 += t[o7 + r];
+  }
+  sums[at] += s0;
+  sums[at + 1] += s1;
+  sums[at + 2] += s2;
+  sums[at + 3] += s3;
+  sums[at + 4] += s4;
+  sums[at + 5] += s5;
+  sums[at + 6] += s6;
+  sums[at + 7] += s7;
+}
+
+// As levelSums8 for four columns.
+function levelSums4(t: Float64Array, o: number, block: number, order: Int32Array, from: number, to: number, sums: Float64Array, at: number): void {
+  const o0 = o, o1 = o0 + block, o2 = o1 + block, o3 = o2 + block;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let j = from; j < to; j++) {
+    const r = order[j];
+    s0 += t[o0 + r];
+    s1 += t[o1 + r];
+    s2 += t[o2 + r];
+    s3 += t[o3 + r];
+  }
+  sums[at] += s0;
+  sums[at + 1] += s1;
+  sums[at + 2] += s2;
+  sums[at + 3] += s3;
+}
+
+// Σ t[o + r] over r = order[from..to), from zero in that order.
+function levelSum1(t: Float64Array, o: number, order: Int32Array, from: number, to: number): number {
+  let s0 = 0;
+  for (let j = from; j < to; j++) s0 += t[o + order[j]];
+  return s0;
+}
+
+// Σ wb[r]·xb[o + r] over r = order[from..to) (ω·y of a level's rows), from zero in that order.
+function levelSumWy(wb: Float64Array, xb: Float64Array, o: number, order: Int32Array, from: number, to: number): number {
+  let s0 = 0;
+  for (let j = from; j < to; j++) {
+    const r = order[j];
+    s0 += wb[r] * xb[o + r];
+  }
+  return s0;
+}
+
+// table[(ca[r] + 1)·width + cc[r] + 1] += wb[r] for r < len: Σω per pair of codes of two text blocks.
+function pairTable(ca: Int32Array, cc: Int32Array, len: number, wb: Float64Array, table: Float64Array, width: number): void {
+  for (let r = 0; r < len; r++) table[(ca[r] + 1) * width + cc[r] + 1] += wb[r];
 }
 
 // Rows per block of the passes below (Xᵀu, Xβ): a block of u or of Xβ stays in the first-level cache
@@ -425,6 +463,66 @@ function addByRuns(codes: Int32Array, lo: number, len: number, ub: Float64Array,
   t[at] = s;
 }
 
+// As dots8 for four columns.
+function dots4(numeric: Float64Array[], a: number, ub: Float64Array, lo: number, len: number, acc: Float64Array): void {
+  const x0 = numeric[a], x1 = numeric[a + 1], x2 = numeric[a + 2], x3 = numeric[a + 3];
+  let s0 = acc[a + 1], s1 = acc[a + 2], s2 = acc[a + 3], s3 = acc[a + 4];
+  for (let r = 0; r < len; r++) {
+    const u = ub[r], i = lo + r;
+    s0 += u * x0[i];
+    s1 += u * x1[i];
+    s2 += u * x2[i];
+    s3 += u * x3[i];
+  }
+  acc[a + 1] = s0;
+  acc[a + 2] = s1;
+  acc[a + 3] = s2;
+  acc[a + 4] = s3;
+}
+
+// As dots8 for two columns.
+function dots2(numeric: Float64Array[], a: number, ub: Float64Array, lo: number, len: number, acc: Float64Array): void {
+  const x0 = numeric[a], x1 = numeric[a + 1];
+  let s0 = acc[a + 1], s1 = acc[a + 2];
+  for (let r = 0; r < len; r++) {
+    const u = ub[r], i = lo + r;
+    s0 += u * x0[i];
+    s1 += u * x1[i];
+  }
+  acc[a + 1] = s0;
+  acc[a + 2] = s1;
+}
+
+// s + Σ_r ub[r]·x_(lo+r), the terms added in row order.
+function dot1(x: Float64Array, ub: Float64Array, lo: number, len: number, s: number): number {
+  let s0 = s;
+  for (let r = 0; r < len; r++) s0 += ub[r] * x[lo + r];
+  return s0;
+}
+
+// s + Σ_r ub[r] over r < len, in order.
+function addUp(ub: Float64Array, len: number, s: number): number {
+  let t = s;
+  for (let r = 0; r < len; r++) t += ub[r];
+  return t;
+}
+
+// ub[r] ← ω·v at row lo + r (0 where ω is 0, whatever v is there).
+function weighBlock(omega: Float64Array, v: Float64Array, lo: number, len: number, ub: Float64Array): void {
+  for (let r = 0; r < len; r++) {
+    const o = omega[lo + r];
+    ub[r] = o === 0 ? 0 : o * v[lo + r];
+  }
+}
+
+// As weighBlock, and 0 on the rows with keep ≠ 1.
+function weighKeptBlock(omega: Float64Array, keep: Uint8Array, v: Float64Array, lo: number, len: number, ub: Float64Array): void {
+  for (let r = 0; r < len; r++) {
+    const o = omega[lo + r];
+    ub[r] = keep[lo + r] !== 1 || o === 0 ? 0 : o * v[lo + r];
+  }
+}
+
 /**
  * Xᵀu (p entries, into out) with u_i = ω_i·v_i, zero on the rows where ω_i = 0 or (with `keep`)
  * keep_i ≠ 1: a left-out row's value may be NaN (a placebo outcome it lacks) and adds nothing. Each
@@ -439,56 +537,16 @@ function crossprodWeighted(L: Layout, omega: Float64Array, keep: Uint8Array | nu
   const sums = text.map((tb) => new Float64Array(tb.size + 1));
   for (let lo = 0; lo < n; lo += PASS_BLOCK) {
     const len = Math.min(PASS_BLOCK, n - lo);
-    if (keep === null) {
-      for (let r = 0; r < len; r++) {
-        const o = omega[lo + r];
-        ub[r] = o === 0 ? 0 : o * v[lo + r];
-      }
-    } else {
-      for (let r = 0; r < len; r++) {
-        const o = omega[lo + r];
-        ub[r] = keep[lo + r] !== 1 || o === 0 ? 0 : o * v[lo + r];
-      }
-    }
-    let s = acc[0];
-    for (let r = 0; r < len; r++) s += ub[r];
-    acc[0] = s;
+    if (keep === null) weighBlock(omega, v, lo, len, ub);
+    else weighKeptBlock(omega, keep, v, lo, len, ub);
+    acc[0] = addUp(ub, len, acc[0]);
     // Eight columns a pass, then four, two, one: each sum is a chain of additions that must wait for the
     // one before, so only several chains side by side keep the adder busy.
     let a = 0;
     for (; a + 7 < nx; a += 8) dots8(numeric, a, ub, lo, len, acc);
-    for (; a + 3 < nx; a += 4) {
-      const x0 = numeric[a], x1 = numeric[a + 1], x2 = numeric[a + 2], x3 = numeric[a + 3];
-      let s0 = acc[a + 1], s1 = acc[a + 2], s2 = acc[a + 3], s3 = acc[a + 4];
-      for (let r = 0; r < len; r++) {
-        const u = ub[r], i = lo + r;
-        s0 += u * x0[i];
-        s1 += u * x1[i];
-        s2 += u * x2[i];
-        s3 += u * x3[i];
-      }
-      acc[a + 1] = s0;
-      acc[a + 2] = s1;
-      acc[a + 3] = s2;
-      acc[a + 4] = s3;
-    }
-    for (; a + 1 < nx; a += 2) {
-      const x0 = numeric[a], x1 = numeric[a + 1];
-      let s0 = acc[a + 1], s1 = acc[a + 2];
-      for (let r = 0; r < len; r++) {
-        const u = ub[r], i = lo + r;
-        s0 += u * x0[i];
-        s1 += u * x1[i];
-      }
-      acc[a + 1] = s0;
-      acc[a + 2] = s1;
-    }
-    for (; a < nx; a++) {
-      const x = numeric[a];
-      let s0 = acc[a + 1];
-      for (let r = 0; r < len; r++) s0 += ub[r] * x[lo + r];
-      acc[a + 1] = s0;
-    }
+    for (; a + 3 < nx; a += 4) dots4(numeric, a, ub, lo, len, acc);
+    for (; a + 1 < nx; a += 2) dots2(numeric, a, ub, lo, len, acc);
+    for (; a < nx; a++) acc[a + 1] = dot1(numeric[a], ub, lo, len, acc[a + 1]);
     for (let k = 0; k < text.length; k++) {
       if (text[k].sorted) addByRuns(text[k].codes, lo, len, ub, sums[k]);
       else addByCode(text[k].codes, lo, len, ub, sums[k]);
@@ -535,18 +593,21 @@ function timesBlock(L: Layout, beta: Float64Array, levels: Float64Array[], lo: n
     const a0 = next(), a1 = next(), a2 = next(), a3 = next();
     if (a3 >= 0) addTimes4(numeric[a0], beta[numericColumn[a0]], numeric[a1], beta[numericColumn[a1]], numeric[a2], beta[numericColumn[a2]], numeric[a3], beta[numericColumn[a3]], lo, len, out);
     else {
-      for (const c of [a0, a1, a2]) {
-        if (c < 0) continue;
-        const bk = beta[numericColumn[c]], x = numeric[c];
-        for (let r = 0; r < len; r++) out[r] += bk * x[lo + r];
-      }
+      for (const c of [a0, a1, a2]) if (c >= 0) addTimes1(numeric[c], beta[numericColumn[c]], lo, len, out);
       break;
     }
   }
-  for (let k = 0; k < text.length; k++) {
-    const level = levels[k], codes = text[k].codes;
-    for (let r = 0; r < len; r++) out[r] += level[codes[lo + r] + 1];
-  }
+  for (let k = 0; k < text.length; k++) addLevels(levels[k], text[k].codes, lo, len, out);
+}
+
+// out[r] += bk·x at row lo + r.
+function addTimes1(x: Float64Array, bk: number, lo: number, len: number, out: Float64Array): void {
+  for (let r = 0; r < len; r++) out[r] += bk * x[lo + r];
+}
+
+// out[r] += the coefficient of row lo + r's level (level[code + 1], 0 for the reference level).
+function addLevels(level: Float64Array, codes: Int32Array, lo: number, len: number, out: Float64Array): void {
+  for (let r = 0; r < len; r++) out[r] += level[codes[lo + r] + 1];
 }
 
 // present[code + 1] = 1 for each code of a kept row (keep[i] === 1), 0 for the others (entry 0: the
@@ -634,6 +695,128 @@ function splitRows(keep: Uint8Array, shares: { counted: Uint8Array; treated: Uin
   return { kept, counted, nTreated };
 }
 
+// e ← y − Xβ, a block of Xβ at a time (fitted holds the block).
+function residualsInto(L: Layout, beta: Float64Array, y: Float64Array, fitted: Float64Array, e: Float64Array): void {
+  const n = L.n;
+  const levels = levelTables(L, beta);
+  for (let lo = 0; lo < n; lo += PASS_BLOCK) {
+    const len = Math.min(PASS_BLOCK, n - lo);
+    timesBlock(L, beta, levels, lo, len, fitted);
+    subtractBlock(y, fitted, lo, len, e);
+  }
+}
+
+// e[lo + r] ← y[lo + r] − fitted[r] for r < len.
+function subtractBlock(y: Float64Array, fitted: Float64Array, lo: number, len: number, e: Float64Array): void {
+  for (let r = 0; r < len; r++) e[lo + r] = y[lo + r] - fitted[r];
+}
+
+// Whether y is finite on every kept row (keep[i] === 1; every row when keep is null).
+function finiteWhereKept(y: Float64Array, keep: Uint8Array | null): boolean {
+  for (let i = 0; i < y.length; i++) if ((keep === null || keep[i] === 1) && !Number.isFinite(y[i])) return false;
+  return true;
+}
+
+// Slots of the running sums of withOutcome's pass over the rows: Σw, Σw·y, the weighted residual sum of
+// squares, the meat (HC: Σ (w·e·(Xt))², added row by row) and the clusters seen among the kept rows.
+const SUM_W = 0;
+const SUM_WY = 1;
+const RSS = 2;
+const MEAT = 3;
+const GROUPS = 4;
+
+// withOutcome's pass over row blocks: the fit Xβ and X·t of a block (β = coef, t = the treatment row of
+// (XᵀWX)⁻¹), then its kept rows' sums and scores, by cluster into score when there are clusters. Returns
+// the sums by slot.
+function scorePass(L: Layout, y: Float64Array, keep: Uint8Array | null, w: Float64Array | undefined, coef: Float64Array, t: Float64Array, cluster: Int32Array | null, score: Float64Array | null): Float64Array {
+  const n = L.n;
+  const levelsCoef = levelTables(L, coef);
+  const levelsT = levelTables(L, t);
+  const fit = new Float64Array(Math.min(n, PASS_BLOCK));
+  const along = new Float64Array(fit.length);
+  const seen = score ? new Uint8Array(score.length) : null;
+  const sums = new Float64Array(5);
+  for (let lo = 0; lo < n; lo += PASS_BLOCK) {
+    const len = Math.min(PASS_BLOCK, n - lo);
+    timesBlock(L, coef, levelsCoef, lo, len, fit);
+    timesBlock(L, t, levelsT, lo, len, along);
+    if (cluster && score && seen) addClusterScores(y, keep, w, fit, along, lo, len, cluster, score, seen, sums);
+    else addRowScores(y, keep, w, fit, along, lo, len, sums);
+  }
+  return sums;
+}
+
+// s + Σ v², in order.
+function addSquares(v: Float64Array, s: number): number {
+  let t = s;
+  for (let g = 0; g < v.length; g++) t += v[g] * v[g];
+  return t;
+}
+
+// One block of withOutcome's pass without clusters: for the kept rows lo..lo+len−1, in row order, Σw, Σw·y,
+// the residual sum of squares and the meat (fit and along hold the block's Xβ and X·t).
+function addRowScores(y: Float64Array, keep: Uint8Array | null, w: Float64Array | undefined, fit: Float64Array, along: Float64Array, lo: number, len: number, sums: Float64Array): void {
+  let sumW = sums[SUM_W], sumWy = sums[SUM_WY], rss = sums[RSS], meat = sums[MEAT];
+  for (let r = 0; r < len; r++) {
+    const i = lo + r;
+    if (keep !== null && keep[i] !== 1) continue;
+    const res = y[i] - fit[r];
+    const wi = w ? w[i] : 1;
+    sumW += wi;
+    sumWy += wi * y[i];
+    rss += wi * res * res;
+    meat += (wi * res * along[r]) ** 2;
+  }
+  sums[SUM_W] = sumW;
+  sums[SUM_WY] = sumWy;
+  sums[RSS] = rss;
+  sums[MEAT] = meat;
+}
+
+// As addRowScores with clusters: each kept row's score w·e·(Xt) is added to its cluster's (cluster[i]),
+// and the clusters met for the first time are counted.
+function addClusterScores(
+  y: Float64Array,
+  keep: Uint8Array | null,
+  w: Float64Array | undefined,
+  fit: Float64Array,
+  along: Float64Array,
+  lo: number,
+  len: number,
+  cluster: Int32Array,
+  score: Float64Array,
+  seen: Uint8Array,
+  sums: Float64Array,
+): void {
+  let sumW = sums[SUM_W], sumWy = sums[SUM_WY], rss = sums[RSS], groups = sums[GROUPS];
+  for (let r = 0; r < len; r++) {
+    const i = lo + r;
+    if (keep !== null && keep[i] !== 1) continue;
+    const res = y[i] - fit[r];
+    const wi = w ? w[i] : 1;
+    sumW += wi;
+    sumWy += wi * y[i];
+    rss += wi * res * res;
+    const g = cluster[i];
+    if (seen[g] === 0) {
+      seen[g] = 1;
+      groups++;
+    }
+    score[g] += wi * res * along[r];
+  }
+  sums[SUM_W] = sumW;
+  sums[SUM_WY] = sumWy;
+  sums[RSS] = rss;
+  sums[GROUPS] = groups;
+}
+
+// Σ w·(y − mean)² over the kept rows (every row when keep is null), in row order.
+function keptTss(y: Float64Array, keep: Uint8Array | null, w: Float64Array | undefined, mean: number): number {
+  let tss = 0;
+  for (let i = 0; i < y.length; i++) if (keep === null || keep[i] === 1) tss += (w ? w[i] : 1) * (y[i] - mean) ** 2;
+  return tss;
+}
+
 /**
  * Regression adjustment (intercept, treatment, covariates; weighted; as
  * `regressionAdjustment` without interactions) set up once so that its
@@ -699,14 +882,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   // condition number, the residual correction recovers the digits QR would keep.
   const e = new Float64Array(n);
   const fitted = new Float64Array(Math.min(n, PASS_BLOCK));
-  const residuals = () => {
-    const levels = levelTables(L, beta);
-    for (let lo = 0; lo < n; lo += PASS_BLOCK) {
-      const len = Math.min(PASS_BLOCK, n - lo);
-      timesBlock(L, beta, levels, lo, len, fitted);
-      for (let r = 0; r < len; r++) e[lo + r] = y[lo + r] - fitted[r];
-    }
-  };
+  const residuals = () => residualsInto(L, beta, y, fitted, e);
   const crossprod = (v: Float64Array, out: Float64Array) => crossprodWeighted(L, omegaAll, null, v, out);
   // Only the full-data estimate and an added column need the polished fit and its
   // residuals (a placebo on other rows or another outcome does not): done on first use.
@@ -830,7 +1006,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       if (yNew.length !== n) throw new RangeError(`regressionRefit: the outcome has ${yNew.length} rows, the input has ${n}`);
       const k = countKept(keep);
       if (!k) return undefined;
-      for (let i = 0; i < n; i++) if ((keep === null || keep[i] === 1) && !Number.isFinite(yNew[i])) return undefined;
+      if (!finiteWhereKept(yNew, keep)) return undefined;
       let use: Int32Array = allColumns;
       let f = full;
       if (keep !== null) {
@@ -862,47 +1038,18 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
         tAll[j] = t[k2];
       });
       // One pass over row blocks: the fit and X·t of a block, then its residuals' sums and scores.
-      const levelsCoef = levelTables(L, coefAll);
-      const levelsT = levelTables(L, tAll);
-      const fit = new Float64Array(Math.min(n, PASS_BLOCK));
-      const along = new Float64Array(fit.length);
       const score = codes ? new Float64Array(codes.groups) : null;
-      const seen = codes ? new Uint8Array(codes.groups) : null;
-      let groups = 0;
-      let sumW = 0;
-      let sumWy = 0;
-      let rss = 0;
-      let meat = 0;
-      for (let lo = 0; lo < n; lo += PASS_BLOCK) {
-        const len = Math.min(PASS_BLOCK, n - lo);
-        timesBlock(L, coefAll, levelsCoef, lo, len, fit);
-        timesBlock(L, tAll, levelsT, lo, len, along);
-        for (let r = 0; r < len; r++) {
-          const i = lo + r;
-          if (keep !== null && keep[i] !== 1) continue;
-          const res = yNew[i] - fit[r];
-          const wi = w ? w[i] : 1;
-          sumW += wi;
-          sumWy += wi * yNew[i];
-          rss += wi * res * res;
-          if (codes && score && seen) {
-            const g = codes.codes[i];
-            if (seen[g] === 0) {
-              seen[g] = 1;
-              groups++;
-            }
-            score[g] += wi * res * along[r];
-          } else meat += (wi * res * along[r]) ** 2;
-        }
-      }
+      // The pass's sums (slots SUM_W … GROUPS).
+      const sums = scorePass(L, yNew, keep, w, coefAll, tAll, codes ? codes.codes : null, score);
+      const sumW = sums[SUM_W], sumWy = sums[SUM_WY], rss = sums[RSS], groups = sums[GROUPS];
+      let meat = sums[MEAT];
       const mean = sumWy / sumW;
-      let tss = 0;
-      for (let i = 0; i < n; i++) if (keep === null || keep[i] === 1) tss += (w ? w[i] : 1) * (yNew[i] - mean) ** 2;
+      const tss = keptTss(yNew, keep, w, mean);
       let scale: number;
       if (codes && score) {
         // vcovCL's factor G/(G−1)·(n−1)/(n−p) (or CR1p's G/(G−p)), G counting the clusters among the kept rows.
         if (groups < 2 || (cr1p && groups <= q)) return undefined;
-        for (let g = 0; g < codes.groups; g++) meat += score[g] * score[g];
+        meat = addSquares(score, meat);
         scale = cr1p ? groups / (groups - q) : (groups / (groups - 1)) * ((k.kept - 1) / (k.kept - q));
       } else {
         scale = k.kept / (k.kept - q);

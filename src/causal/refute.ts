@@ -1,5 +1,5 @@
 import type { Estimate } from '../core/estimate';
-import { createRng } from '../stats/rng';
+import { createRng, type Rng } from '../stats/rng';
 import { subsetInput, type CrossSectionInput } from './cross-section-input';
 import type { FastRefit } from './refit';
 
@@ -90,7 +90,7 @@ export function randomCommonCause(
   // the next repetition draws into a new one.
   let noise = new Float64Array(n);
   for (let r = 0; r < reps; r++) {
-    for (let i = 0; i < n; i++) noise[i] = rng.normal();
+    fillNormal(noise, rng);
     const fast = opts.refit?.withCovariate(noise);
     let e: number | undefined;
     if (fast !== undefined && Number.isFinite(fast)) e = fast;
@@ -145,40 +145,11 @@ export function dataSubset(
   let units: Int32Array;
   let unitOf: Int32Array;
   if (input.cluster) {
-    // Units numbered by first appearance; labels that are small non-negative integers (employee
-    // indices) are looked up in a table rather than a Map, with the same numbering.
-    const cluster = input.cluster;
-    unitOf = new Int32Array(n);
-    let lo = 0;
-    let hi = -1;
-    for (let i = 0; i < n; i++) {
-      if (cluster[i] < lo) lo = cluster[i];
-      if (cluster[i] > hi) hi = cluster[i];
-    }
-    let count = 0;
-    if (lo >= 0 && hi < 4 * n + 1024) {
-      const unitOfLabel = new Int32Array(hi + 1).fill(-1);
-      for (let i = 0; i < n; i++) {
-        let u = unitOfLabel[cluster[i]];
-        if (u < 0) u = unitOfLabel[cluster[i]] = count++;
-        unitOf[i] = u;
-      }
-    } else {
-      const map = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        let u = map.get(cluster[i]);
-        if (u === undefined) {
-          u = map.size;
-          map.set(cluster[i], u);
-        }
-        unitOf[i] = u;
-      }
-      count = map.size;
-    }
-    units = new Int32Array(count);
+    const numbered = clusterUnits(input.cluster);
+    unitOf = numbered.unitOf;
+    units = new Int32Array(numbered.count);
   } else {
-    unitOf = new Int32Array(n);
-    for (let i = 0; i < n; i++) unitOf[i] = i;
+    unitOf = Int32Array.from({ length: n }, (_, i) => i);
     units = new Int32Array(n);
   }
   const nUnits = units.length;
@@ -188,26 +159,12 @@ export function dataSubset(
   const values: number[] = [];
   let failures = 0;
   for (let r = 0; r < reps; r++) {
-    for (let u = 0; u < nUnits; u++) units[u] = u;
-    // Partial Fisher–Yates: the first `take` entries are a uniform sample without replacement.
-    for (let k = 0; k < take; k++) {
-      const j = k + rng.int(nUnits - k);
-      const t = units[k];
-      units[k] = units[j];
-      units[j] = t;
-    }
-    keep.fill(0);
-    for (let k = 0; k < take; k++) keep[units[k]] = 1;
-    for (let i = 0; i < n; i++) keepRow[i] = keep[unitOf[i]];
+    drawUnits(units, take, rng);
+    keptRowsOf(keep, units, take, unitOf, keepRow);
     let e = opts.refit?.onRows(keepRow);
     if (e === undefined || !Number.isFinite(e)) {
       // The kept rows are counted only here, where they are copied: a refit that answers counts its own.
-      let m = 0;
-      for (let i = 0; i < n; i++) m += keepRow[i];
-      const rows = new Int32Array(m);
-      m = 0;
-      for (let i = 0; i < n; i++) if (keepRow[i]) rows[m++] = i;
-      e = tryEstimate(estimator, subsetInput(input, rows))?.estimate;
+      e = tryEstimate(estimator, subsetInput(input, rowList(keepRow)))?.estimate;
     }
     if (e !== undefined) values.push(e);
     else failures++;
@@ -230,6 +187,77 @@ export function dataSubset(
       : `Failed: on ${what} the ${base.method} estimate ranged from ${fmt(lo)} to ${fmt(hi)} (full data ${fmt(base.estimate)}), ${fmt(rms)} times the spread its standard error implies` +
         `${inside < 0.8 ? `, and ${(100 * (1 - inside)).toFixed(0)} % of subsets fell outside its 95 % interval` : ''}: a few rows drive the estimate more than its interval admits.`;
   return { refuter: 'data_subset', passed, method: base.method, original: base.estimate, originalSe: base.se, refuted, values, failures, reading };
+}
+
+// noise[i] ← the generator's next standard normal draw, in row order.
+function fillNormal(noise: Float64Array, rng: Rng): void {
+  for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
+}
+
+// Each row's cluster as a unit number, units numbered by first appearance, and the number of units.
+// Labels that are small non-negative integers (employee indices) are looked up in a table rather than
+// a Map, with the same numbering.
+function clusterUnits(cluster: Int32Array): { unitOf: Int32Array; count: number } {
+  const n = cluster.length;
+  const unitOf = new Int32Array(n);
+  let lo = 0;
+  let hi = -1;
+  for (let i = 0; i < n; i++) {
+    if (cluster[i] < lo) lo = cluster[i];
+    if (cluster[i] > hi) hi = cluster[i];
+  }
+  let count = 0;
+  if (lo >= 0 && hi < 4 * n + 1024) {
+    const unitOfLabel = new Int32Array(hi + 1).fill(-1);
+    for (let i = 0; i < n; i++) {
+      let u = unitOfLabel[cluster[i]];
+      if (u < 0) u = unitOfLabel[cluster[i]] = count++;
+      unitOf[i] = u;
+    }
+  } else {
+    const map = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      let u = map.get(cluster[i]);
+      if (u === undefined) {
+        u = map.size;
+        map.set(cluster[i], u);
+      }
+      unitOf[i] = u;
+    }
+    count = map.size;
+  }
+  return { unitOf, count };
+}
+
+// units ← 0, 1, …, then a partial Fisher–Yates: the first `take` entries are a uniform sample without replacement.
+function drawUnits(units: Int32Array, take: number, rng: Rng): void {
+  const nUnits = units.length;
+  for (let u = 0; u < nUnits; u++) units[u] = u;
+  for (let k = 0; k < take; k++) {
+    const j = k + rng.int(nUnits - k);
+    const t = units[k];
+    units[k] = units[j];
+    units[j] = t;
+  }
+}
+
+// keep[u] ← 1 for the first `take` units drawn, 0 for the others, then keepRow[i] ← keep[unitOf[i]]:
+// each row kept with its unit.
+function keptRowsOf(keep: Uint8Array, units: Int32Array, take: number, unitOf: Int32Array, keepRow: Uint8Array): void {
+  keep.fill(0);
+  for (let k = 0; k < take; k++) keep[units[k]] = 1;
+  for (let i = 0; i < keepRow.length; i++) keepRow[i] = keep[unitOf[i]];
+}
+
+// The rows with keepRow[i] set, in order.
+function rowList(keepRow: Uint8Array): Int32Array {
+  const n = keepRow.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += keepRow[i];
+  const rows = new Int32Array(m);
+  m = 0;
+  for (let i = 0; i < n; i++) if (keepRow[i]) rows[m++] = i;
+  return rows;
 }
 
 /**
@@ -260,14 +288,9 @@ export function placeboOutcome(
   checkSe('placeboOutcome', base);
   const drop = new Set(opts.dropCovariates ?? []);
   // Rows without the placebo outcome (e.g. hired too recently to have the earlier months) sit this test out.
-  let kept = 0;
-  for (let i = 0; i < n; i++) if (!Number.isNaN(opts.outcome[i])) kept++;
+  const kept = countPresent(opts.outcome);
   if (kept < 2) throw new RangeError(`placeboOutcome: \`outcome\` has ${kept} non-missing rows; need at least 2`);
-  let keep: Uint8Array | null = null;
-  if (kept < n) {
-    keep = new Uint8Array(n);
-    for (let i = 0; i < n; i++) keep[i] = Number.isNaN(opts.outcome[i]) ? 0 : 1;
-  }
+  const keep = kept < n ? presentMask(opts.outcome) : null;
   const fast = opts.refit?.withOutcome && !input.covariates.some((c) => drop.has(c.name)) ? opts.refit.withOutcome(opts.outcome, keep) : undefined;
   const placebo = fast ?? placeboFit(input, estimator, opts.outcome, keep, drop);
   const result = placeboVerdict('placebo_outcome', base, placebo, `on ${opts.name ?? 'the placebo outcome'}`);
@@ -275,12 +298,25 @@ export function placeboOutcome(
   return result;
 }
 
+// The values that are not NaN.
+function countPresent(v: Float64Array): number {
+  let kept = 0;
+  for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i])) kept++;
+  return kept;
+}
+
+// 1 where v is not NaN, 0 where it is.
+function presentMask(v: Float64Array): Uint8Array {
+  const keep = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) keep[i] = Number.isNaN(v[i]) ? 0 : 1;
+  return keep;
+}
+
 function placeboFit(input: RefuteInput, estimator: RefuteEstimator, outcome: Float64Array, keep: Uint8Array | null, drop: Set<string>): Estimate {
   let within = input;
   let y = outcome;
   if (keep !== null) {
-    const rows = new Int32Array(keep.reduce((s, k) => s + k, 0));
-    for (let i = 0, k = 0; i < keep.length; i++) if (keep[i] === 1) rows[k++] = i;
+    const rows = rowList(keep);
     within = subsetInput(input, rows);
     y = Float64Array.from(rows, (i) => outcome[i]);
   }

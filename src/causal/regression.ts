@@ -188,59 +188,97 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): AdjustmentFit |
   const p = X.p + 1;
   if (n < GRAM_ROWS_PER_COLUMN * p) return null;
   const w = data.weights;
-  let nPositive = n;
-  if (w) {
-    nPositive = 0;
-    for (let i = 0; i < n; i++) if (w[i] > 0) nPositive++;
-  }
+  const nPositive = w ? countPositive(w) : n;
   const structure = designStructure(X);
   const wt = w ?? new Float64Array(n).fill(1);
   const ls = gramLeastSquares(X, w, structure);
   if (ls === null) return null;
-  const residual = (v: Float64Array): Float64Array => {
-    const r = linearPredictor(X, ls.coef(v), undefined, structure);
-    for (let i = 0; i < n; i++) r[i] = v[i] - r[i];
-    return r;
-  };
+  const residual = (v: Float64Array): Float64Array => subtractFrom(v, linearPredictor(X, ls.coef(v), undefined, structure));
   const rT = residual(data.treat);
   const rY = residual(data.y);
-  let tt = 0;
-  let ty = 0;
-  let t0 = 0;
-  for (let i = 0; i < n; i++) {
-    tt += wt[i] * rT[i] * rT[i];
-    ty += wt[i] * rT[i] * rY[i];
-    t0 += wt[i] * data.treat[i] * data.treat[i];
-  }
+  const { tt, ty, t0 } = treatSquares(wt, rT, rY, data.treat);
   if (!(tt > TREAT_LEFT_SHARE * t0)) return null;
   const estimate = ty / tt;
   // e = y − fitted of the full regression = rY − estimate·rT; the score of row i is w_i·rT_i·e_i.
-  let rss = 0;
-  let sumW = 0;
-  let sumWy = 0;
   const score = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const e = rY[i] - estimate * rT[i];
-    rss += wt[i] * e * e;
-    sumW += wt[i];
-    sumWy += wt[i] * data.y[i];
-    score[i] = wt[i] * rT[i] * e;
-  }
-  let meat = 0;
+  const { rss, sumW, sumWy } = fullScores(wt, rT, rY, data.y, estimate, score);
+  let meat: number;
   let scale: number;
   if (cluster !== null) {
     const { codes, groups } = clusterCodes(cluster.cluster);
     if (groups < 2) return null;
-    const sums = new Float64Array(groups);
-    for (let i = 0; i < n; i++) sums[codes[i]] += score[i];
-    for (let g = 0; g < groups; g++) meat += sums[g] * sums[g];
+    meat = clusterSquares(score, codes, groups);
     scale = sandwichScale(cluster.type ?? 'HC1', n, p, groups);
   } else {
-    for (let i = 0; i < n; i++) meat += score[i] * score[i];
+    meat = sumOfSquares(score);
     scale = sandwichScale(vcov as 'HC0' | 'HC1', n, p);
   }
   const mean = sumWy / sumW;
-  let tss = 0;
-  for (let i = 0; i < n; i++) tss += wt[i] * (data.y[i] - mean) * (data.y[i] - mean);
+  const tss = weightedTss(wt, data.y, mean);
   return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p };
+}
+
+// The rows with a positive weight.
+function countPositive(w: Float64Array): number {
+  let count = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] > 0) count++;
+  return count;
+}
+
+// r ← v − r (r holds the fitted values): the residuals, in r.
+function subtractFrom(v: Float64Array, r: Float64Array): Float64Array {
+  for (let i = 0; i < r.length; i++) r[i] = v[i] - r[i];
+  return r;
+}
+
+// Σw·rT², Σw·rT·rY and Σw·treat², in row order.
+function treatSquares(wt: Float64Array, rT: Float64Array, rY: Float64Array, treat: Float64Array): { tt: number; ty: number; t0: number } {
+  let tt = 0;
+  let ty = 0;
+  let t0 = 0;
+  for (let i = 0; i < wt.length; i++) {
+    tt += wt[i] * rT[i] * rT[i];
+    ty += wt[i] * rT[i] * rY[i];
+    t0 += wt[i] * treat[i] * treat[i];
+  }
+  return { tt, ty, t0 };
+}
+
+// The full regression's residuals e = rY − estimate·rT: their weighted sum of squares, Σw and Σw·y, and
+// each row's score w·rT·e (into score).
+function fullScores(wt: Float64Array, rT: Float64Array, rY: Float64Array, y: Float64Array, estimate: number, score: Float64Array): { rss: number; sumW: number; sumWy: number } {
+  let rss = 0;
+  let sumW = 0;
+  let sumWy = 0;
+  for (let i = 0; i < wt.length; i++) {
+    const e = rY[i] - estimate * rT[i];
+    rss += wt[i] * e * e;
+    sumW += wt[i];
+    sumWy += wt[i] * y[i];
+    score[i] = wt[i] * rT[i] * e;
+  }
+  return { rss, sumW, sumWy };
+}
+
+// Σ over clusters of (Σ score within the cluster)².
+function clusterSquares(score: Float64Array, codes: Int32Array, groups: number): number {
+  const sums = new Float64Array(groups);
+  for (let i = 0; i < score.length; i++) sums[codes[i]] += score[i];
+  let meat = 0;
+  for (let g = 0; g < groups; g++) meat += sums[g] * sums[g];
+  return meat;
+}
+
+// Σ score², in order.
+function sumOfSquares(score: Float64Array): number {
+  let meat = 0;
+  for (let i = 0; i < score.length; i++) meat += score[i] * score[i];
+  return meat;
+}
+
+// Σ w·(y − mean)², in row order.
+function weightedTss(wt: Float64Array, y: Float64Array, mean: number): number {
+  let tss = 0;
+  for (let i = 0; i < wt.length; i++) tss += wt[i] * (y[i] - mean) * (y[i] - mean);
+  return tss;
 }

@@ -59,10 +59,7 @@ export function ipw(input: CrossSectionInput, opts: CommonOptions = {}): Estimat
   const balance = balanceTable(data.covariates, data.treat, { before: data.weights, after: w });
   const overlap = scoreOverlap(ps.score, data.treat);
   const ess = effectiveSampleSize(w, (i) => data.treat[i] === 0);
-  let maxShare = 0;
-  let sumC = 0;
-  for (let i = 0; i < w.length; i++) if (data.treat[i] === 0) sumC += w[i];
-  for (let i = 0; i < w.length; i++) if (data.treat[i] === 0) maxShare = Math.max(maxShare, w[i] / sumC);
+  const maxShare = largestControlShare(w, data.treat);
   const warnings = [...overlap.warnings, ...balanceWarnings(balance)];
   if (ess < 0.1 * nControl) {
     warnings.push(`the weighted controls are worth only ${ess.toFixed(0)} of ${nControl} controls (effective sample size): a few controls carry the estimate`);
@@ -77,4 +74,13 @@ export function ipw(input: CrossSectionInput, opts: CommonOptions = {}): Estimat
     droppedMissing: dropped,
     warnings,
   });
+}
+
+// The largest share of the controls' total weight that one control carries.
+function largestControlShare(w: Float64Array, treat: Float64Array): number {
+  let maxShare = 0;
+  let sumC = 0;
+  for (let i = 0; i < w.length; i++) if (treat[i] === 0) sumC += w[i];
+  for (let i = 0; i < w.length; i++) if (treat[i] === 0) maxShare = Math.max(maxShare, w[i] / sumC);
+  return maxShare;
 }

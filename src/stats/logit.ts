@@ -87,19 +87,12 @@ export function fitLogit(
   const maxIter = opts.maxIter ?? 50;
   const tol = opts.tol ?? 1e-10;
   if (!(y instanceof Float64Array) || y.length !== n) throw new RangeError(`fitLogit: \`y\` must be a Float64Array with ${n} rows`);
-  for (let i = 0; i < n; i++) {
-    if (!(y[i] >= 0 && y[i] <= 1)) throw new RangeError(`fitLogit: \`y\` must be 0/1 (or a share in [0, 1]), got ${y[i]} at row index ${i}`);
-  }
+  checkOutcome(y);
   if (w) {
     if (w.length !== n) throw new RangeError(`fitLogit: \`weights\` has ${w.length} rows, the design has ${n}`);
-    for (let i = 0; i < n; i++) if (!(w[i] >= 0) || !Number.isFinite(w[i])) throw new RangeError(`fitLogit: \`weights\` must be finite and >= 0, got ${w[i]} at row index ${i}`);
+    checkWeights(w);
   }
-  let sw = 0, swy = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w ? w[i] : 1;
-    sw += wi;
-    swy += wi * y[i];
-  }
+  const { sw, swy } = weightTotals(y, w);
   if (swy === 0 || swy === sw) throw new EstimationError(`fitLogit: the outcome is ${swy === 0 ? 'always 0' : 'always 1'}; there is nothing to model`);
 
   const beta = new Float64Array(p);
@@ -118,20 +111,7 @@ export function fitLogit(
   // information matrix) uses.
   const evaluate = (b: Float64Array): number => {
     linearPredictor(X, b, eta, structure);
-    let devSum = 0;
-    for (let i = 0; i < n; i++) {
-      const m = sigmoid(eta[i]);
-      mu[i] = m;
-      const wi = w ? w[i] : 1;
-      omega[i] = wi * m * (1 - m);
-      const yi = y[i];
-      resid[i] = wi * (yi - m);
-      if (wi === 0) continue;
-      if (yi === 1) devSum -= 2 * wi * Math.log(m);
-      else if (yi === 0) devSum -= 2 * wi * Math.log(1 - m);
-      else devSum -= 2 * wi * (yi * Math.log(m / yi) + (1 - yi) * Math.log((1 - m) / (1 - yi)));
-    }
-    return devSum;
+    return irlsRows(eta, y, w, mu, omega, resid);
   };
   let dev = evaluate(beta);
   let converged = false;
@@ -164,8 +144,7 @@ export function fitLogit(
     }
   }
   iterations = Math.min(iterations, maxIter);
-  let nExtreme = 0;
-  for (let i = 0; i < n; i++) if ((w ? w[i] > 0 : true) && (mu[i] < EXTREME || mu[i] > 1 - EXTREME)) nExtreme++;
+  const nExtreme = countExtreme(mu, w);
   if (nExtreme > 0 || !converged) {
     const sep = separatingColumn(X, y, w);
     if (sep >= 0) throw separationError(X, sep);
@@ -186,13 +165,7 @@ export function fitLogit(
     return { vcov, se };
   };
   const eager = opts.lazyInformation ? null : information();
-  let logLik = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w ? w[i] : 1;
-    if (wi === 0) continue;
-    if (y[i] > 0) logLik += wi * y[i] * Math.log(mu[i]);
-    if (y[i] < 1) logLik += wi * (1 - y[i]) * Math.log(1 - mu[i]);
-  }
+  const logLik = logLikelihood(mu, y, w);
   const fit: LogitFit = {
     coef: beta,
     names: X.names.slice(),
@@ -224,6 +197,67 @@ export function fitLogit(
     se: { get: () => settle().se, enumerable: true, configurable: true },
   });
   return fit;
+}
+
+// y in [0, 1] on every row, or a RangeError naming the first row that is not.
+function checkOutcome(y: Float64Array): void {
+  for (let i = 0; i < y.length; i++) {
+    if (!(y[i] >= 0 && y[i] <= 1)) throw new RangeError(`fitLogit: \`y\` must be 0/1 (or a share in [0, 1]), got ${y[i]} at row index ${i}`);
+  }
+}
+
+// Every weight finite and ≥ 0, or a RangeError naming the first that is not.
+function checkWeights(w: Float64Array): void {
+  for (let i = 0; i < w.length; i++) if (!(w[i] >= 0) || !Number.isFinite(w[i])) throw new RangeError(`fitLogit: \`weights\` must be finite and >= 0, got ${w[i]} at row index ${i}`);
+}
+
+// Σw and Σw·y (w = 1 without weights), in row order.
+function weightTotals(y: Float64Array, w: Float64Array | undefined): { sw: number; swy: number } {
+  let sw = 0, swy = 0;
+  for (let i = 0; i < y.length; i++) {
+    const wi = w ? w[i] : 1;
+    sw += wi;
+    swy += wi * y[i];
+  }
+  return { sw, swy };
+}
+
+// From the linear predictor eta: the probabilities mu, the IRLS weights omega = w·mu(1 − mu) and the
+// working residuals resid = w(y − mu); returns the deviance (rows of weight 0 add nothing).
+function irlsRows(eta: Float64Array, y: Float64Array, w: Float64Array | undefined, mu: Float64Array, omega: Float64Array, resid: Float64Array): number {
+  let devSum = 0;
+  for (let i = 0; i < eta.length; i++) {
+    const m = sigmoid(eta[i]);
+    mu[i] = m;
+    const wi = w ? w[i] : 1;
+    omega[i] = wi * m * (1 - m);
+    const yi = y[i];
+    resid[i] = wi * (yi - m);
+    if (wi === 0) continue;
+    if (yi === 1) devSum -= 2 * wi * Math.log(m);
+    else if (yi === 0) devSum -= 2 * wi * Math.log(1 - m);
+    else devSum -= 2 * wi * (yi * Math.log(m / yi) + (1 - yi) * Math.log((1 - m) / (1 - yi)));
+  }
+  return devSum;
+}
+
+// Rows of positive weight whose probability is within EXTREME of 0 or 1.
+function countExtreme(mu: Float64Array, w: Float64Array | undefined): number {
+  let nExtreme = 0;
+  for (let i = 0; i < mu.length; i++) if ((w ? w[i] > 0 : true) && (mu[i] < EXTREME || mu[i] > 1 - EXTREME)) nExtreme++;
+  return nExtreme;
+}
+
+// The log-likelihood Σ w(y·log mu + (1 − y)·log(1 − mu)) over the rows of nonzero weight, in row order.
+function logLikelihood(mu: Float64Array, y: Float64Array, w: Float64Array | undefined): number {
+  let logLik = 0;
+  for (let i = 0; i < mu.length; i++) {
+    const wi = w ? w[i] : 1;
+    if (wi === 0) continue;
+    if (y[i] > 0) logLik += wi * y[i] * Math.log(mu[i]);
+    if (y[i] < 1) logLik += wi * (1 - y[i]) * Math.log(1 - mu[i]);
+  }
+  return logLik;
 }
 
 function separationError(X: Design, j: number): EstimationError {

@@ -105,11 +105,7 @@ export function fitOls(X: Design, y: Float64Array, opts: { weights?: Float64Arra
   if (solver !== 'auto' && solver !== 'qr' && solver !== 'gram') throw new RangeError(`fitOls: \`solver\` must be 'auto', 'qr' or 'gram', got ${JSON.stringify(solver)}`);
   checkInputs(X, y, weights);
   const { n, p } = X;
-  let nPositive = n;
-  if (weights) {
-    nPositive = 0;
-    for (let i = 0; i < n; i++) if (weights[i] > 0) nPositive++;
-  }
+  const nPositive = weights ? countPositive(weights) : n;
   if (nPositive < p) {
     throw new EstimationError(`fitOls: ${nPositive} rows with positive weight cannot identify ${p} coefficients (${X.names.join(', ')})`);
   }
@@ -144,26 +140,16 @@ function solveByQr(X: Design, y: Float64Array, weights: Float64Array | undefined
   const { n, p } = X;
   const a = new Float64Array(n * p);
   const b = new Float64Array(n);
-  const sw = new Float64Array(n);
-  for (let i = 0; i < n; i++) sw[i] = weights ? Math.sqrt(weights[i]) : 1;
-  for (let j = 0; j < p; j++) {
-    const off = j * n;
-    for (let i = 0; i < n; i++) a[off + i] = X.x[off + i] * sw[i];
-  }
-  for (let i = 0; i < n; i++) b[i] = y[i] * sw[i];
+  const sw = sqrtWeights(weights, n);
+  for (let j = 0; j < p; j++) scaleColumn(X.x, j * n, sw, a);
+  scaleColumn(y, 0, sw, b);
 
   const colNorm = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    let s = 0;
-    const off = j * n;
-    for (let i = 0; i < n; i++) s += a[off + i] * a[off + i];
-    colNorm[j] = Math.sqrt(s);
-  }
+  for (let j = 0; j < p; j++) colNorm[j] = Math.sqrt(squaresFrom(a, j * n, 0, n));
   const diag = new Float64Array(p);
   for (let j = 0; j < p; j++) {
     const off = j * n;
-    let s = 0;
-    for (let i = j; i < n; i++) s += a[off + i] * a[off + i];
+    const s = squaresFrom(a, off, j, n);
     const norm = Math.sqrt(s);
     if (!(norm > RANK_TOLERANCE * colNorm[j]) || colNorm[j] === 0) {
       throw new EstimationError(`fitOls: singular design: ${describeCollinear(X, j, weights)}`);
@@ -175,42 +161,9 @@ function solveByQr(X: Design, y: Float64Array, weights: Float64Array | undefined
     const beta = 2 / vtv;
     // Reflect the remaining columns four at a time: one pass for four dot products, one for four updates.
     let k = j + 1;
-    for (; k + 3 < p; k += 4) {
-      const o0 = k * n;
-      const o1 = o0 + n;
-      const o2 = o1 + n;
-      const o3 = o2 + n;
-      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-      for (let i = j; i < n; i++) {
-        const v = a[off + i];
-        d0 += v * a[o0 + i];
-        d1 += v * a[o1 + i];
-        d2 += v * a[o2 + i];
-        d3 += v * a[o3 + i];
-      }
-      d0 *= beta;
-      d1 *= beta;
-      d2 *= beta;
-      d3 *= beta;
-      for (let i = j; i < n; i++) {
-        const v = a[off + i];
-        a[o0 + i] -= d0 * v;
-        a[o1 + i] -= d1 * v;
-        a[o2 + i] -= d2 * v;
-        a[o3 + i] -= d3 * v;
-      }
-    }
-    for (; k < p; k++) {
-      const offk = k * n;
-      let d = 0;
-      for (let i = j; i < n; i++) d += a[off + i] * a[offk + i];
-      d *= beta;
-      for (let i = j; i < n; i++) a[offk + i] -= d * a[off + i];
-    }
-    let d = 0;
-    for (let i = j; i < n; i++) d += a[off + i] * b[i];
-    d *= beta;
-    for (let i = j; i < n; i++) b[i] -= d * a[off + i];
+    for (; k + 3 < p; k += 4) reflect4(a, off, k * n, n, j, beta);
+    for (; k < p; k++) reflect1(a, off, a, k * n, j, n, beta);
+    reflect1(a, off, b, 0, j, n, beta);
     diag[j] = alpha;
   }
   // R is upper triangular: R[j][k] = a[k*n + j] for k > j, R[j][j] = diag[j].
@@ -222,6 +175,60 @@ function solveByQr(X: Design, y: Float64Array, weights: Float64Array | undefined
   }
   const { rInverse, bread } = inverseAndBread(p, (j, k) => (j === k ? diag[j] : a[k * n + j]));
   return { coef, rInverse, bread };
+}
+
+// √w for each row (1 without weights).
+function sqrtWeights(weights: Float64Array | undefined, n: number): Float64Array {
+  const sw = new Float64Array(n);
+  for (let i = 0; i < n; i++) sw[i] = weights ? Math.sqrt(weights[i]) : 1;
+  return sw;
+}
+
+// out[off + i] ← v[off + i]·sw[i] for every row i (sw: the square roots of the weights).
+function scaleColumn(v: Float64Array, off: number, sw: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < sw.length; i++) out[off + i] = v[off + i] * sw[i];
+}
+
+// Σ a[off + i]² over rows from..n−1, in order.
+function squaresFrom(a: Float64Array, off: number, from: number, n: number): number {
+  let s = 0;
+  for (let i = from; i < n; i++) s += a[off + i] * a[off + i];
+  return s;
+}
+
+// The Householder reflection v (a's column at off, rows j..n−1; β = 2/vᵀv) applied to the four columns
+// from o0: their four dot products with v in one pass, then the four updates in another.
+function reflect4(a: Float64Array, off: number, o0: number, n: number, j: number, beta: number): void {
+  const o1 = o0 + n;
+  const o2 = o1 + n;
+  const o3 = o2 + n;
+  let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+  for (let i = j; i < n; i++) {
+    const v = a[off + i];
+    d0 += v * a[o0 + i];
+    d1 += v * a[o1 + i];
+    d2 += v * a[o2 + i];
+    d3 += v * a[o3 + i];
+  }
+  d0 *= beta;
+  d1 *= beta;
+  d2 *= beta;
+  d3 *= beta;
+  for (let i = j; i < n; i++) {
+    const v = a[off + i];
+    a[o0 + i] -= d0 * v;
+    a[o1 + i] -= d1 * v;
+    a[o2 + i] -= d2 * v;
+    a[o3 + i] -= d3 * v;
+  }
+}
+
+// The same reflection applied to one column, c's rows from offk (a later column of a, or b).
+function reflect1(a: Float64Array, off: number, c: Float64Array, offk: number, j: number, n: number, beta: number): void {
+  let d = 0;
+  for (let i = j; i < n; i++) d += a[off + i] * c[offk + i];
+  d *= beta;
+  for (let i = j; i < n; i++) c[offk + i] -= d * a[off + i];
 }
 
 /**
@@ -273,10 +280,10 @@ export function gramLeastSquares(
   const factor = f;
   const wv = new Float64Array(n);
   const coef = (v: Float64Array): Float64Array => {
-    for (let i = 0; i < n; i++) wv[i] = w[i] * v[i];
+    weighInto(w, v, wv);
     const c = choleskySolve(factor, crossprodVector(X, wv, undefined, structure), p);
     const fitted = linearPredictor(X, c, undefined, structure);
-    for (let i = 0; i < n; i++) wv[i] = w[i] * (v[i] - fitted[i]);
+    weighResidualsInto(w, v, fitted, wv);
     const step = choleskySolve(factor, crossprodVector(X, wv, undefined, structure), p);
     for (let j = 0; j < p; j++) c[j] += step[j];
     return c;
@@ -326,30 +333,15 @@ function finishFit(
   // non-zero (the terms skipped are exact zeros, so the sums are the dense loop's, bit for bit).
   const rows = structureRows(structure);
   for (let j = 0; j < p; j++) {
-    const off = j * n;
-    const cj = coef[j];
     const idx = rows[j];
-    if (idx === null) for (let i = 0; i < n; i++) fitted[i] += X.x[off + i] * cj;
-    else for (let r = 0; r < idx.length; r++) fitted[idx[r]] += X.x[off + idx[r]] * cj;
+    if (idx === null) addColumn(X.x, j * n, coef[j], fitted);
+    else addSparseColumn(X.x, j * n, coef[j], idx, fitted);
   }
   const residuals = new Float64Array(n);
-  let rss = 0;
-  let sumW = 0;
-  let sumWy = 0;
-  for (let i = 0; i < n; i++) {
-    residuals[i] = y[i] - fitted[i];
-    const wi = weights ? weights[i] : 1;
-    rss += wi * residuals[i] * residuals[i];
-    sumW += wi;
-    sumWy += wi * y[i];
-  }
+  const { rss, sumW, sumWy } = residualSums(y, fitted, weights, residuals);
   const hasIntercept = X.names[0] === '(Intercept)';
   const centre = hasIntercept ? sumWy / sumW : 0;
-  let tss = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = weights ? weights[i] : 1;
-    tss += wi * (y[i] - centre) * (y[i] - centre);
-  }
+  const tss = totalSquares(y, weights, centre);
   return {
     coef,
     names: X.names.slice(),
@@ -364,6 +356,58 @@ function finishFit(
     rss,
     r2: tss > 0 ? 1 - rss / tss : NaN,
   };
+}
+
+// The rows with a positive weight.
+function countPositive(weights: Float64Array): number {
+  let count = 0;
+  for (let i = 0; i < weights.length; i++) if (weights[i] > 0) count++;
+  return count;
+}
+
+// wv ← w∘v.
+function weighInto(w: Float64Array, v: Float64Array, wv: Float64Array): void {
+  for (let i = 0; i < wv.length; i++) wv[i] = w[i] * v[i];
+}
+
+// wv ← w∘(v − fitted): the weighted residuals.
+function weighResidualsInto(w: Float64Array, v: Float64Array, fitted: Float64Array, wv: Float64Array): void {
+  for (let i = 0; i < wv.length; i++) wv[i] = w[i] * (v[i] - fitted[i]);
+}
+
+// fitted[i] += x[off + i]·cj on every row: a dense column's share of the fitted values.
+function addColumn(x: Float64Array, off: number, cj: number, fitted: Float64Array): void {
+  for (let i = 0; i < fitted.length; i++) fitted[i] += x[off + i] * cj;
+}
+
+// As addColumn on the rows idx only (where a sparse column is non-zero).
+function addSparseColumn(x: Float64Array, off: number, cj: number, idx: Int32Array, fitted: Float64Array): void {
+  for (let r = 0; r < idx.length; r++) fitted[idx[r]] += x[off + idx[r]] * cj;
+}
+
+// residuals ← y − fitted, and in the same pass the weighted residual sum of squares, Σw and Σw·y.
+function residualSums(y: Float64Array, fitted: Float64Array, weights: Float64Array | undefined, residuals: Float64Array): { rss: number; sumW: number; sumWy: number } {
+  let rss = 0;
+  let sumW = 0;
+  let sumWy = 0;
+  for (let i = 0; i < y.length; i++) {
+    residuals[i] = y[i] - fitted[i];
+    const wi = weights ? weights[i] : 1;
+    rss += wi * residuals[i] * residuals[i];
+    sumW += wi;
+    sumWy += wi * y[i];
+  }
+  return { rss, sumW, sumWy };
+}
+
+// Σ w·(y − centre)², in row order.
+function totalSquares(y: Float64Array, weights: Float64Array | undefined, centre: number): number {
+  let tss = 0;
+  for (let i = 0; i < y.length; i++) {
+    const wi = weights ? weights[i] : 1;
+    tss += wi * (y[i] - centre) * (y[i] - centre);
+  }
+  return tss;
 }
 
 /**
