@@ -1464,8 +1464,20 @@ function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: numb
     state.updates = 0;
     state.stale = false;
   }
+  markWanted(want, idx, from, to);
+  state.updates += gramMoves(state, w, want, member, limit);
+  if (state.updates > 2 * (to - from)) state.stale = true;
+}
+
+// want[u] = 1 for the units idx[from..to), 0 for every other.
+function markWanted(want: Uint8Array, idx: Int32Array, from: number, to: number): void {
   want.fill(0);
   for (let q = from; q < to; q++) want[idx[q]] = 1;
+}
+
+// gramSync's scan: each unit whose wanted mark differs from its membership is added to or taken from the
+// Gram matrix; returns how many were.
+function gramMoves(state: GramState, w: Float64Array, want: Uint8Array, member: Uint8Array, limit: number): number {
   const want32 = new Int32Array(want.buffer, want.byteOffset, want.length >> 2);
   const member32 = new Int32Array(member.buffer, member.byteOffset, member.length >> 2);
   let changes = 0;
@@ -1480,8 +1492,7 @@ function gramSync(state: GramState, w: Float64Array, idx: Int32Array, from: numb
       changes++;
     }
   }
-  state.updates += changes;
-  if (state.updates > 2 * (to - from)) state.stale = true;
+  return changes;
 }
 
 /** The p×p Gram matrix of the intercept and the kept covariates, or null when an entry is not finite (a covariate missing for a member). */
@@ -1821,20 +1832,11 @@ function cellFitAndInfluence(
 ): DrCell {
   const n0 = m - n1;
   linearFit(X, m, coefOf, 0, n1, beta, codes, fitByCode, resid);
-  let sumTr = 0;
-  for (let i = 0; i < n1; i++) {
-    const res = dy[i] - resid[i];
-    resid[i] = res;
-    sumTr += wv[i] * res;
-  }
+  const sumTr = residualsAndSum(dy, wv, resid, 0, n1);
   let sumCr = 0;
   if (kn === 0) {
     fitAndLoad(X, m, coefOf, n1, m, beta, a, codes, fitByCode, loadByCode, resid, z);
-    for (let i = n1; i < m; i++) {
-      const res = dy[i] - resid[i];
-      resid[i] = res;
-      sumCr += wv[i] * res;
-    }
+    sumCr = residualsAndSum(dy, wv, resid, n1, m);
   } else {
     // The controls' fit, loading and residual four columns a pass (padding slots with coefficient 0 add nothing).
     const bs = new Float64Array(4);
@@ -1856,10 +1858,37 @@ function cellFitAndInfluence(
   const mwT = s1 / wMean / m;
   const mwC = (odds * s0) / wMean / m;
   // The score's estimation effect: M2 = Σ wC (r − etaC) / m vanishes but for rounding; kept as drCell has it.
-  let m2 = 0;
-  for (let i = n1; i < m; i++) m2 += wv[i] * (resid[i] - etaC);
+  const m2 = weightedDeviations(wv, resid, etaC, n1, m);
   const a2 = (odds * m2) / wMean / m / (ps * (1 - ps));
   const scale = n / m;
+  const ssT = treatedInfluence(wv, resid, inf, n1, wMean, scale, etaT, mwT, ps, a2, mwC);
+  const ss = controlInfluence(wv, resid, z, inf, n1, m, wMean, scale, etaC, odds, ps, a2, mwC, ssT);
+  return { att: etaT - etaC, inf: inf.subarray(0, m), idx: idx.subarray(0, m), ss, s1, s0, n1, n0 };
+}
+
+// One loop a function below, so that V8's code for one loop (compiled while the loop runs) never runs on
+// into a later loop it has no type feedback for, and is thrown away there, cell after cell.
+
+// resid[i] = dy[i] − fit[i] for i in from..to (resid holds the fit); returns Σ w·resid.
+function residualsAndSum(dy: Float64Array, wv: Float64Array, resid: Float64Array, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const res = dy[i] - resid[i];
+    resid[i] = res;
+    sum += wv[i] * res;
+  }
+  return sum;
+}
+
+// Σ w·(resid − centre) over from..to.
+function weightedDeviations(wv: Float64Array, resid: Float64Array, centre: number, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += wv[i] * (resid[i] - centre);
+  return sum;
+}
+
+// The treated units' influence (0..n1) into inf; returns its sum of squares.
+function treatedInfluence(wv: Float64Array, resid: Float64Array, inf: Float64Array, n1: number, wMean: number, scale: number, etaT: number, mwT: number, ps: number, a2: number, mwC: number): number {
   let ss = 0;
   for (let i = 0; i < n1; i++) {
     const iw = wv[i] / wMean;
@@ -1867,6 +1896,26 @@ function cellFitAndInfluence(
     inf[i] = v;
     ss += v * v;
   }
+  return ss;
+}
+
+// The controls' influence (n1..m) into inf; returns ss plus its sum of squares.
+function controlInfluence(
+  wv: Float64Array,
+  resid: Float64Array,
+  z: Float64Array,
+  inf: Float64Array,
+  n1: number,
+  m: number,
+  wMean: number,
+  scale: number,
+  etaC: number,
+  odds: number,
+  ps: number,
+  a2: number,
+  mwC: number,
+  ss: number,
+): number {
   for (let i = n1; i < m; i++) {
     const iw = wv[i] / wMean;
     const res = resid[i];
@@ -1874,7 +1923,7 @@ function cellFitAndInfluence(
     inf[i] = v;
     ss += v * v;
   }
-  return { att: etaT - etaC, inf: inf.subarray(0, m), idx: idx.subarray(0, m), ss, s1, s0, n1, n0 };
+  return ss;
 }
 
 /**
