@@ -225,9 +225,7 @@ export function stackCourse(
   const roleIndex = gatherCodes(panel.role, employee);
   const regionIndex = gatherCodes(panel.region, employee);
   const level = gatherValues(panel.level, employee);
-  const tenure = new Float64Array(n);
-  const hirePeriod = panel.hirePeriod;
-  for (let r = 0; r < n; r++) tenure[r] = cohort[r] - hirePeriod[employee[r]];
+  const tenure = tenureAt(cohort, employee, panel.hirePeriod);
   const role = codedText(roleIndex, panel.roleLevels);
   const region = codedText(regionIndex, panel.regionLevels);
   const cohortLabel = codedRuns(segCohort, segEnd, n, panel.periods);
@@ -337,6 +335,17 @@ function drawControls(draw: ControlDraw, candidates: Int32Array, m: number, trai
   const cap = Math.max(Math.ceil(draw.sampling.perTrained * trained), draw.sampling.min);
   if (nControls <= cap) return null;
   const { keep, positions, rng } = draw;
+  markControls(candidates, m, fc, g, positions, keep);
+  keepShuffled(positions, keep, cap, nControls, rng);
+  draw.cohorts++;
+  draw.controls += nControls;
+  draw.kept += cap;
+  return { count: trained + cap, factor: nControls / cap, keep };
+}
+
+// drawControls' two loops, each a function of its own (see cohortCandidates). The control rows' positions
+// into positions[0..), in order; keep[i] = 1 for the trained rows, 0 for the controls.
+function markControls(candidates: Int32Array, m: number, fc: Int32Array, g: number, positions: Int32Array, keep: Uint8Array): void {
   let p = 0;
   for (let i = 0; i < m; i++) {
     if (fc[candidates[i]] !== g) {
@@ -344,6 +353,10 @@ function drawControls(draw: ControlDraw, candidates: Int32Array, m: number, trai
       keep[i] = 0;
     } else keep[i] = 1;
   }
+}
+
+// The first `cap` steps of a Fisher–Yates shuffle of positions[0..nControls), each drawn position kept.
+function keepShuffled(positions: Int32Array, keep: Uint8Array, cap: number, nControls: number, rng: ControlDraw['rng']): void {
   for (let i = 0; i < cap; i++) {
     const j = i + rng.int(nControls - i);
     const r = positions[j];
@@ -351,10 +364,6 @@ function drawControls(draw: ControlDraw, candidates: Int32Array, m: number, trai
     positions[i] = r;
     keep[r] = 1;
   }
-  draw.cohorts++;
-  draw.controls += nControls;
-  draw.kept += cap;
-  return { count: trained + cap, factor: nControls / cap, keep };
 }
 
 /**
@@ -662,6 +671,13 @@ function cohortOutcomes(
     yPost[r] = (ySum[postHi] - ySum[postLo]) / c;
     weight[r] = factor === null ? c : c * factor[r];
   }
+}
+
+// Each row's months since hire at its cohort month.
+function tenureAt(cohort: Int32Array, employee: Int32Array, hirePeriod: Int32Array): Float64Array {
+  const tenure = new Float64Array(employee.length);
+  for (let r = 0; r < employee.length; r++) tenure[r] = cohort[r] - hirePeriod[employee[r]];
+  return tenure;
 }
 
 function gatherCodes(codes: Int32Array, employee: Int32Array): Int32Array {
