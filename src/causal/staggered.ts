@@ -1031,17 +1031,8 @@ function baselineMeans(Y: Float64Array, nUnits: number, lagEnd: number, blocks: 
   for (const len of blocks) {
     const sum = new Float64Array(nUnits);
     const cnt = new Float64Array(nUnits);
-    for (let p = Math.max(0, hi - len + 1); p <= hi; p++) {
-      const off = p * nUnits;
-      for (let u = 0; u < nUnits; u++) {
-        const v = Y[off + u];
-        if (v === v) {
-          sum[u] += v;
-          cnt[u]++;
-        }
-      }
-    }
-    for (let u = 0; u < nUnits; u++) sum[u] = cnt[u] > 0 ? sum[u] / cnt[u] : NaN;
+    for (let p = Math.max(0, hi - len + 1); p <= hi; p++) addObserved(Y, p * nUnits, nUnits, sum, cnt);
+    divideByCounts(sum, cnt, nUnits);
     out.push(sum);
     hi -= len;
   }
@@ -1050,21 +1041,47 @@ function baselineMeans(Y: Float64Array, nUnits: number, lagEnd: number, blocks: 
   const short = new Float64Array(nUnits);
   let anyShort = false;
   for (let j = 1; j < out.length; j++) {
-    const cur = out[j];
-    const prev = out[j - 1];
-    let seen = false;
-    for (let u = 0; u < nUnits && !seen; u++) seen = cur[u] === cur[u];
-    if (!seen) continue;
-    for (let u = 0; u < nUnits; u++) {
-      if (cur[u] !== cur[u] && prev[u] === prev[u]) {
-        cur[u] = prev[u];
-        short[u] = 1;
-        anyShort = true;
-      }
-    }
+    if (!anyObserved(out[j], nUnits)) continue;
+    if (carryForward(out[j], out[j - 1], short, nUnits)) anyShort = true;
   }
   if (anyShort) out.push(short);
   return out;
+}
+
+// baselineMeans' loops, one a function (see residualsAndSum). Adds period row Y[off..off + nUnits)'s observed
+// values into sum and counts them in cnt.
+function addObserved(Y: Float64Array, off: number, nUnits: number, sum: Float64Array, cnt: Float64Array): void {
+  for (let u = 0; u < nUnits; u++) {
+    const v = Y[off + u];
+    if (v === v) {
+      sum[u] += v;
+      cnt[u]++;
+    }
+  }
+}
+
+// sum[u] / cnt[u] in place, NaN where nothing was counted.
+function divideByCounts(sum: Float64Array, cnt: Float64Array, nUnits: number): void {
+  for (let u = 0; u < nUnits; u++) sum[u] = cnt[u] > 0 ? sum[u] / cnt[u] : NaN;
+}
+
+function anyObserved(col: Float64Array, nUnits: number): boolean {
+  let seen = false;
+  for (let u = 0; u < nUnits && !seen; u++) seen = col[u] === col[u];
+  return seen;
+}
+
+// Units missing in cur but not in prev take prev's value and are flagged in short; whether any did.
+function carryForward(cur: Float64Array, prev: Float64Array, short: Float64Array, nUnits: number): boolean {
+  let any = false;
+  for (let u = 0; u < nUnits; u++) {
+    if (cur[u] !== cur[u] && prev[u] === prev[u]) {
+      cur[u] = prev[u];
+      short[u] = 1;
+      any = true;
+    }
+  }
+  return any;
 }
 
 // Baseline means of the outcomes coursePanelInput shares, in unit order, by baseline end and blocks (read-only).
