@@ -45,38 +45,9 @@ export function beforeAfter(input: PanelInput, opts: BeforeAfterOptions): Estima
   const span = periods[nPeriods - 1] - t0 + 1;
   const periodAt = new Int32Array(span).fill(-1);
   for (let p = 0; p < nPeriods; p++) periodAt[periods[p] - t0] = p;
-  const meanOver = (u: number, from: number, to: number): [number, number] => {
-    let s = 0;
-    let m = 0;
-    for (let t = Math.max(from, t0); t <= Math.min(to, t0 + span - 1); t++) {
-      const p = periodAt[t - t0];
-      if (p < 0) continue;
-      const v = yByPeriod[p * nUnits + u];
-      if (v === v) {
-        s += v;
-        m++;
-      }
-    }
-    return [m > 0 ? s / m : NaN, m];
-  };
   const diff: number[] = [];
   const weight: number[] = [];
-  let treatedUnits = 0;
-  let noBaseline = 0;
-  let noWindow = 0;
-  for (let u = 0; u < nUnits; u++) {
-    const g = unitGroup[u];
-    if (g === 0) continue;
-    treatedUnits++;
-    const [pre, mPre] = meanOver(u, g - baseline, g - 1);
-    const [postMean, mPost] = meanOver(u, g + window[0], g + window[1]);
-    if (mPre === 0) noBaseline++;
-    else if (mPost === 0) noWindow++;
-    else {
-      diff.push(postMean - pre);
-      weight.push(mPost * unitWeight[u]);
-    }
-  }
+  const { treatedUnits, noBaseline, noWindow } = unitChanges({ yByPeriod, nUnits, periodAt, t0, span }, unitGroup, unitWeight, baseline, window, diff, weight);
   const k = diff.length;
   if (k < 2) {
     throw new EstimationError(
@@ -84,16 +55,10 @@ export function beforeAfter(input: PanelInput, opts: BeforeAfterOptions): Estima
         (noWindow > 0 ? ` (${noWindow} have no window period observed yet: too early to judge)` : ''),
     );
   }
-  let sw = 0;
-  let swd = 0;
-  for (let i = 0; i < k; i++) {
-    sw += weight[i];
-    swd += weight[i] * diff[i];
-  }
+  const [sw, swd] = weightedTotals(weight, diff, k);
   const estimate = swd / sw;
   // Weighted mean of per-unit changes; cluster-robust (HC1-type) variance by unit.
-  let meat = 0;
-  for (let i = 0; i < k; i++) meat += (weight[i] * (diff[i] - estimate)) ** 2;
+  const meat = squaredDeviations(weight, diff, estimate, k);
   const se = Math.sqrt((meat / (sw * sw)) * (k / (k - 1)));
   const z = normalQuantile(1 - (opts.alpha ?? 0.05) / 2);
   const warnings: string[] = [BEFORE_AFTER_CAVEAT];
@@ -110,4 +75,80 @@ export function beforeAfter(input: PanelInput, opts: BeforeAfterOptions): Estima
     nControl: 0,
     diagnostics: { window, baseline, treatedUnits, caveat: BEFORE_AFTER_CAVEAT, note: 'window mean minus baseline mean of the trained, no control group', warnings },
   };
+}
+
+// beforeAfter's loops, one a function (so V8's code for one loop never runs on into the next).
+
+/** The outcomes by period and unit, and where each time value's period is (−1: none). */
+interface PeriodGrid {
+  yByPeriod: Float64Array;
+  nUnits: number;
+  periodAt: Int32Array;
+  t0: number;
+  span: number;
+}
+
+// Unit u's mean outcome over the observed periods of the times from..to, and how many there were.
+function meanOver(grid: PeriodGrid, u: number, from: number, to: number): [number, number] {
+  const { yByPeriod, nUnits, periodAt, t0, span } = grid;
+  let s = 0;
+  let m = 0;
+  for (let t = Math.max(from, t0); t <= Math.min(to, t0 + span - 1); t++) {
+    const p = periodAt[t - t0];
+    if (p < 0) continue;
+    const v = yByPeriod[p * nUnits + u];
+    if (v === v) {
+      s += v;
+      m++;
+    }
+  }
+  return [m > 0 ? s / m : NaN, m];
+}
+
+// Each treated unit's window mean less its baseline mean into diff, its weight (window periods × unit weight)
+// into weight; counts the treated units, and those left out for want of a baseline or a window period.
+function unitChanges(
+  grid: PeriodGrid,
+  unitGroup: Int32Array,
+  unitWeight: Float64Array,
+  baseline: number,
+  window: [number, number],
+  diff: number[],
+  weight: number[],
+): { treatedUnits: number; noBaseline: number; noWindow: number } {
+  let treatedUnits = 0;
+  let noBaseline = 0;
+  let noWindow = 0;
+  for (let u = 0; u < grid.nUnits; u++) {
+    const g = unitGroup[u];
+    if (g === 0) continue;
+    treatedUnits++;
+    const [pre, mPre] = meanOver(grid, u, g - baseline, g - 1);
+    const [postMean, mPost] = meanOver(grid, u, g + window[0], g + window[1]);
+    if (mPre === 0) noBaseline++;
+    else if (mPost === 0) noWindow++;
+    else {
+      diff.push(postMean - pre);
+      weight.push(mPost * unitWeight[u]);
+    }
+  }
+  return { treatedUnits, noBaseline, noWindow };
+}
+
+// [Σ w, Σ w·d] over i < k.
+function weightedTotals(weight: number[], diff: number[], k: number): [number, number] {
+  let sw = 0;
+  let swd = 0;
+  for (let i = 0; i < k; i++) {
+    sw += weight[i];
+    swd += weight[i] * diff[i];
+  }
+  return [sw, swd];
+}
+
+// Σ (w·(d − estimate))² over i < k.
+function squaredDeviations(weight: number[], diff: number[], estimate: number, k: number): number {
+  let meat = 0;
+  for (let i = 0; i < k; i++) meat += (weight[i] * (diff[i] - estimate)) ** 2;
+  return meat;
 }

@@ -33,9 +33,21 @@ function levelCodes(name: string, values: (string | null)[]): { levels: string[]
   const levels = factorLevels(values);
   if (levels.length < 2) designMatrix([{ name, values }], { intercept: false });
   const column = new Map(levels.map((level, j) => [level, j - 1]));
+  return { levels, codes: codesOf(values, column) };
+}
+
+// Each row's indicator column by its level (the loop apart from levelCodes' checks, so V8 compiles it alone).
+function codesOf(values: (string | null)[], column: Map<string, number>): Int32Array {
   const codes = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) codes[i] = column.get(values[i] as string) as number;
-  return { levels, codes };
+  return codes;
+}
+
+// Level indices less one: the indicator column of each row from its builder's 1-based level index.
+function lessOne(index: Int32Array, n: number): Int32Array {
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) codes[i] = index[i] - 1;
+  return codes;
 }
 
 // The parent's codes on a subset's rows, when the subset still has every level (then its levels,
@@ -61,8 +73,7 @@ function textCodes(name: string, values: (string | null)[]): { levels: string[];
   // Levels its builder noted (two or more; one level is refused below, in designMatrix's words).
   const known = knownLevelCodes(values);
   if (known && known.levels.length >= 2) {
-    const codes = new Int32Array(values.length);
-    for (let i = 0; i < codes.length; i++) codes[i] = known.index[i] - 1;
+    const codes = lessOne(known.index, values.length);
     const coded = { levels: known.levels, codes };
     CODED.set(values, coded);
     return coded;

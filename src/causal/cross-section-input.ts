@@ -90,46 +90,20 @@ function checkAfresh(fn: string, input: CrossSectionInput, opts: { dropMissing?:
   }
   if (input.weights && input.weights.length !== n) throw new RangeError(`${fn}: \`weights\` has ${input.weights.length} rows, \`y\` has ${n}`);
   if (input.cluster && input.cluster.length !== n) throw new RangeError(`${fn}: \`cluster\` has ${input.cluster.length} rows, \`y\` has ${n}`);
-  for (let i = 0; i < n; i++) {
-    const t = input.treat[i];
-    if (t !== 0 && t !== 1 && !Number.isNaN(t)) {
-      throw new DataError(`${fn}: the treatment must be 0 or 1, got ${t} at row index ${i}`, { column: 'treat', row: i });
-    }
-    if (input.weights && !(input.weights[i] >= 0 && Number.isFinite(input.weights[i]))) {
-      throw new RangeError(`${fn}: \`weights\` must be finite and >= 0, got ${input.weights[i]} at row index ${i}`);
-    }
-  }
+  checkTreatAndWeights(fn, input.treat, input.weights, n);
   // Missing values: count per column, then fail or drop.
   // Plain loops per column type: every estimator checks its input, and a callback per row
   // cost more than the check on the study's large stacks.
   const bad = new Uint8Array(n);
   const counts: [string, number][] = [];
-  const markNumbers = (name: string, v: Float64Array, finite: boolean) => {
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (finite ? !Number.isFinite(v[i]) : Number.isNaN(v[i])) {
-        bad[i] = 1;
-        k++;
-      }
-    }
+  const note = (name: string, k: number) => {
     if (k > 0) counts.push([name, k]);
   };
-  markNumbers('outcome', input.y, true);
-  markNumbers('treatment', input.treat, false);
+  note('outcome', markMissing(input.y, true, bad, n));
+  note('treatment', markMissing(input.treat, false, bad, n));
   for (const c of covariates) {
     const v = c.values;
-    if (v instanceof Float64Array) {
-      markNumbers(c.name, v, true);
-      continue;
-    }
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      if (v[i] === null) {
-        bad[i] = 1;
-        k++;
-      }
-    }
-    if (k > 0) counts.push([c.name, k]);
+    note(c.name, v instanceof Float64Array ? markMissing(v, true, bad, n) : markNulls(v, bad, n));
   }
   let out = input;
   let dropped = 0;
@@ -141,22 +115,73 @@ function checkAfresh(fn: string, input: CrossSectionInput, opts: { dropMissing?:
         { column: counts[0][0] },
       );
     }
-    const keep: number[] = [];
-    for (let i = 0; i < n; i++) if (!bad[i]) keep.push(i);
+    const keep = unmarkedRows(bad, n);
     dropped = n - keep.length;
     out = subsetInput(input, Int32Array.from(keep));
   }
-  let nT = 0;
-  let nC = 0;
-  for (let i = 0; i < out.treat.length; i++) {
-    const w = out.weights ? out.weights[i] : 1;
-    if (w <= 0) continue;
-    if (out.treat[i] === 1) nT++;
-    else nC++;
-  }
+  const [nT, nC] = weightedGroupCounts(out.treat, out.weights);
   if (nT === 0) throw new EstimationError(`${fn}: there are no treated units (treat = 1) to estimate an effect for`);
   if (nC === 0) throw new EstimationError(`${fn}: there are no control units (treat = 0) to compare with`);
   return { input: out, dropped };
+}
+
+// checkAfresh's loops, one a function (so V8's code for one loop never runs on into the next).
+
+// Throws at the first row whose treatment is neither 0, 1 nor NaN, or whose weight is not finite and ≥ 0.
+function checkTreatAndWeights(fn: string, treat: Float64Array, weights: Float64Array | undefined, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const t = treat[i];
+    if (t !== 0 && t !== 1 && !Number.isNaN(t)) {
+      throw new DataError(`${fn}: the treatment must be 0 or 1, got ${t} at row index ${i}`, { column: 'treat', row: i });
+    }
+    if (weights && !(weights[i] >= 0 && Number.isFinite(weights[i]))) {
+      throw new RangeError(`${fn}: \`weights\` must be finite and >= 0, got ${weights[i]} at row index ${i}`);
+    }
+  }
+}
+
+// bad[i] = 1 where v[i] is missing (not finite, or NaN when `finite` is false); returns how many.
+function markMissing(v: Float64Array, finite: boolean, bad: Uint8Array, n: number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (finite ? !Number.isFinite(v[i]) : Number.isNaN(v[i])) {
+      bad[i] = 1;
+      k++;
+    }
+  }
+  return k;
+}
+
+// bad[i] = 1 where v[i] is null; returns how many.
+function markNulls(v: (string | null)[], bad: Uint8Array, n: number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (v[i] === null) {
+      bad[i] = 1;
+      k++;
+    }
+  }
+  return k;
+}
+
+// The rows i < n with bad[i] 0.
+function unmarkedRows(bad: Uint8Array, n: number): number[] {
+  const keep: number[] = [];
+  for (let i = 0; i < n; i++) if (!bad[i]) keep.push(i);
+  return keep;
+}
+
+// [treated, control] rows with weight > 0 (every row without weights).
+function weightedGroupCounts(treat: Float64Array, weights: Float64Array | undefined): [number, number] {
+  let nT = 0;
+  let nC = 0;
+  for (let i = 0; i < treat.length; i++) {
+    const w = weights ? weights[i] : 1;
+    if (w <= 0) continue;
+    if (treat[i] === 1) nT++;
+    else nC++;
+  }
+  return [nT, nC];
 }
 
 function pickCluster(cluster: Int32Array, rows: Int32Array): Int32Array {
@@ -173,26 +198,35 @@ function pickCluster(cluster: Int32Array, rows: Int32Array): Int32Array {
  */
 export function subsetInput(input: CrossSectionInput, rows: Int32Array): CrossSectionInput {
   // Plain loops: the refuters subset large inputs many times, and a per-row callback costs more than the copy.
-  const m = rows.length;
-  const pick = (v: Float64Array) => {
-    const out = new Float64Array(m);
-    for (let r = 0; r < m; r++) out[r] = v[rows[r]];
-    return out;
-  };
   return {
-    y: pick(input.y),
-    treat: pick(input.treat),
+    y: pickValues(input.y, rows),
+    treat: pickValues(input.treat, rows),
     covariates: input.covariates.map((c) => {
-      if (c.values instanceof Float64Array) return { name: c.name, values: pick(c.values) };
+      if (c.values instanceof Float64Array) return { name: c.name, values: pickValues(c.values, rows) };
       const parent = c.values;
-      const values: (string | null)[] = new Array(m);
-      for (let r = 0; r < m; r++) values[r] = parent[rows[r]];
+      const values = pickText(parent, rows);
       noteRowSubset(parent, values, rows);
       return { name: c.name, values };
     }),
-    weights: input.weights ? pick(input.weights) : undefined,
+    weights: input.weights ? pickValues(input.weights, rows) : undefined,
     cluster: input.cluster ? pickCluster(input.cluster, rows) : undefined,
   };
+}
+
+// v at the rows `rows`.
+function pickValues(v: Float64Array, rows: Int32Array): Float64Array {
+  const m = rows.length;
+  const out = new Float64Array(m);
+  for (let r = 0; r < m; r++) out[r] = v[rows[r]];
+  return out;
+}
+
+// A text column at the rows `rows`.
+function pickText(parent: (string | null)[], rows: Int32Array): (string | null)[] {
+  const m = rows.length;
+  const values: (string | null)[] = new Array(m);
+  for (let r = 0; r < m; r++) values[r] = parent[rows[r]];
+  return values;
 }
 
 /**

@@ -115,24 +115,36 @@ export function isSharedPanelArray(a: object): boolean {
 // The dense panel of the same rows under another group column: units, periods and outcomes as `base`
 // has them, each unit's group read from its rows (and checked constant within the unit).
 function withGroup(base: DensePanel, input: PanelInput, fn: string): DensePanel {
-  const { rowUnit, nUnits } = base;
-  const group = input.group;
-  const unitGroup = new Int32Array(nUnits).fill(-1);
+  const unitGroup = new Int32Array(base.nUnits).fill(-1);
+  const bad = unitGroups(input.group, base.rowUnit, unitGroup);
+  if (bad >= 0) groupError(base, input, fn, unitGroup, bad);
+  return { ...base, unitGroup };
+}
+
+// unitGroup[u] = the group of unit u's rows (unitGroup −1 beforehand); returns the first row whose group is
+// negative or differs from an earlier row's of its unit, or −1.
+function unitGroups(group: Int32Array, rowUnit: Int32Array, unitGroup: Int32Array): number {
   for (let i = 0; i < group.length; i++) {
     const g = group[i];
     const u = rowUnit[i];
     if (unitGroup[u] === g) continue;
-    if (g < 0) throw new DataError(`${fn}: ${rowLabel(input, i)}: group must be 0 (never treated) or a period, got ${g}`, { file: input.source, row: i + 2 });
+    if (g < 0) return i;
     if (unitGroup[u] < 0) unitGroup[u] = g;
-    else {
-      throw new DataError(
-        `${fn}: ${rowLabel(input, i)}: unit ${input.unitNames?.[base.unitCodes[u]] ?? base.unitCodes[u]} has first-treatment period ${g} here but ${unitGroup[u]} on an earlier row; ` +
-          'the group must be the same on every row of a unit (treatment that switches off or restarts is not staggered adoption)',
-        { file: input.source, row: i + 2 },
-      );
-    }
+    else return i;
   }
-  return { ...base, unitGroup };
+  return -1;
+}
+
+// withGroup's error for row i, which unitGroups stopped at.
+function groupError(base: DensePanel, input: PanelInput, fn: string, unitGroup: Int32Array, i: number): never {
+  const g = input.group[i];
+  const u = base.rowUnit[i];
+  if (g < 0) throw new DataError(`${fn}: ${rowLabel(input, i)}: group must be 0 (never treated) or a period, got ${g}`, { file: input.source, row: i + 2 });
+  throw new DataError(
+    `${fn}: ${rowLabel(input, i)}: unit ${input.unitNames?.[base.unitCodes[u]] ?? base.unitCodes[u]} has first-treatment period ${g} here but ${unitGroup[u]} on an earlier row; ` +
+      'the group must be the same on every row of a unit (treatment that switches off or restarts is not staggered adoption)',
+    { file: input.source, row: i + 2 },
+  );
 }
 
 // Whether every row still has the unit, period, group and outcome the dense panel put it at: then the
@@ -163,19 +175,13 @@ function buildDensePanel(input: PanelInput, fn: string): DensePanel {
     throw new RangeError(`${fn}: \`weights\` has ${input.weights.length} rows but \`y\` has ${n}`);
   }
   if (n === 0) throw new DataError(`${fn}: the panel has no rows`, { file: input.source });
-  const { unit, time, group, y } = input;
-  const name = (code: number) => input.unitNames?.[code] ?? String(code);
+  const { unit, time } = input;
 
   // Periods: sorted distinct time values.
-  let tMin = Infinity;
-  let tMax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (time[i] < tMin) tMin = time[i];
-    if (time[i] > tMax) tMax = time[i];
-  }
+  const [tMin, tMax] = valueRange(time, n);
   const span = tMax - tMin + 1;
   const seen = new Uint8Array(span);
-  for (let i = 0; i < n; i++) seen[time[i] - tMin] = 1;
+  markValues(time, tMin, seen, n);
   const periodOf = new Int32Array(span).fill(-1);
   const periodList: number[] = [];
   for (let v = 0; v < span; v++) if (seen[v]) periodOf[v] = periodList.push(tMin + v) - 1;
@@ -183,38 +189,103 @@ function buildDensePanel(input: PanelInput, fn: string): DensePanel {
   const nPeriods = periods.length;
 
   // Units: dense numbering in order of first appearance (array lookup when codes are compact).
-  let uMin = Infinity;
-  let uMax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (unit[i] < uMin) uMin = unit[i];
-    if (unit[i] > uMax) uMax = unit[i];
-  }
+  const [uMin, uMax] = valueRange(unit, n);
   const rowUnit = new Int32Array(n);
   const codes: number[] = [];
-  if (uMax - uMin <= 4 * n + 1024) {
-    const lookup = new Int32Array(uMax - uMin + 1).fill(-1);
-    for (let i = 0; i < n; i++) {
-      const k = unit[i] - uMin;
-      if (lookup[k] < 0) lookup[k] = codes.push(unit[i]) - 1;
-      rowUnit[i] = lookup[k];
-    }
-  } else {
-    const lookup = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      let u = lookup.get(unit[i]);
-      if (u === undefined) {
-        u = codes.push(unit[i]) - 1;
-        lookup.set(unit[i], u);
-      }
-      rowUnit[i] = u;
-    }
-  }
+  if (uMax - uMin <= 4 * n + 1024) unitsByTable(unit, uMin, uMax, rowUnit, codes, n);
+  else unitsByMap(unit, rowUnit, codes, n);
   const nUnits = codes.length;
   const rowPeriod = new Int32Array(n);
   const unitGroup = new Int32Array(nUnits);
   const unitWeight = new Float64Array(nUnits);
-  const firstRow = new Int32Array(nUnits).fill(-1);
   const yByPeriod = new Float64Array(nPeriods * nUnits).fill(NaN);
+  placeRows(input, fn, codes, rowUnit, periodOf, tMin, rowPeriod, unitGroup, unitWeight, yByPeriod);
+  const wSum = sumOf(unitWeight, nUnits);
+  if (!(wSum > 0)) throw new DataError(`${fn}: the weights sum to ${wSum}; at least one unit needs a positive weight`, { file: input.source });
+  rescale(unitWeight, nUnits / wSum, nUnits);
+
+  // A gap: a unit unobserved in some period between its first and last observed period.
+  const first = new Int32Array(nUnits).fill(nPeriods);
+  const last = new Int32Array(nUnits).fill(-1);
+  const count = new Int32Array(nUnits);
+  unitSpans(rowUnit, rowPeriod, first, last, count, n);
+  const unitsWithGaps = countGaps(first, last, count, nUnits);
+
+  return {
+    nUnits,
+    nPeriods,
+    periods,
+    unitCodes: Int32Array.from(codes),
+    unitGroup,
+    unitWeight,
+    yByPeriod,
+    rowUnit,
+    rowPeriod,
+    unitsWithGaps,
+    nRows: n,
+  };
+}
+
+// buildDensePanel's loops, one a function (so V8's code for one loop never runs on into the next).
+
+// [least, greatest] of v[0..n) (n > 0).
+function valueRange(v: Int32Array, n: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (v[i] < lo) lo = v[i];
+    if (v[i] > hi) hi = v[i];
+  }
+  return [lo, hi];
+}
+
+// seen[v − lo] = 1 for each value v.
+function markValues(v: Int32Array, lo: number, seen: Uint8Array, n: number): void {
+  for (let i = 0; i < n; i++) seen[v[i] - lo] = 1;
+}
+
+// rowUnit = dense unit numbers in order of first appearance, through a lookup table over lo..hi; codes gets each unit's code.
+function unitsByTable(unit: Int32Array, lo: number, hi: number, rowUnit: Int32Array, codes: number[], n: number): void {
+  const lookup = new Int32Array(hi - lo + 1).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const k = unit[i] - lo;
+    if (lookup[k] < 0) lookup[k] = codes.push(unit[i]) - 1;
+    rowUnit[i] = lookup[k];
+  }
+}
+
+// The same through a hash map, for codes spread too widely for a table.
+function unitsByMap(unit: Int32Array, rowUnit: Int32Array, codes: number[], n: number): void {
+  const lookup = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    let u = lookup.get(unit[i]);
+    if (u === undefined) {
+      u = codes.push(unit[i]) - 1;
+      lookup.set(unit[i], u);
+    }
+    rowUnit[i] = u;
+  }
+}
+
+// Each row's period, its unit's group and weight (from its first row, checked on the others), and its outcome
+// into yByPeriod; throws at a missing outcome, a negative group, a bad or varying weight, a varying group, a duplicate row.
+function placeRows(
+  input: PanelInput,
+  fn: string,
+  codes: number[],
+  rowUnit: Int32Array,
+  periodOf: Int32Array,
+  tMin: number,
+  rowPeriod: Int32Array,
+  unitGroup: Int32Array,
+  unitWeight: Float64Array,
+  yByPeriod: Float64Array,
+): void {
+  const { time, group, y } = input;
+  const n = y.length;
+  const nUnits = codes.length;
+  const name = (code: number) => input.unitNames?.[code] ?? String(code);
+  const firstRow = new Int32Array(nUnits).fill(-1);
   const w = input.weights;
   for (let i = 0; i < n; i++) {
     const u = rowUnit[i];
@@ -257,16 +328,22 @@ function buildDensePanel(input: PanelInput, fn: string): DensePanel {
     }
     yByPeriod[cell] = yi;
   }
-  let wSum = 0;
-  for (let u = 0; u < nUnits; u++) wSum += unitWeight[u];
-  if (!(wSum > 0)) throw new DataError(`${fn}: the weights sum to ${wSum}; at least one unit needs a positive weight`, { file: input.source });
-  for (let u = 0; u < nUnits; u++) unitWeight[u] *= nUnits / wSum;
+}
 
-  // A gap: a unit unobserved in some period between its first and last observed period.
-  let unitsWithGaps = 0;
-  const first = new Int32Array(nUnits).fill(nPeriods);
-  const last = new Int32Array(nUnits).fill(-1);
-  const count = new Int32Array(nUnits);
+// Σ v[0..n), in order.
+function sumOf(v: Float64Array, n: number): number {
+  let s = 0;
+  for (let u = 0; u < n; u++) s += v[u];
+  return s;
+}
+
+// v[u] *= factor.
+function rescale(v: Float64Array, factor: number, n: number): void {
+  for (let u = 0; u < n; u++) v[u] *= factor;
+}
+
+// Each unit's first and last period observed and its number of rows.
+function unitSpans(rowUnit: Int32Array, rowPeriod: Int32Array, first: Int32Array, last: Int32Array, count: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const u = rowUnit[i];
     const p = rowPeriod[i];
@@ -274,21 +351,13 @@ function buildDensePanel(input: PanelInput, fn: string): DensePanel {
     if (p > last[u]) last[u] = p;
     count[u]++;
   }
-  for (let u = 0; u < nUnits; u++) if (count[u] < last[u] - first[u] + 1) unitsWithGaps++;
+}
 
-  return {
-    nUnits,
-    nPeriods,
-    periods,
-    unitCodes: Int32Array.from(codes),
-    unitGroup,
-    unitWeight,
-    yByPeriod,
-    rowUnit,
-    rowPeriod,
-    unitsWithGaps,
-    nRows: n,
-  };
+// Units observed in fewer periods than they span.
+function countGaps(first: Int32Array, last: Int32Array, count: Int32Array, nUnits: number): number {
+  let gaps = 0;
+  for (let u = 0; u < nUnits; u++) if (count[u] < last[u] - first[u] + 1) gaps++;
+  return gaps;
 }
 
 /**
@@ -375,12 +444,7 @@ export function coursePanelInput(
   const first = panel.firstCompletion[k];
   const rows = metricRows(panel, values);
   const { unit, y } = rows;
-  const group = new Int32Array(y.length);
-  for (let j = 0; j < y.length; j++) {
-    const f = first[unit[j]];
-    // −1: never completed; −2: completed before the data (treated from the start).
-    group[j] = f === -1 ? 0 : f < -1 ? 1 : f + 1;
-  }
+  const group = groupRows(first, unit, y.length);
   const input: PanelInput = { unit, time: rows.time, group, y };
   if (panel.hirePeriod) input.hire = hireRows(rows, panel.hirePeriod);
   if (opts.covariates && opts.covariates.length > 0) {
@@ -395,6 +459,17 @@ export function coursePanelInput(
     input.covariates = kept.columns.map((c) => ({ name: c.name, values: c.values }));
   }
   return input;
+}
+
+// Each row's group: the month number of its employee's first completion; 0 if never (−1), 1 if before the
+// data (−2: treated from the start).
+function groupRows(first: Int32Array, unit: Int32Array, m: number): Int32Array {
+  const group = new Int32Array(m);
+  for (let j = 0; j < m; j++) {
+    const f = first[unit[j]];
+    group[j] = f === -1 ? 0 : f < -1 ? 1 : f + 1;
+  }
+  return group;
 }
 
 interface MetricRows {
@@ -416,23 +491,34 @@ const METRIC_ROWS = new WeakMap<Float64Array, MetricRows>();
 function metricRows(panel: { nRows: number; rowEmployee: Int32Array; rowPeriod: Int32Array }, values: Float64Array): MetricRows {
   const hit = METRIC_ROWS.get(values);
   if (hit && hit.rowEmployee === panel.rowEmployee && hit.rowPeriod === panel.rowPeriod && sameRows(hit, panel, values)) return hit;
-  let m = 0;
-  for (let i = 0; i < panel.nRows; i++) if (Number.isFinite(values[i])) m++;
+  const m = countFinite(values, panel.nRows);
   const unit = new Int32Array(m);
   const time = new Int32Array(m);
   const y = new Float64Array(m);
-  let j = 0;
-  for (let i = 0; i < panel.nRows; i++) {
-    if (!Number.isFinite(values[i])) continue;
-    unit[j] = panel.rowEmployee[i];
-    time[j] = panel.rowPeriod[i] + 1;
-    y[j] = values[i];
-    j++;
-  }
+  finiteRows(values, panel.nRows, panel.rowEmployee, panel.rowPeriod, unit, time, y);
   const rows: MetricRows = { rowEmployee: panel.rowEmployee, rowPeriod: panel.rowPeriod, unit, time, y, hire: null, covariates: new Map() };
   METRIC_ROWS.set(values, rows);
   SHARED.add(y);
   return rows;
+}
+
+// Finite entries of values[0..n).
+function countFinite(values: Float64Array, n: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) if (Number.isFinite(values[i])) m++;
+  return m;
+}
+
+// The panel rows with a finite value, in order: their employee, 1-based month and value.
+function finiteRows(values: Float64Array, n: number, rowEmployee: Int32Array, rowPeriod: Int32Array, unit: Int32Array, time: Int32Array, y: Float64Array): void {
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(values[i])) continue;
+    unit[j] = rowEmployee[i];
+    time[j] = rowPeriod[i] + 1;
+    y[j] = values[i];
+    j++;
+  }
 }
 
 // The hire month per row (1-based month number, as `time`): the same for every course of a metric, so built once.
@@ -471,15 +557,11 @@ function employeeCovariates(
 ): { name: string; values: Float64Array }[] {
   // The covariates are per employee: build and compare them per employee (those present in `unit`),
   // and spread each kept one over the rows once.
-  let nEmployees = 0;
-  for (let i = 0; i < unit.length; i++) if (unit[i] >= nEmployees) nEmployees = unit[i] + 1;
-  const seen = new Uint8Array(nEmployees);
-  for (let i = 0; i < unit.length; i++) seen[unit[i]] = 1;
-  const present: number[] = [];
-  for (let e = 0; e < nEmployees; e++) if (seen[e]) present.push(e);
+  const nEmployees = codeCount(unit);
+  const present = presentCodes(unit, nEmployees);
   const kept: { name: string; byEmployee: Float64Array }[] = [];
   const add = (name: string, byEmployee: Float64Array) => {
-    const same = kept.some((c) => present.every((e) => c.byEmployee[e] === byEmployee[e]));
+    const same = kept.some((c) => sameAt(c.byEmployee, byEmployee, present));
     if (!same) kept.push({ name, byEmployee });
   };
   for (const name of names) {
@@ -488,9 +570,7 @@ function employeeCovariates(
       const [codes, levels] = categorical as [Int32Array | undefined, string[] | undefined];
       if (!codes || !levels) throw new RangeError(`coursePanelInput: covariate "${name}" is not in the panel`);
       for (let k = 1; k < levels.length; k++) {
-        const indicator = new Float64Array(nEmployees);
-        for (let e = 0; e < nEmployees; e++) indicator[e] = codes[e] === k ? 1 : 0;
-        add(`${name}=${levels[k]}`, indicator);
+        add(`${name}=${levels[k]}`, indicatorOf(codes, k, nEmployees));
       }
       // Employees with no value (a blank in the HR export) are a level of their own, not the first level's.
       if (present.some((e) => codes[e] < 0)) add(`${name}=${MISSING_LEVEL}`, Float64Array.from({ length: nEmployees }, (_, e) => (codes[e] < 0 ? 1 : 0)));
@@ -512,11 +592,55 @@ function employeeCovariates(
       add(c.name, full);
     }
   }
-  return kept.map(({ name, byEmployee }) => {
-    const values = new Float64Array(unit.length);
-    for (let i = 0; i < unit.length; i++) values[i] = byEmployee[unit[i]];
-    return { name, values };
-  });
+  return kept.map(({ name, byEmployee }) => ({ name, values: perRow(byEmployee, unit) }));
+}
+
+// employeeCovariates' loops, one a function (so V8's code for one loop never runs on into the next).
+
+// 1 + the largest code (0 for none).
+function codeCount(unit: Int32Array): number {
+  let nEmployees = 0;
+  for (let i = 0; i < unit.length; i++) if (unit[i] >= nEmployees) nEmployees = unit[i] + 1;
+  return nEmployees;
+}
+
+// The codes 0..count−1 that occur in unit, increasing.
+function presentCodes(unit: Int32Array, count: number): number[] {
+  const seen = new Uint8Array(count);
+  markCodes(unit, seen);
+  return seenCodes(seen, count);
+}
+
+// seen[code] = 1 for each code in unit.
+function markCodes(unit: Int32Array, seen: Uint8Array): void {
+  for (let i = 0; i < unit.length; i++) seen[unit[i]] = 1;
+}
+
+// The e < count with seen[e], increasing.
+function seenCodes(seen: Uint8Array, count: number): number[] {
+  const present: number[] = [];
+  for (let e = 0; e < count; e++) if (seen[e]) present.push(e);
+  return present;
+}
+
+// Whether a[e] === b[e] for every e of `at`.
+function sameAt(a: Float64Array, b: Float64Array, at: number[]): boolean {
+  for (let k = 0; k < at.length; k++) if (a[at[k]] !== b[at[k]]) return false;
+  return true;
+}
+
+// 1 where codes[e] is k, else 0, for e < count.
+function indicatorOf(codes: Int32Array, k: number, count: number): Float64Array {
+  const indicator = new Float64Array(count);
+  for (let e = 0; e < count; e++) indicator[e] = codes[e] === k ? 1 : 0;
+  return indicator;
+}
+
+// byEmployee spread over the rows: values[i] = byEmployee[unit[i]].
+function perRow(byEmployee: Float64Array, unit: Int32Array): Float64Array {
+  const values = new Float64Array(unit.length);
+  for (let i = 0; i < unit.length; i++) values[i] = byEmployee[unit[i]];
+  return values;
 }
 
 /**

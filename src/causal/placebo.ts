@@ -57,11 +57,24 @@ export function laggedOutcome(panel: Pick<Panel, 'employees' | 'periods' | 'nRow
   // Dense employee × period grid of the metric: O(1) look-ups per row and month.
   const T = panel.periods.length;
   const grid = new Float64Array(panel.employees.length * T).fill(NaN);
-  for (let j = 0; j < panel.nRows; j++) grid[panel.rowEmployee[j] * T + panel.rowPeriod[j]] = y[j];
+  fillGrid(grid, T, panel.rowEmployee, panel.rowPeriod, y, panel.nRows);
   const out = new Float64Array(stacked.n);
-  for (let r = 0; r < stacked.n; r++) {
-    const base = stacked.employee[r] * T;
-    const g = stacked.cohort[r];
+  laggedMeans(out, grid, T, stacked.employee, stacked.cohort, from, to, stacked.n);
+  return out;
+}
+
+// laggedOutcome's loops, one a function (so V8's code for one loop never runs on into the next).
+
+// grid[employee·T + period] = y of each panel row.
+function fillGrid(grid: Float64Array, T: number, rowEmployee: Int32Array, rowPeriod: Int32Array, y: Float64Array, nRows: number): void {
+  for (let j = 0; j < nRows; j++) grid[rowEmployee[j] * T + rowPeriod[j]] = y[j];
+}
+
+// out[r] = the mean of the observed grid months g − to .. g − from of row r's employee (g its cohort), NaN if none.
+function laggedMeans(out: Float64Array, grid: Float64Array, T: number, employee: Int32Array, cohort: Int32Array, from: number, to: number, n: number): void {
+  for (let r = 0; r < n; r++) {
+    const base = employee[r] * T;
+    const g = cohort[r];
     let s = 0;
     let c = 0;
     for (let t = Math.max(0, g - to); t <= g - from; t++) {
@@ -73,7 +86,6 @@ export function laggedOutcome(panel: Pick<Panel, 'employees' | 'periods' | 'nRow
     }
     out[r] = c > 0 ? s / c : NaN;
   }
-  return out;
 }
 
 /**
@@ -90,14 +102,20 @@ export function shiftFirstCompletion(panel: Panel, course: string, shift: number
   if (k < 0) throw new RangeError(`shiftFirstCompletion: unknown \`course\` "${course}"; the courses are ${panel.courses.join(', ')}`);
   if (!Number.isInteger(shift) || shift < 1) throw new RangeError(`shiftFirstCompletion: \`shift\` must be an integer ≥ 1, got ${shift}`);
   const real = panel.firstCompletion[k];
+  const moved = shiftedMonths(real, shift);
+  const firstCompletion = panel.firstCompletion.slice();
+  firstCompletion[k] = moved;
+  return { ...panel, firstCompletion };
+}
+
+// Each first-completion month `shift` earlier (COMPLETED_BEFORE_DATA where that falls before the data; codes < 0 kept).
+function shiftedMonths(real: Int32Array, shift: number): Int32Array {
   const moved = new Int32Array(real.length);
   for (let e = 0; e < real.length; e++) {
     const g = real[e];
     moved[e] = g < 0 ? g : g - shift >= 0 ? g - shift : COMPLETED_BEFORE_DATA;
   }
-  const firstCompletion = panel.firstCompletion.slice();
-  firstCompletion[k] = moved;
-  return { ...panel, firstCompletion };
+  return moved;
 }
 
 /**
@@ -140,10 +158,16 @@ export function placeboDates(
   const stacked = stackCourse(shifted, course, metric, { window: [1, shift - 1], baseline: opts.baseline, controls: opts.controls });
   const input = (opts.toInput ?? stackedInput)(stacked);
   const placebo = opts.refit?.(input)?.withOutcome?.(input.y, null) ?? estimator(input);
-  let treated = 0;
-  for (let i = 0; i < stacked.n; i++) treated += stacked.treated[i];
+  const treated = total(stacked.treated, stacked.n);
   const result = placeboVerdict('placebo_dates', opts.original, placebo, `with completions moved ${shift} months earlier (window 1–${shift - 1}, all before the real completion)`);
   return { ...result, stacked: { n: stacked.n, treated } };
+}
+
+// Σ v[0..n), in order.
+function total(v: Float64Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += v[i];
+  return sum;
 }
 
 /**

@@ -59,6 +59,23 @@ export interface ScoreOverlap {
  * scoreOverlap(ps.score, treat).treatedOutsideControlRange; // => 0 for LaLonde's MatchIt data
  */
 export function scoreOverlap(score: Float64Array, treat: Float64Array): ScoreOverlap {
+  const [tMin, tMax, cMin, cMax] = scoreRanges(score, treat);
+  const [tOut, cOut, extreme, nT] = outsideCounts(score, treat, tMin, tMax, cMin, cMax);
+  const warnings: string[] = [];
+  if (tOut > 0) {
+    warnings.push(`${tOut} of ${nT} treated units have a propensity score outside the controls' range: no comparable untrained employee exists for them`);
+  }
+  if (extreme > 0.05 * nT) {
+    warnings.push(`${extreme} of ${nT} treated units have a propensity score above 0.95: almost nobody like them went untrained, so the few similar controls carry huge weights and the estimate is fragile`);
+  }
+  if (tMax < cMin || cMax < tMin) throw new EstimationError('scoreOverlap: treated and control propensity scores do not overlap at all');
+  return { treatedRange: [tMin, tMax], controlRange: [cMin, cMax], treatedOutsideControlRange: tOut, controlOutsideTreatedRange: cOut, extremeScores: extreme, warnings };
+}
+
+// scoreOverlap's loops, one a function (so V8's code for one loop never runs on into the next).
+
+// [least, greatest treated score, least, greatest control score].
+function scoreRanges(score: Float64Array, treat: Float64Array): [number, number, number, number] {
   let tMin = Infinity, tMax = -Infinity, cMin = Infinity, cMax = -Infinity;
   for (let i = 0; i < score.length; i++) {
     const s = score[i];
@@ -70,6 +87,11 @@ export function scoreOverlap(score: Float64Array, treat: Float64Array): ScoreOve
       if (s > cMax) cMax = s;
     }
   }
+  return [tMin, tMax, cMin, cMax];
+}
+
+// [treated outside the controls' range, controls outside the treated range, treated above 0.95, treated].
+function outsideCounts(score: Float64Array, treat: Float64Array, tMin: number, tMax: number, cMin: number, cMax: number): [number, number, number, number] {
   let tOut = 0, cOut = 0, extreme = 0, nT = 0;
   for (let i = 0; i < score.length; i++) {
     const s = score[i];
@@ -79,13 +101,5 @@ export function scoreOverlap(score: Float64Array, treat: Float64Array): ScoreOve
     } else if (s < tMin || s > tMax) cOut++;
     if (treat[i] === 1 && s > 0.95) extreme++;
   }
-  const warnings: string[] = [];
-  if (tOut > 0) {
-    warnings.push(`${tOut} of ${nT} treated units have a propensity score outside the controls' range: no comparable untrained employee exists for them`);
-  }
-  if (extreme > 0.05 * nT) {
-    warnings.push(`${extreme} of ${nT} treated units have a propensity score above 0.95: almost nobody like them went untrained, so the few similar controls carry huge weights and the estimate is fragile`);
-  }
-  if (tMax < cMin || cMax < tMin) throw new EstimationError('scoreOverlap: treated and control propensity scores do not overlap at all');
-  return { treatedRange: [tMin, tMax], controlRange: [cMin, cMax], treatedOutsideControlRange: tOut, controlOutsideTreatedRange: cOut, extremeScores: extreme, warnings };
+  return [tOut, cOut, extreme, nT];
 }

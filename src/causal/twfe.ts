@@ -55,14 +55,7 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   const shared = input.weights === undefined && isSharedPanelArray(input.y) ? sharedWithin(input.y, d) : null;
   const y = shared ? shared.y : Float64Array.from(input.y);
   const treated = new Float64Array(n);
-  let nTreatedRows = 0;
-  for (let i = 0; i < n; i++) {
-    const g = input.group[i];
-    if (g !== 0 && input.time[i] >= g) {
-      treated[i] = 1;
-      nTreatedRows++;
-    }
-  }
+  const nTreatedRows = markTreated(input.group, input.time, treated, n);
   if (nTreatedRows === 0 || nTreatedRows === n) {
     throw new EstimationError(`${fn}: treatment does not vary (${nTreatedRows} of ${n} rows treated); TWFE needs treated and untreated unit-periods`);
   }
@@ -71,26 +64,18 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
     shared.system.demean(treated);
     report = { method: 'exact', iterations: [1, 1] };
   } else report = demeanTwoWay([y, treated], d.rowUnit, d.nUnits, d.rowPeriod, d.nPeriods, { weights: input.weights, solve: 'exact' });
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += treated[i] * treated[i];
+  const ss = squareSum(treated, n);
   if (ss < 1e-12 * nTreatedRows) {
     throw new EstimationError(`${fn}: treatment is absorbed by the unit and period effects (every cohort is treated at the same time as all others); nothing is left to estimate`);
   }
   // One regressor is left after the within transformation: its weighted least-squares slope and vcovCL's
   // clustered variance (type HC1) in closed form, as fitOls and vcovOls would give them for a one-column design.
   const w = input.weights;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const wx = (w ? w[i] : 1) * treated[i];
-    sxx += wx * treated[i];
-    sxy += wx * y[i];
-  }
+  const [sxx, sxy] = slopeSums(w, treated, y, n);
   const estimate = sxy / sxx;
   const score = new Float64Array(d.nUnits);
-  for (let i = 0; i < n; i++) score[d.rowUnit[i]] += (w ? w[i] : 1) * treated[i] * (y[i] - estimate * treated[i]);
-  let meat = 0;
-  for (let u = 0; u < d.nUnits; u++) meat += score[u] * score[u];
+  unitScores(score, d.rowUnit, w, treated, y, estimate, n);
+  const meat = squareSum(score, d.nUnits);
   // The dense panel's units are those with rows: each is a cluster.
   const clusters = d.nUnits;
   if (clusters < 2) throw new EstimationError(`${fn}: cluster-robust variance needs at least 2 units, got ${clusters}`);
@@ -99,8 +84,7 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
   const factor = smallSample === 'dummies' ? (n - 1) / (n - K) : 1;
   const se = Math.sqrt((meat / (sxx * sxx)) * sandwichScale('HC1', n, 1, clusters) * factor);
   const z = normalQuantile(1 - alpha / 2);
-  let nTreated = 0;
-  for (let u = 0; u < d.nUnits; u++) if (d.unitGroup[u] !== 0) nTreated++;
+  const nTreated = countNonZero(d.unitGroup, d.nUnits);
   const decomposition = opts.decompose === false ? null : bacon(input);
   return {
     method: 'did_twfe',
@@ -126,6 +110,52 @@ export function didTwfe(input: PanelInput, opts: TwfeOptions = {}): TwfeResult {
     },
     bacon: decomposition,
   };
+}
+
+// didTwfe's loops, one a function (so V8's code for one loop never runs on into the next).
+
+// treated[i] = 1 on the rows at or after their group's first treated period; returns how many.
+function markTreated(group: Int32Array, time: Int32Array, treated: Float64Array, n: number): number {
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const g = group[i];
+    if (g !== 0 && time[i] >= g) {
+      treated[i] = 1;
+      count++;
+    }
+  }
+  return count;
+}
+
+// Σ v_i² over i < n.
+function squareSum(v: Float64Array, n: number): number {
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += v[i] * v[i];
+  return ss;
+}
+
+// [Σ w·x·x, Σ w·x·y] (w = 1 without weights).
+function slopeSums(w: Float64Array | undefined, x: Float64Array, y: Float64Array, n: number): [number, number] {
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const wx = (w ? w[i] : 1) * x[i];
+    sxx += wx * x[i];
+    sxy += wx * y[i];
+  }
+  return [sxx, sxy];
+}
+
+// score[unit] += w·x·(y − β·x) over the rows, in row order.
+function unitScores(score: Float64Array, rowUnit: Int32Array, w: Float64Array | undefined, x: Float64Array, y: Float64Array, estimate: number, n: number): void {
+  for (let i = 0; i < n; i++) score[rowUnit[i]] += (w ? w[i] : 1) * x[i] * (y[i] - estimate * x[i]);
+}
+
+// Entries of v[0..n) other than 0.
+function countNonZero(v: Int32Array, n: number): number {
+  let count = 0;
+  for (let u = 0; u < n; u++) if (v[u] !== 0) count++;
+  return count;
 }
 
 // The within-transformed outcome of rows coursePanelInput shares, with the system that transformed it (read-only).

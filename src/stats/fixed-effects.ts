@@ -26,16 +26,31 @@ export function demeanOneWay(columns: Float64Array[], group: Int32Array, nGroups
 function subtractMeans(col: Float64Array, group: Int32Array, wSum: Float64Array, sums: Float64Array, weights?: Float64Array): number {
   const n = group.length;
   sums.fill(0);
-  if (weights) for (let i = 0; i < n; i++) sums[group[i]] += weights[i] * col[i];
-  else for (let i = 0; i < n; i++) sums[group[i]] += col[i];
+  if (weights) addWeightedByGroup(sums, group, weights, col, n);
+  else addByGroup(sums, group, col, n);
   let largest = 0;
   for (let g = 0; g < sums.length; g++) {
     sums[g] = wSum[g] > 0 ? sums[g] / wSum[g] : 0;
     const a = Math.abs(sums[g]);
     if (a > largest) largest = a;
   }
-  for (let i = 0; i < n; i++) col[i] -= sums[group[i]];
+  subtractByGroup(col, sums, group, n);
   return largest;
+}
+
+// sums[group[i]] += w_i·col_i, in row order.
+function addWeightedByGroup(sums: Float64Array, group: Int32Array, weights: Float64Array, col: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) sums[group[i]] += weights[i] * col[i];
+}
+
+// sums[group[i]] += col_i, in row order.
+function addByGroup(sums: Float64Array, group: Int32Array, col: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) sums[group[i]] += col[i];
+}
+
+// col_i −= means[group[i]].
+function subtractByGroup(col: Float64Array, means: Float64Array, group: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) col[i] -= means[group[i]];
 }
 
 /** What {@link demeanTwoWay} did: sweeps used per column and whether all converged. */
@@ -93,18 +108,13 @@ export function demeanTwoWay(
   const weights = opts.weights;
   const wUnit = new Float64Array(nUnits);
   const wTime = new Float64Array(nTimes);
-  for (let i = 0; i < n; i++) {
-    const wi = weights ? weights[i] : 1;
-    wUnit[unit[i]] += wi;
-    wTime[time[i]] += wi;
-  }
+  unitAndTimeWeights(unit, time, weights, wUnit, wTime, n);
   const unitSums = new Float64Array(nUnits);
   const timeSums = new Float64Array(nTimes);
   const iterations: number[] = [];
   let converged = true;
   for (const col of columns) {
-    let scale = 0;
-    for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(col[i]));
+    const scale = largestAbs(col, n);
     const threshold = tol * Math.max(scale, 1e-300);
     let it = 0;
     for (;;) {
@@ -126,6 +136,22 @@ export function demeanTwoWay(
     );
   }
   return { iterations, converged, method: 'alternating' };
+}
+
+// wUnit[unit] += w_i and wTime[time] += w_i over the rows (w = 1 without weights).
+function unitAndTimeWeights(unit: Int32Array, time: Int32Array, weights: Float64Array | undefined, wUnit: Float64Array, wTime: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const wi = weights ? weights[i] : 1;
+    wUnit[unit[i]] += wi;
+    wTime[time[i]] += wi;
+  }
+}
+
+// max |col_i| (0 for none).
+function largestAbs(col: Float64Array, n: number): number {
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(col[i]));
+  return scale;
 }
 
 /** Periods up to which {@link demeanExact} solves for the period effects (a dense periods × periods system). */
@@ -206,18 +232,13 @@ export function exactTwoWay(unit: Int32Array, nUnits: number, time: Int32Array, 
   const n = unit.length;
   // The dense units × periods table must stay near the panel's own size.
   if (nTimes > EXACT_MAX_TIMES || nTimes < 1 || nUnits * nTimes > 4 * n + 1_000_000) return null;
-  if (weights) for (let i = 0; i < n; i++) if (!(weights[i] > 0)) return null;
+  if (weights && !allPositive(weights, n)) return null;
   // a[u·T + t]: weight of unit u in period t; its row sums are the units' weights.
   const T = nTimes;
   const a = new Float64Array(nUnits * T);
   const wUnit = new Float64Array(nUnits);
   const wTime = new Float64Array(T);
-  for (let i = 0; i < n; i++) {
-    const wi = weights ? weights[i] : 1;
-    a[unit[i] * T + time[i]] += wi;
-    wUnit[unit[i]] += wi;
-    wTime[time[i]] += wi;
-  }
+  unitPeriodWeights(unit, time, weights, T, a, wUnit, wTime, n);
   // Periods with rows, the first of them the reference (its effect 0); the others are the unknowns.
   const slot = new Int32Array(T).fill(-1);
   let q = 0;
@@ -234,6 +255,36 @@ export function exactTwoWay(unit: Int32Array, nUnits: number, time: Int32Array, 
   // Units with the same row of a (the same periods at the same weights: in a panel, the same months
   // from hire to leaving) subtract the same term: each distinct row once, times its units.
   const { rows, count } = distinctRows(a, nUnits, T, wUnit);
+  subtractUnitTerms(M, q, rows, count, a, wUnit, T, slot);
+  for (let x = 0; x < q; x++) for (let y = 0; y < x; y++) M[x * q + y] = M[y * q + x];
+  let chol: { L: Float64Array; d: Float64Array } | null = null;
+  if (q > 0) {
+    const f = choleskyScaled(M, q);
+    if ('dependent' in f) return null;
+    chol = f;
+  }
+  const system: ExactSystem = { n, nUnits, T, q, unit, time, weights, a, wUnit, slot, chol, unitMean: new Float64Array(nUnits), rhs: new Float64Array(q), tau: new Float64Array(T) };
+  return { demean: (col, effects) => demeanWithSystem(system, col, effects) };
+}
+
+// Whether every weight is > 0.
+function allPositive(weights: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!(weights[i] > 0)) return false;
+  return true;
+}
+
+// a[u·T + t] += w_i, wUnit[u] += w_i, wTime[t] += w_i over the rows (w = 1 without weights).
+function unitPeriodWeights(unit: Int32Array, time: Int32Array, weights: Float64Array | undefined, T: number, a: Float64Array, wUnit: Float64Array, wTime: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const wi = weights ? weights[i] : 1;
+    a[unit[i] * T + time[i]] += wi;
+    wUnit[unit[i]] += wi;
+    wTime[time[i]] += wi;
+  }
+}
+
+// The upper triangle of M −= count·a_u a_uᵀ / W_u on the unknown periods, for each distinct row u of a.
+function subtractUnitTerms(M: Float64Array, q: number, rows: number[], count: number[], a: Float64Array, wUnit: Float64Array, T: number, slot: Int32Array): void {
   const seen = new Int32Array(T);
   for (let r = 0; r < rows.length; r++) {
     const u = rows[r];
@@ -247,15 +298,6 @@ export function exactTwoWay(unit: Int32Array, nUnits: number, time: Int32Array, 
       for (let y = x; y < k; y++) M[sx * q + slot[seen[y]]] -= ax * a[off + seen[y]];
     }
   }
-  for (let x = 0; x < q; x++) for (let y = 0; y < x; y++) M[x * q + y] = M[y * q + x];
-  let chol: { L: Float64Array; d: Float64Array } | null = null;
-  if (q > 0) {
-    const f = choleskyScaled(M, q);
-    if ('dependent' in f) return null;
-    chol = f;
-  }
-  const system: ExactSystem = { n, nUnits, T, q, unit, time, weights, a, wUnit, slot, chol, unitMean: new Float64Array(nUnits), rhs: new Float64Array(q), tau: new Float64Array(T) };
-  return { demean: (col, effects) => demeanWithSystem(system, col, effects) };
 }
 
 interface ExactSystem {
@@ -281,14 +323,10 @@ function demeanWithSystem(system: ExactSystem, col: Float64Array, effects?: Floa
   const { n, nUnits, T, q, unit, time, weights, a, wUnit, slot, chol, unitMean, rhs, tau } = system;
   // The unit-demeaned column, and its weighted sum per period.
   unitMean.fill(0);
-  for (let i = 0; i < n; i++) unitMean[unit[i]] += (weights ? weights[i] : 1) * col[i];
-  for (let u = 0; u < nUnits; u++) unitMean[u] = wUnit[u] > 0 ? unitMean[u] / wUnit[u] : 0;
+  unitWeightedSums(unitMean, unit, weights, col, n);
+  unitMeans(unitMean, wUnit, nUnits);
   rhs.fill(0);
-  for (let i = 0; i < n; i++) {
-    col[i] -= unitMean[unit[i]];
-    const s = slot[time[i]];
-    if (s >= 0) rhs[s] += (weights ? weights[i] : 1) * col[i];
-  }
+  demeanByUnit(col, unitMean, unit, slot, time, weights, rhs, n);
   tau.fill(0);
   if (chol !== null) {
     const sol = choleskySolve(chol, rhs, q);
@@ -296,6 +334,33 @@ function demeanWithSystem(system: ExactSystem, col: Float64Array, effects?: Floa
   }
   effects?.set(tau);
   // Subtract the period effects, demeaned within unit: τ_t − Σ_t a_ut τ_t / W_u.
+  unitEffectMeans(unitMean, a, tau, wUnit, nUnits, T);
+  subtractEffects(col, tau, time, unitMean, unit, n);
+}
+
+// demeanWithSystem's loops, one a function (so V8's code for one loop never runs on into the next).
+
+// unitMean[unit] += w_i·col_i over the rows (w = 1 without weights).
+function unitWeightedSums(unitMean: Float64Array, unit: Int32Array, weights: Float64Array | undefined, col: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) unitMean[unit[i]] += (weights ? weights[i] : 1) * col[i];
+}
+
+// unitMean[u] = its sum / W_u (0 for a unit without weight).
+function unitMeans(unitMean: Float64Array, wUnit: Float64Array, nUnits: number): void {
+  for (let u = 0; u < nUnits; u++) unitMean[u] = wUnit[u] > 0 ? unitMean[u] / wUnit[u] : 0;
+}
+
+// col_i −= its unit's mean; rhs[slot] += w_i·col_i for the rows of the unknown periods.
+function demeanByUnit(col: Float64Array, unitMean: Float64Array, unit: Int32Array, slot: Int32Array, time: Int32Array, weights: Float64Array | undefined, rhs: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    col[i] -= unitMean[unit[i]];
+    const s = slot[time[i]];
+    if (s >= 0) rhs[s] += (weights ? weights[i] : 1) * col[i];
+  }
+}
+
+// unitMean[u] = Σ_t a_ut τ_t / W_u for each unit with weight.
+function unitEffectMeans(unitMean: Float64Array, a: Float64Array, tau: Float64Array, wUnit: Float64Array, nUnits: number, T: number): void {
   for (let u = 0; u < nUnits; u++) {
     if (!(wUnit[u] > 0)) continue;
     const off = u * T;
@@ -303,5 +368,9 @@ function demeanWithSystem(system: ExactSystem, col: Float64Array, effects?: Floa
     for (let t = 0; t < T; t++) s += a[off + t] * tau[t];
     unitMean[u] = s / wUnit[u];
   }
+}
+
+// col_i −= τ_(time i) − unitMean_(unit i).
+function subtractEffects(col: Float64Array, tau: Float64Array, time: Int32Array, unitMean: Float64Array, unit: Int32Array, n: number): void {
   for (let i = 0; i < n; i++) col[i] -= tau[time[i]] - unitMean[unit[i]];
 }

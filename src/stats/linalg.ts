@@ -20,17 +20,28 @@ export function columnSupport(X: Design): { rows: (Int32Array | null)[] } {
   const limit = n >> 2;
   for (let j = 0; j < p; j++) {
     const off = j * n;
-    let nnz = 0;
-    for (let i = 0; i < n && nnz <= limit; i++) if (x[off + i] !== 0) nnz++;
+    const nnz = countNonZeroUpTo(x, off, n, limit);
     if (nnz > limit) {
       rows[j] = null;
       continue;
     }
     const idx = new Int32Array(nnz);
-    for (let i = 0, m = 0; i < n; i++) if (x[off + i] !== 0) idx[m++] = i;
+    nonZeroRows(x, off, n, idx);
     rows[j] = idx;
   }
   return { rows };
+}
+
+// Non-zero entries of x[off .. off + n), counted until there are more than `limit`.
+function countNonZeroUpTo(x: Float64Array, off: number, n: number, limit: number): number {
+  let nnz = 0;
+  for (let i = 0; i < n && nnz <= limit; i++) if (x[off + i] !== 0) nnz++;
+  return nnz;
+}
+
+// idx = the rows i where x[off + i] is non-zero, increasing.
+function nonZeroRows(x: Float64Array, off: number, n: number, idx: Int32Array): void {
+  for (let i = 0, m = 0; i < n; i++) if (x[off + i] !== 0) idx[m++] = i;
 }
 
 /**
@@ -118,22 +129,34 @@ export function markReadOnly(X: Design): void {
 function stillDescribes(s: DesignStructure, X: Design): boolean {
   const n = X.n;
   const x = X.x;
-  if (s.ones >= 0) {
-    const off = s.dense[s.ones] * n;
-    for (let i = 0; i < n; i++) if (x[off + i] !== 1) return false;
-  }
-  const holds = (j: number, rows: Int32Array, lo: number, hi: number, indicator: boolean): boolean => {
-    const off = j * n;
-    if (countNonZero(x, off, n) !== hi - lo) return false;
-    if (indicator) {
-      for (let r = lo; r < hi; r++) if (x[off + rows[r]] !== 1) return false;
-    } else {
-      for (let r = lo; r < hi; r++) if (x[off + rows[r]] === 0) return false;
-    }
-    return true;
-  };
-  for (const g of s.groups) for (let l = 0; l < g.columns.length; l++) if (!holds(g.columns[l], g.order, g.start[l], g.start[l + 1], true)) return false;
-  for (const c of s.sparse) if (!holds(c.column, c.rows, 0, c.rows.length, false)) return false;
+  if (s.ones >= 0 && !allOnes(x, s.dense[s.ones] * n, n)) return false;
+  for (const g of s.groups) for (let l = 0; l < g.columns.length; l++) if (!holds(x, n, g.columns[l], g.order, g.start[l], g.start[l + 1], true)) return false;
+  for (const c of s.sparse) if (!holds(x, n, c.column, c.rows, 0, c.rows.length, false)) return false;
+  return true;
+}
+
+// Whether x[off .. off + n) is all ones.
+function allOnes(x: Float64Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (x[off + i] !== 1) return false;
+  return true;
+}
+
+// Whether column j has exactly hi − lo non-zero entries, at the rows rows[lo..hi) (each 1 for an indicator).
+function holds(x: Float64Array, n: number, j: number, rows: Int32Array, lo: number, hi: number, indicator: boolean): boolean {
+  const off = j * n;
+  if (countNonZero(x, off, n) !== hi - lo) return false;
+  return indicator ? onesAtRows(x, off, rows, lo, hi) : nonZeroAtRows(x, off, rows, lo, hi);
+}
+
+// Whether x[off + rows[r]] is 1 for every r in lo..hi.
+function onesAtRows(x: Float64Array, off: number, rows: Int32Array, lo: number, hi: number): boolean {
+  for (let r = lo; r < hi; r++) if (x[off + rows[r]] !== 1) return false;
+  return true;
+}
+
+// Whether x[off + rows[r]] is non-zero for every r in lo..hi.
+function nonZeroAtRows(x: Float64Array, off: number, rows: Int32Array, lo: number, hi: number): boolean {
+  for (let r = lo; r < hi; r++) if (x[off + rows[r]] === 0) return false;
   return true;
 }
 
@@ -155,19 +178,15 @@ function findStructure(X: Design): DesignStructure {
   const building: { columns: number[]; code: Int32Array; rows: Int32Array[] }[] = [];
   let lastHome = -1;
   let ones = -1;
+  // scan[0]: where the 0/1 scan of a column stopped (n when the column is 0/1); scan[1]: its non-zero rows so far.
+  const scan = new Int32Array(2);
   for (let j = 0; j < p; j++) {
     const off = j * n;
-    let nnz = 0;
-    let i = 0;
-    for (; i < n; i++) {
-      const v = x[off + i];
-      if (v !== 0) {
-        if (v !== 1) break;
-        nonZero[nnz++] = i;
-      }
-    }
+    zeroOneScan(x, off, n, nonZero, scan);
+    let nnz = scan[1];
+    const i = scan[0];
     if (i < n) {
-      for (; i < n && nnz <= limit; i++) if (x[off + i] !== 0) nonZero[nnz++] = i;
+      nnz = moreNonZero(x, off, n, i, nnz, limit, nonZero);
       if (nnz > limit) dense.push(j);
       else sparse.push({ column: j, rows: nonZero.slice(0, nnz) });
       continue;
@@ -187,10 +206,7 @@ function findStructure(X: Design): DesignStructure {
     for (let t = -1; t < building.length && home < 0; t++) {
       const g = t < 0 ? lastHome : t;
       if (g < 0 || (t >= 0 && t === lastHome)) continue;
-      const code = building[g].code;
-      let free = true;
-      for (let r = 0; r < nnz && free; r++) if (code[nonZero[r]] !== 0) free = false;
-      if (free) home = g;
+      if (rowsFree(building[g].code, nonZero, nnz)) home = g;
     }
     if (home < 0) {
       home = building.length;
@@ -198,7 +214,7 @@ function findStructure(X: Design): DesignStructure {
     }
     const g = building[home];
     const level1 = g.columns.length + 1;
-    for (let r = 0; r < nnz; r++) g.code[nonZero[r]] = level1;
+    markRows(g.code, nonZero, nnz, level1);
     g.columns.push(j);
     g.rows.push(nonZero.slice(0, nnz));
     lastHome = home;
@@ -213,6 +229,41 @@ function findStructure(X: Design): DesignStructure {
     return { columns: Int32Array.from(g.columns), code: g.code, order, start };
   });
   return { n, p, dense: Int32Array.from(dense), ones, groups, sparse };
+}
+
+// findStructure's scan of column x[off .. off + n) while it is 0/1: nonZero gets the rows of its 1s; scan[0] =
+// the row of its first entry other than 0 and 1 (n if none), scan[1] = how many 1s came before.
+function zeroOneScan(x: Float64Array, off: number, n: number, nonZero: Int32Array, scan: Int32Array): void {
+  let nnz = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const v = x[off + i];
+    if (v !== 0) {
+      if (v !== 1) break;
+      nonZero[nnz++] = i;
+    }
+  }
+  scan[0] = i;
+  scan[1] = nnz;
+}
+
+// findStructure's scan of a column that is not 0/1, on from row i with nnz non-zero rows found: appends the
+// rows of its non-zero entries to nonZero until there are more than `limit`; returns their count.
+function moreNonZero(x: Float64Array, off: number, n: number, i: number, nnz: number, limit: number, nonZero: Int32Array): number {
+  for (; i < n && nnz <= limit; i++) if (x[off + i] !== 0) nonZero[nnz++] = i;
+  return nnz;
+}
+
+// Whether code is 0 at every row nonZero[0..nnz).
+function rowsFree(code: Int32Array, nonZero: Int32Array, nnz: number): boolean {
+  let free = true;
+  for (let r = 0; r < nnz && free; r++) if (code[nonZero[r]] !== 0) free = false;
+  return free;
+}
+
+// code = level at the rows nonZero[0..nnz).
+function markRows(code: Int32Array, nonZero: Int32Array, nnz: number, level: number): void {
+  for (let r = 0; r < nnz; r++) code[nonZero[r]] = level;
 }
 
 /**
@@ -244,40 +295,50 @@ function checkStructure(where: string, X: Design, s: DesignStructure): void {
 export function denseDots(t: Float64Array, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, from: number, acc: Float64Array, accOff: number): void {
   const nd = cols.length;
   let b = from;
-  for (; b + 3 < nd; b += 4) {
-    const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo, o2 = cols[b + 2] * n + lo, o3 = cols[b + 3] * n + lo;
-    const k = accOff + b;
-    let s0 = acc[k], s1 = acc[k + 1], s2 = acc[k + 2], s3 = acc[k + 3];
-    for (let r = 0; r < len; r++) {
-      const v = t[r];
-      s0 += v * x[o0 + r];
-      s1 += v * x[o1 + r];
-      s2 += v * x[o2 + r];
-      s3 += v * x[o3 + r];
-    }
-    acc[k] = s0;
-    acc[k + 1] = s1;
-    acc[k + 2] = s2;
-    acc[k + 3] = s3;
+  for (; b + 3 < nd; b += 4) denseFour(t, x, n, lo, len, cols, b, acc, accOff + b);
+  for (; b + 1 < nd; b += 2) denseTwo(t, x, n, lo, len, cols, b, acc, accOff + b);
+  if (b < nd) denseOne(t, x, n, lo, len, cols, b, acc, accOff + b);
+}
+
+// One loop a function below (denseDots, pairDots, levelDots, levelTables), so that V8's code for one loop
+// (compiled while it runs) never runs on into a later loop it has no type feedback for.
+
+// acc[k + c] += Σ t_r·x_(lo+r),cols[b+c] over r < len, c = 0..3, in increasing row order.
+function denseFour(t: Float64Array, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, b: number, acc: Float64Array, k: number): void {
+  const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo, o2 = cols[b + 2] * n + lo, o3 = cols[b + 3] * n + lo;
+  let s0 = acc[k], s1 = acc[k + 1], s2 = acc[k + 2], s3 = acc[k + 3];
+  for (let r = 0; r < len; r++) {
+    const v = t[r];
+    s0 += v * x[o0 + r];
+    s1 += v * x[o1 + r];
+    s2 += v * x[o2 + r];
+    s3 += v * x[o3 + r];
   }
-  for (; b + 1 < nd; b += 2) {
-    const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo;
-    const k = accOff + b;
-    let s0 = acc[k], s1 = acc[k + 1];
-    for (let r = 0; r < len; r++) {
-      const v = t[r];
-      s0 += v * x[o0 + r];
-      s1 += v * x[o1 + r];
-    }
-    acc[k] = s0;
-    acc[k + 1] = s1;
+  acc[k] = s0;
+  acc[k + 1] = s1;
+  acc[k + 2] = s2;
+  acc[k + 3] = s3;
+}
+
+// acc[k + c] += Σ t_r·x_(lo+r),cols[b+c] over r < len, c = 0..1, in increasing row order.
+function denseTwo(t: Float64Array, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, b: number, acc: Float64Array, k: number): void {
+  const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo;
+  let s0 = acc[k], s1 = acc[k + 1];
+  for (let r = 0; r < len; r++) {
+    const v = t[r];
+    s0 += v * x[o0 + r];
+    s1 += v * x[o1 + r];
   }
-  if (b < nd) {
-    const o = cols[b] * n + lo;
-    let s = acc[accOff + b];
-    for (let r = 0; r < len; r++) s += t[r] * x[o + r];
-    acc[accOff + b] = s;
-  }
+  acc[k] = s0;
+  acc[k + 1] = s1;
+}
+
+// acc[k] += Σ t_r·x_(lo+r),cols[b] over r < len, in increasing row order.
+function denseOne(t: Float64Array, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, b: number, acc: Float64Array, k: number): void {
+  const o = cols[b] * n + lo;
+  let s = acc[k];
+  for (let r = 0; r < len; r++) s += t[r] * x[o + r];
+  acc[k] = s;
 }
 
 // denseDots for two products at once: t[r] (row a of the product) and t[second + r] (row a + 1), against
@@ -287,71 +348,73 @@ export function denseDots(t: Float64Array, x: Float64Array, n: number, lo: numbe
 function pairDots(t: Float64Array, second: number, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, a: number, acc: Float64Array, accOff: number): void {
   const nd = cols.length;
   const k1 = accOff + nd;
-  {
-    const o = cols[a] * n + lo;
-    let s = acc[accOff + a];
-    for (let r = 0; r < len; r++) s += t[r] * x[o + r];
-    acc[accOff + a] = s;
-  }
+  denseOne(t, x, n, lo, len, cols, a, acc, accOff + a);
   let b = a + 1;
-  for (; b + 3 < nd; b += 4) {
-    const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo, o2 = cols[b + 2] * n + lo, o3 = cols[b + 3] * n + lo;
-    const k = accOff + b;
-    let s0 = acc[k], s1 = acc[k + 1], s2 = acc[k + 2], s3 = acc[k + 3];
-    let u0 = acc[k1 + b], u1 = acc[k1 + b + 1], u2 = acc[k1 + b + 2], u3 = acc[k1 + b + 3];
-    for (let r = 0; r < len; r++) {
-      const v = t[r];
-      const w = t[second + r];
-      const x0 = x[o0 + r], x1 = x[o1 + r], x2 = x[o2 + r], x3 = x[o3 + r];
-      s0 += v * x0;
-      u0 += w * x0;
-      s1 += v * x1;
-      u1 += w * x1;
-      s2 += v * x2;
-      u2 += w * x2;
-      s3 += v * x3;
-      u3 += w * x3;
-    }
-    acc[k] = s0;
-    acc[k + 1] = s1;
-    acc[k + 2] = s2;
-    acc[k + 3] = s3;
-    acc[k1 + b] = u0;
-    acc[k1 + b + 1] = u1;
-    acc[k1 + b + 2] = u2;
-    acc[k1 + b + 3] = u3;
+  for (; b + 3 < nd; b += 4) pairFour(t, second, x, n, lo, len, cols, b, acc, accOff + b, k1 + b);
+  for (; b + 1 < nd; b += 2) pairTwo(t, second, x, n, lo, len, cols, b, acc, accOff + b, k1 + b);
+  if (b < nd) pairOne(t, second, x, n, lo, len, cols, b, acc, accOff + b, k1 + b);
+}
+
+// pairDots for the columns cols[b .. b + 4): the first product's sums at acc[k ..], the second's at acc[k1 ..].
+function pairFour(t: Float64Array, second: number, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, b: number, acc: Float64Array, k: number, k1: number): void {
+  const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo, o2 = cols[b + 2] * n + lo, o3 = cols[b + 3] * n + lo;
+  let s0 = acc[k], s1 = acc[k + 1], s2 = acc[k + 2], s3 = acc[k + 3];
+  let u0 = acc[k1], u1 = acc[k1 + 1], u2 = acc[k1 + 2], u3 = acc[k1 + 3];
+  for (let r = 0; r < len; r++) {
+    const v = t[r];
+    const w = t[second + r];
+    const x0 = x[o0 + r], x1 = x[o1 + r], x2 = x[o2 + r], x3 = x[o3 + r];
+    s0 += v * x0;
+    u0 += w * x0;
+    s1 += v * x1;
+    u1 += w * x1;
+    s2 += v * x2;
+    u2 += w * x2;
+    s3 += v * x3;
+    u3 += w * x3;
   }
-  for (; b + 1 < nd; b += 2) {
-    const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo;
-    const k = accOff + b;
-    let s0 = acc[k], s1 = acc[k + 1];
-    let u0 = acc[k1 + b], u1 = acc[k1 + b + 1];
-    for (let r = 0; r < len; r++) {
-      const v = t[r];
-      const w = t[second + r];
-      const x0 = x[o0 + r], x1 = x[o1 + r];
-      s0 += v * x0;
-      u0 += w * x0;
-      s1 += v * x1;
-      u1 += w * x1;
-    }
-    acc[k] = s0;
-    acc[k + 1] = s1;
-    acc[k1 + b] = u0;
-    acc[k1 + b + 1] = u1;
+  acc[k] = s0;
+  acc[k + 1] = s1;
+  acc[k + 2] = s2;
+  acc[k + 3] = s3;
+  acc[k1] = u0;
+  acc[k1 + 1] = u1;
+  acc[k1 + 2] = u2;
+  acc[k1 + 3] = u3;
+}
+
+// pairDots for the columns cols[b .. b + 2).
+function pairTwo(t: Float64Array, second: number, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, b: number, acc: Float64Array, k: number, k1: number): void {
+  const o0 = cols[b] * n + lo, o1 = cols[b + 1] * n + lo;
+  let s0 = acc[k], s1 = acc[k + 1];
+  let u0 = acc[k1], u1 = acc[k1 + 1];
+  for (let r = 0; r < len; r++) {
+    const v = t[r];
+    const w = t[second + r];
+    const x0 = x[o0 + r], x1 = x[o1 + r];
+    s0 += v * x0;
+    u0 += w * x0;
+    s1 += v * x1;
+    u1 += w * x1;
   }
-  if (b < nd) {
-    const o = cols[b] * n + lo;
-    let s = acc[accOff + b];
-    let u = acc[k1 + b];
-    for (let r = 0; r < len; r++) {
-      const xv = x[o + r];
-      s += t[r] * xv;
-      u += t[second + r] * xv;
-    }
-    acc[accOff + b] = s;
-    acc[k1 + b] = u;
+  acc[k] = s0;
+  acc[k + 1] = s1;
+  acc[k1] = u0;
+  acc[k1 + 1] = u1;
+}
+
+// pairDots for the column cols[b].
+function pairOne(t: Float64Array, second: number, x: Float64Array, n: number, lo: number, len: number, cols: Int32Array, b: number, acc: Float64Array, k: number, k1: number): void {
+  const o = cols[b] * n + lo;
+  let s = acc[k];
+  let u = acc[k1];
+  for (let r = 0; r < len; r++) {
+    const xv = x[o + r];
+    s += t[r] * xv;
+    u += t[second + r] * xv;
   }
+  acc[k] = s;
+  acc[k1] = u;
 }
 
 // The same over the rows order[lo..hi) only (one level of an indicator group), for every dense column.
@@ -363,58 +426,70 @@ function levelDots(t: Float64Array, x: Float64Array, n: number, cols: Int32Array
   // four on the study's nine dense columns (V8 still keeps the nine sums in registers).
   for (; b + 8 < nd && nd - b !== 10; b += 9) levelNine(t, x, n, cols, b, order, lo, hi, sums);
   // Five columns a pass where that leaves no lone column (eight dense columns left: four and four, not five, two and one).
-  for (; b + 4 < nd && nd - b !== 8; b += 5) {
-    const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n, o4 = cols[b + 4] * n;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-    for (let r = lo; r < hi; r++) {
-      const i = order[r];
-      const v = t[i];
-      s0 += v * x[o0 + i];
-      s1 += v * x[o1 + i];
-      s2 += v * x[o2 + i];
-      s3 += v * x[o3 + i];
-      s4 += v * x[o4 + i];
-    }
-    sums[b] = s0;
-    sums[b + 1] = s1;
-    sums[b + 2] = s2;
-    sums[b + 3] = s3;
-    sums[b + 4] = s4;
+  for (; b + 4 < nd && nd - b !== 8; b += 5) levelFive(t, x, n, cols, b, order, lo, hi, sums);
+  for (; b + 3 < nd; b += 4) levelFour(t, x, n, cols, b, order, lo, hi, sums);
+  for (; b + 1 < nd; b += 2) levelTwo(t, x, n, cols, b, order, lo, hi, sums);
+  if (b < nd) levelOne(t, x, n, cols, b, order, lo, hi, sums);
+}
+
+// levelDots for the five columns cols[b .. b + 5).
+function levelFive(t: Float64Array, x: Float64Array, n: number, cols: Int32Array, b: number, order: Int32Array, lo: number, hi: number, sums: Float64Array): void {
+  const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n, o4 = cols[b + 4] * n;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  for (let r = lo; r < hi; r++) {
+    const i = order[r];
+    const v = t[i];
+    s0 += v * x[o0 + i];
+    s1 += v * x[o1 + i];
+    s2 += v * x[o2 + i];
+    s3 += v * x[o3 + i];
+    s4 += v * x[o4 + i];
   }
-  for (; b + 3 < nd; b += 4) {
-    const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (let r = lo; r < hi; r++) {
-      const i = order[r];
-      const v = t[i];
-      s0 += v * x[o0 + i];
-      s1 += v * x[o1 + i];
-      s2 += v * x[o2 + i];
-      s3 += v * x[o3 + i];
-    }
-    sums[b] = s0;
-    sums[b + 1] = s1;
-    sums[b + 2] = s2;
-    sums[b + 3] = s3;
+  sums[b] = s0;
+  sums[b + 1] = s1;
+  sums[b + 2] = s2;
+  sums[b + 3] = s3;
+  sums[b + 4] = s4;
+}
+
+// levelDots for the four columns cols[b .. b + 4).
+function levelFour(t: Float64Array, x: Float64Array, n: number, cols: Int32Array, b: number, order: Int32Array, lo: number, hi: number, sums: Float64Array): void {
+  const o0 = cols[b] * n, o1 = cols[b + 1] * n, o2 = cols[b + 2] * n, o3 = cols[b + 3] * n;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (let r = lo; r < hi; r++) {
+    const i = order[r];
+    const v = t[i];
+    s0 += v * x[o0 + i];
+    s1 += v * x[o1 + i];
+    s2 += v * x[o2 + i];
+    s3 += v * x[o3 + i];
   }
-  for (; b + 1 < nd; b += 2) {
-    const o0 = cols[b] * n, o1 = cols[b + 1] * n;
-    let s0 = 0, s1 = 0;
-    for (let r = lo; r < hi; r++) {
-      const i = order[r];
-      const v = t[i];
-      s0 += v * x[o0 + i];
-      s1 += v * x[o1 + i];
-    }
-    sums[b] = s0;
-    sums[b + 1] = s1;
+  sums[b] = s0;
+  sums[b + 1] = s1;
+  sums[b + 2] = s2;
+  sums[b + 3] = s3;
+}
+
+// levelDots for the two columns cols[b .. b + 2).
+function levelTwo(t: Float64Array, x: Float64Array, n: number, cols: Int32Array, b: number, order: Int32Array, lo: number, hi: number, sums: Float64Array): void {
+  const o0 = cols[b] * n, o1 = cols[b + 1] * n;
+  let s0 = 0, s1 = 0;
+  for (let r = lo; r < hi; r++) {
+    const i = order[r];
+    const v = t[i];
+    s0 += v * x[o0 + i];
+    s1 += v * x[o1 + i];
   }
-  if (b < nd) {
-    const o = cols[b] * n;
-    let s = 0;
-    for (let r = lo; r < hi; r++) s += t[order[r]] * x[o + order[r]];
-    sums[b] = s;
-  }
+  sums[b] = s0;
+  sums[b + 1] = s1;
+}
+
+// levelDots for the column cols[b].
+function levelOne(t: Float64Array, x: Float64Array, n: number, cols: Int32Array, b: number, order: Int32Array, lo: number, hi: number, sums: Float64Array): void {
+  const o = cols[b] * n;
+  let s = 0;
+  for (let r = lo; r < hi; r++) s += t[order[r]] * x[o + order[r]];
+  sums[b] = s;
 }
 
 // levelDots for the nine columns cols[b .. b + 9): sums[b + k] = Σ t_i·x_i,cols[b+k] over the rows order[lo..hi), in that order.
@@ -460,47 +535,56 @@ function levelTables(a: IndicatorGroup, partners: IndicatorGroup[], omega: Float
   for (let k = 0; k < K; k++) offset[k + 1] = offset[k] + L * (partners[k].columns.length + 1);
   const table = new Float64Array(offset[K]);
   let k = 0;
-  for (; k + 3 < K; k += 4) {
-    const c0 = partners[k].code, c1 = partners[k + 1].code, c2 = partners[k + 2].code, c3 = partners[k + 3].code;
-    const w0 = partners[k].columns.length + 1, w1 = partners[k + 1].columns.length + 1;
-    const w2 = partners[k + 2].columns.length + 1, w3 = partners[k + 3].columns.length + 1;
-    for (let l = 0; l < L; l++) {
-      const r0 = offset[k] + l * w0, r1 = offset[k + 1] + l * w1, r2 = offset[k + 2] + l * w2, r3 = offset[k + 3] + l * w3;
-      for (let r = start[l]; r < start[l + 1]; r++) {
-        const i = order[r];
-        const v = omega[i];
-        table[r0 + c0[i]] += v;
-        table[r1 + c1[i]] += v;
-        table[r2 + c2[i]] += v;
-        table[r3 + c3[i]] += v;
-      }
-    }
-  }
-  for (; k + 1 < K; k += 2) {
-    const c0 = partners[k].code, c1 = partners[k + 1].code;
-    const w0 = partners[k].columns.length + 1, w1 = partners[k + 1].columns.length + 1;
-    for (let l = 0; l < L; l++) {
-      const r0 = offset[k] + l * w0, r1 = offset[k + 1] + l * w1;
-      for (let r = start[l]; r < start[l + 1]; r++) {
-        const i = order[r];
-        const v = omega[i];
-        table[r0 + c0[i]] += v;
-        table[r1 + c1[i]] += v;
-      }
-    }
-  }
-  if (k < K) {
-    const c0 = partners[k].code;
-    const w0 = partners[k].columns.length + 1;
-    for (let l = 0; l < L; l++) {
-      const r0 = offset[k] + l * w0;
-      for (let r = start[l]; r < start[l + 1]; r++) {
-        const i = order[r];
-        table[r0 + c0[i]] += omega[i];
-      }
-    }
-  }
+  for (; k + 3 < K; k += 4) tablesFour(order, start, L, partners, k, offset, omega, table);
+  for (; k + 1 < K; k += 2) tablesTwo(order, start, L, partners, k, offset, omega, table);
+  if (k < K) tableOne(order, start, L, partners, k, offset, omega, table);
   return { table, offset };
+}
+
+// levelTables for the partners k .. k + 3, one pass over a's rows.
+function tablesFour(order: Int32Array, start: Int32Array, L: number, partners: IndicatorGroup[], k: number, offset: Int32Array, omega: Float64Array, table: Float64Array): void {
+  const c0 = partners[k].code, c1 = partners[k + 1].code, c2 = partners[k + 2].code, c3 = partners[k + 3].code;
+  const w0 = partners[k].columns.length + 1, w1 = partners[k + 1].columns.length + 1;
+  const w2 = partners[k + 2].columns.length + 1, w3 = partners[k + 3].columns.length + 1;
+  for (let l = 0; l < L; l++) {
+    const r0 = offset[k] + l * w0, r1 = offset[k + 1] + l * w1, r2 = offset[k + 2] + l * w2, r3 = offset[k + 3] + l * w3;
+    for (let r = start[l]; r < start[l + 1]; r++) {
+      const i = order[r];
+      const v = omega[i];
+      table[r0 + c0[i]] += v;
+      table[r1 + c1[i]] += v;
+      table[r2 + c2[i]] += v;
+      table[r3 + c3[i]] += v;
+    }
+  }
+}
+
+// levelTables for the partners k and k + 1, one pass over a's rows.
+function tablesTwo(order: Int32Array, start: Int32Array, L: number, partners: IndicatorGroup[], k: number, offset: Int32Array, omega: Float64Array, table: Float64Array): void {
+  const c0 = partners[k].code, c1 = partners[k + 1].code;
+  const w0 = partners[k].columns.length + 1, w1 = partners[k + 1].columns.length + 1;
+  for (let l = 0; l < L; l++) {
+    const r0 = offset[k] + l * w0, r1 = offset[k + 1] + l * w1;
+    for (let r = start[l]; r < start[l + 1]; r++) {
+      const i = order[r];
+      const v = omega[i];
+      table[r0 + c0[i]] += v;
+      table[r1 + c1[i]] += v;
+    }
+  }
+}
+
+// levelTables for the partner k alone.
+function tableOne(order: Int32Array, start: Int32Array, L: number, partners: IndicatorGroup[], k: number, offset: Int32Array, omega: Float64Array, table: Float64Array): void {
+  const c0 = partners[k].code;
+  const w0 = partners[k].columns.length + 1;
+  for (let l = 0; l < L; l++) {
+    const r0 = offset[k] + l * w0;
+    for (let r = start[l]; r < start[l + 1]; r++) {
+      const i = order[r];
+      table[r0 + c0[i]] += omega[i];
+    }
+  }
 }
 
 /**
@@ -547,16 +631,11 @@ export function weightedGram(
     // Two rows of the product a pass (pairDots): each column entry loaded once serves both.
     let a = 0;
     for (; a + 1 < nd; a += 2) {
-      const offj = dense[a] * n + lo, offj1 = dense[a + 1] * n + lo;
-      for (let r = 0; r < len; r++) {
-        t[r] = omega[lo + r] * x[offj + r];
-        t[block + r] = omega[lo + r] * x[offj1 + r];
-      }
+      weightedPair(t, block, omega, x, lo, len, dense[a] * n + lo, dense[a + 1] * n + lo);
       pairDots(t, block, x, n, lo, len, dense, a, acc, a * nd);
     }
     if (a < nd) {
-      const offj = dense[a] * n + lo;
-      for (let r = 0; r < len; r++) t[r] = omega[lo + r] * x[offj + r];
+      weightedColumn(t, omega, x, lo, len, dense[a] * n + lo);
       denseDots(t, x, n, lo, len, dense, a, acc, a * nd);
     }
   }
@@ -578,9 +657,7 @@ export function weightedGram(
         out[c * p + c] = out[Math.min(c, dense[ones]) * p + Math.max(c, dense[ones])];
         continue;
       }
-      let s = 0;
-      for (let r = start[l]; r < start[l + 1]; r++) s += omega[order[r]];
-      out[c * p + c] = s;
+      out[c * p + c] = sumAtRows(omega, order, start[l], start[l + 1]);
     }
   }
   // Each pair of groups: a table of Σω over the rows where level l of one and level m of the other are both
@@ -610,29 +687,53 @@ export function weightedGram(
     for (let b = 0; b < nd; b++) {
       const k = dense[b];
       const o = k * n;
-      let s = 0;
-      if (j < k) for (let r = 0; r < m; r++) s += omega[rows[r]] * x[offj + rows[r]] * x[o + rows[r]];
-      else for (let r = 0; r < m; r++) s += omega[rows[r]] * x[o + rows[r]] * x[offj + rows[r]];
-      put(j, k, s);
+      put(j, k, j < k ? weightedDotAtRows(omega, x, rows, m, offj, o) : weightedDotAtRows(omega, x, rows, m, o, offj));
     }
     for (const g of groups) {
       const sums = new Float64Array(g.columns.length);
-      for (let r = 0; r < m; r++) {
-        const i = rows[r];
-        const c = g.code[i];
-        if (c > 0) sums[c - 1] += omega[i] * x[offj + i];
-      }
+      levelSumsAtRows(omega, x, rows, m, offj, g.code, sums);
       for (let l = 0; l < sums.length; l++) put(j, g.columns[l], sums[l]);
     }
-    for (let b = a; b < sparse.length; b++) {
-      const o = sparse[b].column * n;
-      let s = 0;
-      for (let r = 0; r < m; r++) s += omega[rows[r]] * x[offj + rows[r]] * x[o + rows[r]];
-      out[j * p + sparse[b].column] = s;
-    }
+    for (let b = a; b < sparse.length; b++) out[j * p + sparse[b].column] = weightedDotAtRows(omega, x, rows, m, offj, sparse[b].column * n);
   }
   for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) out[j * p + k] = out[k * p + j];
   return out;
+}
+
+// weightedGram's product rows for two dense columns: t[r] = ω_(lo+r)·x[offj + r], t[second + r] = ω_(lo+r)·x[offj1 + r].
+function weightedPair(t: Float64Array, second: number, omega: Float64Array, x: Float64Array, lo: number, len: number, offj: number, offj1: number): void {
+  for (let r = 0; r < len; r++) {
+    t[r] = omega[lo + r] * x[offj + r];
+    t[second + r] = omega[lo + r] * x[offj1 + r];
+  }
+}
+
+// weightedGram's product row for one dense column: t[r] = ω_(lo+r)·x[offj + r].
+function weightedColumn(t: Float64Array, omega: Float64Array, x: Float64Array, lo: number, len: number, offj: number): void {
+  for (let r = 0; r < len; r++) t[r] = omega[lo + r] * x[offj + r];
+}
+
+// Σ v[order[r]] over r in from..to, in that order.
+function sumAtRows(v: Float64Array, order: Int32Array, from: number, to: number): number {
+  let s = 0;
+  for (let r = from; r < to; r++) s += v[order[r]];
+  return s;
+}
+
+// Σ ω_i·x[oa + i]·x[ob + i] over the rows i = rows[0..m), in that order.
+function weightedDotAtRows(omega: Float64Array, x: Float64Array, rows: Int32Array, m: number, oa: number, ob: number): number {
+  let s = 0;
+  for (let r = 0; r < m; r++) s += omega[rows[r]] * x[oa + rows[r]] * x[ob + rows[r]];
+  return s;
+}
+
+// sums[c − 1] += ω_i·x[offj + i] over the rows i = rows[0..m) with code c > 0 (a sparse column against a group's levels).
+function levelSumsAtRows(omega: Float64Array, x: Float64Array, rows: Int32Array, m: number, offj: number, code: Int32Array, sums: Float64Array): void {
+  for (let r = 0; r < m; r++) {
+    const i = rows[r];
+    const c = code[i];
+    if (c > 0) sums[c - 1] += omega[i] * x[offj + i];
+  }
 }
 
 /**
@@ -790,12 +891,8 @@ export function linearPredictor(X: Design, beta: Float64Array, out: Float64Array
       if (b === 0) continue;
       const off = j * n;
       const idx = rows === null ? null : rows[j];
-      if (idx === null) for (let i = lo; i < hi; i++) out[i] += x[off + i] * b;
-      else {
-        let r = cursor[j];
-        for (; r < idx.length && idx[r] < hi; r++) out[idx[r]] += x[off + idx[r]] * b;
-        cursor[j] = r;
-      }
+      if (idx === null) addScaledColumn(x, off, b, lo, hi, out);
+      else cursor[j] = addColumnOnRows(x, off, b, idx, cursor[j], hi, out);
     }
   }
   return out;
@@ -810,6 +907,18 @@ function addFourColumns(x: Float64Array, n: number, j: number, beta: Float64Arra
   const o3 = o2 + n;
   const b0 = beta[j], b1 = beta[j + 1], b2 = beta[j + 2], b3 = beta[j + 3];
   for (let i = lo; i < hi; i++) out[i] += x[o0 + i] * b0 + x[o1 + i] * b1 + x[o2 + i] * b2 + x[o3 + i] * b3;
+}
+
+// out[i] += x[off + i]·b for rows lo ≤ i < hi.
+function addScaledColumn(x: Float64Array, off: number, b: number, lo: number, hi: number, out: Float64Array): void {
+  for (let i = lo; i < hi; i++) out[i] += x[off + i] * b;
+}
+
+// out[i] += x[off + i]·b for the rows i = idx[r], r from `from` up to the first row at or past `hi`; returns where it stopped.
+function addColumnOnRows(x: Float64Array, off: number, b: number, idx: Int32Array, from: number, hi: number, out: Float64Array): number {
+  let r = from;
+  for (; r < idx.length && idx[r] < hi; r++) out[idx[r]] += x[off + idx[r]] * b;
+  return r;
 }
 
 // out[i] += b for the rows i = order[r], r from `from` up to `end` or the first row at or past `hi`; returns
@@ -858,17 +967,15 @@ export function crossprodVector(X: Design, v: Float64Array, out: Float64Array = 
   denseDots(v, x, n, 0, n, dense, 0, sums, 0);
   for (let b = 0; b < dense.length; b++) out[dense[b]] = sums[b];
   for (const { columns, order, start } of groups) {
-    for (let l = 0; l < columns.length; l++) {
-      let s = 0;
-      for (let r = start[l]; r < start[l + 1]; r++) s += v[order[r]];
-      out[columns[l]] = s;
-    }
+    for (let l = 0; l < columns.length; l++) out[columns[l]] = sumAtRows(v, order, start[l], start[l + 1]);
   }
-  for (const { column, rows } of sparse) {
-    const o = column * n;
-    let s = 0;
-    for (let r = 0; r < rows.length; r++) s += v[rows[r]] * x[o + rows[r]];
-    out[column] = s;
-  }
+  for (const { column, rows } of sparse) out[column] = dotAtRows(v, x, rows, column * n);
   return out;
+}
+
+// Σ v_i·x[o + i] over the rows i = rows[0..], in that order.
+function dotAtRows(v: Float64Array, x: Float64Array, rows: Int32Array, o: number): number {
+  let s = 0;
+  for (let r = 0; r < rows.length; r++) s += v[rows[r]] * x[o + rows[r]];
+  return s;
 }

@@ -38,23 +38,37 @@ export function clusterCodes(labels: ClusterLabels): { codes: Int32Array; groups
   const codes = new Int32Array(labels.length);
   if (labels instanceof Int32Array && labels.length > 0) {
     // Integer codes over a modest range (employee indices): a lookup table instead of a hash map.
-    let lo = labels[0];
-    let hi = labels[0];
-    for (let i = 1; i < labels.length; i++) {
-      if (labels[i] < lo) lo = labels[i];
-      else if (labels[i] > hi) hi = labels[i];
-    }
-    if (hi - lo <= 4 * labels.length + 1024) {
-      const first = new Int32Array(hi - lo + 1).fill(-1);
-      let groups = 0;
-      for (let i = 0; i < labels.length; i++) {
-        const k = labels[i] - lo;
-        if (first[k] < 0) first[k] = groups++;
-        codes[i] = first[k];
-      }
-      return { codes, groups };
-    }
+    const [lo, hi] = labelRange(labels);
+    if (hi - lo <= 4 * labels.length + 1024) return { codes, groups: tableCodes(labels, lo, hi, codes) };
   }
+  return { codes, groups: mapCodes(labels, codes) };
+}
+
+// The least and greatest of (non-empty) integer labels.
+function labelRange(labels: Int32Array): [number, number] {
+  let lo = labels[0];
+  let hi = labels[0];
+  for (let i = 1; i < labels.length; i++) {
+    if (labels[i] < lo) lo = labels[i];
+    else if (labels[i] > hi) hi = labels[i];
+  }
+  return [lo, hi];
+}
+
+// codes = clusterCodes' codes for integer labels in lo..hi, through a lookup table; returns the number of groups.
+function tableCodes(labels: Int32Array, lo: number, hi: number, codes: Int32Array): number {
+  const first = new Int32Array(hi - lo + 1).fill(-1);
+  let groups = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const k = labels[i] - lo;
+    if (first[k] < 0) first[k] = groups++;
+    codes[i] = first[k];
+  }
+  return groups;
+}
+
+// codes = clusterCodes' codes for any labels, through a hash map; returns the number of groups.
+function mapCodes(labels: ClusterLabels, codes: Int32Array): number {
   const seen = new Map<string | number, number>();
   for (let i = 0; i < labels.length; i++) {
     const key = labels[i];
@@ -68,7 +82,7 @@ export function clusterCodes(labels: ClusterLabels): { codes: Int32Array; groups
     }
     codes[i] = c;
   }
-  return { codes, groups: seen.size };
+  return seen.size;
 }
 
 /**
@@ -93,13 +107,33 @@ export function hatValues(fit: OlsFit, X: Design): Float64Array {
       if (r === 0) continue;
       const off = k * n;
       const idx = rows[k];
-      if (idx === null) for (let i = 0; i < n; i++) q[i] += X.x[off + i] * r;
-      else for (let t = 0; t < idx.length; t++) q[idx[t]] += X.x[off + idx[t]] * r;
+      if (idx === null) addColumnTimes(q, X.x, off, r, n);
+      else addScaledAtRows(q, X.x, off, r, idx);
     }
-    for (let i = 0; i < n; i++) h[i] += q[i] * q[i];
+    addSquaresTo(h, q, n);
   }
-  if (fit.weights) for (let i = 0; i < n; i++) h[i] *= fit.weights[i];
+  if (fit.weights) multiplyBy(h, fit.weights, n);
   return h;
+}
+
+// q[i] += x[off + i]·r for every row.
+function addColumnTimes(q: Float64Array, x: Float64Array, off: number, r: number, n: number): void {
+  for (let i = 0; i < n; i++) q[i] += x[off + i] * r;
+}
+
+// q[i] += x[off + i]·r for the rows i of idx.
+function addScaledAtRows(q: Float64Array, x: Float64Array, off: number, r: number, idx: Int32Array): void {
+  for (let t = 0; t < idx.length; t++) q[idx[t]] += x[off + idx[t]] * r;
+}
+
+// h[i] += q[i]².
+function addSquaresTo(h: Float64Array, q: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) h[i] += q[i] * q[i];
+}
+
+// h[i] *= w[i].
+function multiplyBy(h: Float64Array, w: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) h[i] *= w[i];
 }
 
 // Σ_g s_g s_gᵀ with s_g = Σ_{i∈g} w_i e_i x_i.
@@ -110,27 +144,45 @@ function clusterMeat(fit: OlsFit, X: Design, codes: Int32Array, groups: number, 
   // which stays in cache, where a row per cluster would spread every pass over groups·p entries.
   const score = new Float64Array(groups * p);
   const we = new Float64Array(n);
-  for (let i = 0; i < n; i++) we[i] = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
+  weightedResiduals(fit, we, n);
   // Each score entry adds its rows in increasing order, as the dense loop; an indicator adds only at its
   // own rows (w_i e_i · 1), the terms skipped being exact zeros.
-  for (const j of structure.dense) {
-    const off = j * n;
-    const col = j * groups;
-    for (let i = 0; i < n; i++) score[col + codes[i]] += we[i] * x[off + i];
-  }
+  for (const j of structure.dense) denseScores(score, j * groups, codes, we, x, j * n, n);
   for (const { columns, order, start } of structure.groups) {
-    for (let l = 0; l < columns.length; l++) {
-      const col = columns[l] * groups;
-      for (let r = start[l]; r < start[l + 1]; r++) score[col + codes[order[r]]] += we[order[r]];
-    }
+    for (let l = 0; l < columns.length; l++) levelScores(score, columns[l] * groups, codes, we, order, start[l], start[l + 1]);
   }
-  for (const { column: j, rows } of structure.sparse) {
-    const off = j * n;
-    const col = j * groups;
-    for (let r = 0; r < rows.length; r++) score[col + codes[rows[r]]] += we[rows[r]] * x[off + rows[r]];
-  }
-  // Only the non-zero entries of each cluster's score: a cluster touches few levels of each factor.
+  for (const { column: j, rows } of structure.sparse) sparseScores(score, j * groups, codes, we, x, j * n, rows);
   const meat = new Float64Array(p * p);
+  outerSums(score, groups, p, meat);
+  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) meat[j * p + k] = meat[k * p + j];
+  return meat;
+}
+
+// clusterMeat's loops, one a function (so V8's code for one loop never runs on into the next).
+
+// we[i] = w_i·e_i.
+function weightedResiduals(fit: OlsFit, we: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) we[i] = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
+}
+
+// score[col + g] += Σ_{i∈g} we_i·x[off + i] over every row, in increasing order (a dense column).
+function denseScores(score: Float64Array, col: number, codes: Int32Array, we: Float64Array, x: Float64Array, off: number, n: number): void {
+  for (let i = 0; i < n; i++) score[col + codes[i]] += we[i] * x[off + i];
+}
+
+// score[col + g] += Σ_{i∈g} we_i over the rows order[from..to) (one level of an indicator group).
+function levelScores(score: Float64Array, col: number, codes: Int32Array, we: Float64Array, order: Int32Array, from: number, to: number): void {
+  for (let r = from; r < to; r++) score[col + codes[order[r]]] += we[order[r]];
+}
+
+// score[col + g] += Σ_{i∈g} we_i·x[off + i] over the rows of a sparse column.
+function sparseScores(score: Float64Array, col: number, codes: Int32Array, we: Float64Array, x: Float64Array, off: number, rows: Int32Array): void {
+  for (let r = 0; r < rows.length; r++) score[col + codes[rows[r]]] += we[rows[r]] * x[off + rows[r]];
+}
+
+// The upper triangle of meat += Σ_g s_g s_gᵀ, s_g = score[j·groups + g]. Only the non-zero entries of each
+// cluster's score: a cluster touches few levels of each factor.
+function outerSums(score: Float64Array, groups: number, p: number, meat: Float64Array): void {
   const nonZero = new Int32Array(p);
   const value = new Float64Array(p);
   for (let g = 0; g < groups; g++) {
@@ -148,8 +200,6 @@ function clusterMeat(fit: OlsFit, X: Design, codes: Int32Array, groups: number, 
       for (let b = a; b < m; b++) meat[row + nonZero[b]] += sj * value[b];
     }
   }
-  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) meat[j * p + k] = meat[k * p + j];
-  return meat;
 }
 
 function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1' | 'CR1p', structure: DesignStructure): Float64Array {
@@ -205,19 +255,9 @@ export function vcovOls(fit: OlsFit, X: Design, type: VcovType): Float64Array {
       throw new RangeError(`vcovOls: \`type\` must be classical, HC0, HC1, HC2, HC3, { cluster } or { cluster2 }, got ${JSON.stringify(type)}`);
     }
     const omega = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const we = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
-      omega[i] = we * we;
-    }
+    squaredResiduals(fit, omega, n);
     const scale = type === 'HC0' || type === 'HC1' ? sandwichScale(type, n, p) : 1;
-    if (type === 'HC2' || type === 'HC3') {
-      const h = hatValues(fit, X);
-      for (let i = 0; i < n; i++) {
-        const d = 1 - h[i];
-        // Rows with leverage 1 have zero residual; leave them at zero as sandwich does not divide 0 by 0.
-        if (d > 1e-12) omega[i] /= type === 'HC2' ? d : d * d;
-      }
-    }
+    if (type === 'HC2' || type === 'HC3') leverageAdjust(omega, hatValues(fit, X), type, n);
     return sandwich(fit.bread, weightedGram(X, omega, undefined, structureOf(fit, X)), p, scale);
   }
   if ('cluster' in type) return oneWayCluster(fit, X, type.cluster, type.type ?? 'HC1', structureOf(fit, X));
@@ -234,6 +274,23 @@ export function vcovOls(fit: OlsFit, X: Design, type: VcovType): Float64Array {
     return v1.map((v, k) => v + v2[k] - v12[k]);
   }
   throw new TypeError('vcovOls: unknown `type`');
+}
+
+// omega[i] = (w_i·e_i)².
+function squaredResiduals(fit: OlsFit, omega: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const we = (fit.weights ? fit.weights[i] : 1) * fit.residuals[i];
+    omega[i] = we * we;
+  }
+}
+
+// omega[i] /= (1 − h_i) for HC2, (1 − h_i)² for HC3.
+function leverageAdjust(omega: Float64Array, h: Float64Array, type: 'HC2' | 'HC3', n: number): void {
+  for (let i = 0; i < n; i++) {
+    const d = 1 - h[i];
+    // Rows with leverage 1 have zero residual; leave them at zero as sandwich does not divide 0 by 0.
+    if (d > 1e-12) omega[i] /= type === 'HC2' ? d : d * d;
+  }
 }
 
 /** One row of a coefficient table. */
