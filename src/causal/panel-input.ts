@@ -1,4 +1,4 @@
-import { MISSING_LEVEL, withMissingIndicator } from '../data/missing';
+import { missingLevelBeside, withMissingIndicator } from '../data/missing';
 import { DataError } from '../core/errors';
 
 /**
@@ -573,7 +573,7 @@ function employeeCovariates(
         add(`${name}=${levels[k]}`, indicatorOf(codes, k, nEmployees));
       }
       // Employees with no value (a blank in the HR export) are a level of their own, not the first level's.
-      if (present.some((e) => codes[e] < 0)) add(`${name}=${MISSING_LEVEL}`, Float64Array.from({ length: nEmployees }, (_, e) => (codes[e] < 0 ? 1 : 0)));
+      if (present.some((e) => codes[e] < 0)) add(`${name}=${missingLevelBeside(levels)}`, Float64Array.from({ length: nEmployees }, (_, e) => (codes[e] < 0 ? 1 : 0)));
       continue;
     }
     const source = name === 'level' ? panel.level : panel.extraCovariates?.[name];

@@ -2,6 +2,25 @@
 export const MISSING_LEVEL = '(missing)';
 
 /**
+ * The name of the no-value level beside a text covariate's `levels`:
+ * {@link MISSING_LEVEL}, or, when the data has a level of that very name (a
+ * region called "(missing)"), the first of `(missing 2)`, `(missing 3)`, …
+ * that it does not have, so that employees with no value are never merged
+ * with that level.
+ *
+ * @example
+ * missingLevelBeside(['East', 'West']); // => '(missing)'
+ * missingLevelBeside(['(missing)', 'East']); // => '(missing 2)'
+ */
+export function missingLevelBeside(levels: readonly string[]): string {
+  if (!levels.includes(MISSING_LEVEL)) return MISSING_LEVEL;
+  for (let k = 2; ; k++) {
+    const name = `(missing ${k})`;
+    if (!levels.includes(name)) return name;
+  }
+}
+
+/**
  * A numeric pre-treatment covariate as the estimators take it when some of
  * its values are missing (a blank manager rating or level in the HR export):
  * the missing values filled with the mean of the others, beside an indicator

@@ -1,6 +1,6 @@
 import { DataError } from '../core/errors';
 import { factorLevels, noteLevelCodes } from '../stats/design';
-import { MISSING_LEVEL, withMissingIndicator } from './missing';
+import { missingLevelBeside, withMissingIndicator } from './missing';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from './panel';
 import { createRng, type Rng } from '../stats/rng';
 
@@ -481,9 +481,13 @@ function codedRuns(runIndex: readonly number[], runEnd: readonly number[], n: nu
   return values;
 }
 
-/** Each slot's text (slot 0: the missing level), the present ones' levels sorted by factorLevels, and each slot's index among them. */
+/**
+ * Each slot's text (slot 0: the missing level, named apart from every real level), the present ones' levels sorted
+ * by factorLevels, and each slot's index among them.
+ */
 function slotLevels(present: Uint8Array, names: readonly string[]): { slotText: string[]; slotLevel: Int32Array; levels: string[] } {
-  const slotText = Array.from(present, (_, k) => (k === 0 ? MISSING_LEVEL : names[k - 1]));
+  const missing = missingLevelBeside(names);
+  const slotText = Array.from(present, (_, k) => (k === 0 ? missing : names[k - 1]));
   const levels = factorLevels(slotText.filter((_, k) => present[k] === 1));
   const at = new Map(levels.map((level, j) => [level, j]));
   const slotLevel = Int32Array.from(slotText, (text, k) => (present[k] === 1 ? (at.get(text) as number) : 0));

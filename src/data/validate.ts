@@ -1,5 +1,5 @@
 import { quantileSorted } from '../stats/bootstrap';
-import { MISSING_LEVEL } from './missing';
+import { missingLevelBeside } from './missing';
 import type { NumberColumn, RawStudy, RawTable, TextColumn } from './load';
 import { exactDuplicateOf } from './duplicates';
 import {
@@ -264,6 +264,8 @@ export function validateStudy(raw: RawStudy): Problem[] {
     const termDays = term ? checkDates(emp, 'termination_date', term, parseIsoDay, 'a date YYYY-MM-DD', out) : undefined;
     const role = asText(emp, 'role')!;
     const region = asText(emp, 'region');
+    // The name the study gives employees with no region: apart from every region in the file.
+    const noRegion = region ? missingLevelBeside(region.levels.map((l) => l.trim())) : '';
     hireMonth = new Float64Array(emp.nRows);
     termMonth = new Float64Array(emp.nRows).fill(Infinity);
     hireDay = new Float64Array(emp.nRows);
@@ -278,7 +280,7 @@ export function validateStudy(raw: RawStudy): Problem[] {
       if (hire.codes[i] < 0) out.add('error', emp.file, emp.line[i], 'hire_date', 'the hire date is empty');
       if (role.codes[i] < 0 || role.levels[role.codes[i]].trim() === '') out.add('warning', emp.file, emp.line[i], 'role', 'the role is empty');
       if (region && (region.codes[i] < 0 || region.levels[region.codes[i]].trim() === '')) {
-        out.add('warning', emp.file, emp.line[i], 'region', `the region is empty; the study compares such employees as a region of their own, \`${MISSING_LEVEL}\``, `empty region: a region of its own, \`${MISSING_LEVEL}\``);
+        out.add('warning', emp.file, emp.line[i], 'region', `the region is empty; the study compares such employees as a region of their own, \`${noRegion}\``, `empty region: a region of its own, \`${noRegion}\``);
       }
       const h = hire.codes[i] < 0 ? NaN : hireDays[hire.codes[i]];
       hireDay[i] = h;

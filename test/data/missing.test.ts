@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MISSING_LEVEL, withMissingIndicator } from '../../src/data/missing';
+import { MISSING_LEVEL, missingLevelBeside, withMissingIndicator } from '../../src/data/missing';
+import { coursePanelInput } from '../../src/causal/panel-input';
 import { loadStudy } from '../../src/data/load';
 import { buildPanel } from '../../src/data/panel';
 import { stackCourse } from '../../src/data/stack';
@@ -47,5 +48,34 @@ describe('a study with blanks in employees.csv (the tiny study: A2 has no quota 
       ['warning', 3, 'region'],
       ['warning', 3, 'quota'],
     ]);
+  });
+});
+
+describe('a region called "(missing)" beside blank regions', () => {
+  it('keeps the two apart: the blanks become `(missing 2)` in the stack, the panel input and the validation message', async () => {
+    expect(missingLevelBeside(['East'])).toBe('(missing)');
+    expect(missingLevelBeside(['(missing)', '(missing 2)'])).toBe('(missing 3)');
+    const dir = copyStudy('test/fixtures/tiny-study');
+    // A1 and A4 (North) become a region named "(missing)"; A2 (South) has no region.
+    rewrite(dir, 'employees.csv', (t) =>
+      t.replace('A1,2022-01-10,,AE,North', 'A1,2022-01-10,,AE,(missing)').replace('A4,2021-06-01,2024-10-20,SDR,North', 'A4,2021-06-01,2024-10-20,SDR,(missing)').replace('A2,2023-03-01,,AE,South', 'A2,2023-03-01,,AE,'),
+    );
+    const raw = await loadStudy(dir);
+    const p = buildPanel(raw);
+    expect(p.regionLevels).toContain('(missing)');
+    const s = stackCourse(p, 'C01', 'revenue');
+    const region = s.covariates.columns.region as string[];
+    for (let r = 0; r < s.n; r++) {
+      const who = p.employees[s.employee[r]];
+      if (who === 'A2') expect(region[r]).toBe('(missing 2)');
+      else if (who === 'A1' || who === 'A4') expect(region[r]).toBe('(missing)');
+      else expect(['North', 'South']).toContain(region[r]);
+    }
+    const input = coursePanelInput(p, 'C01', 'revenue', { covariates: ['region'] });
+    const names = (input.covariates ?? []).map((c) => c.name);
+    expect(names).toContain('region=(missing 2)');
+    expect(new Set(names).size).toBe(names.length);
+    const warning = validateStudy(raw).find((q) => q.column === 'region');
+    expect(warning?.message).toContain('`(missing 2)`');
   });
 });
