@@ -14,6 +14,7 @@ import {
 } from './cross-section-input';
 import { fitPropensity, scoreOverlap } from './propensity';
 import { attWeights } from './weighting';
+import { gather, sumOfSquares } from '../stats/arrays';
 
 /**
  * Augmented inverse-probability weighting (doubly robust) for the ATT:
@@ -109,19 +110,6 @@ function clusteredSquares(psi: Float64Array, codes: Int32Array, groups: number):
   return ss;
 }
 
-// Σ psi², in order.
-function sumOfSquares(psi: Float64Array): number {
-  let ss = 0;
-  for (let i = 0; i < psi.length; i++) ss += psi[i] * psi[i];
-  return ss;
-}
-
-function pickRows(v: Float64Array, rows: Int32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let r = 0; r < rows.length; r++) out[r] = v[rows[r]];
-  return out;
-}
-
 // The row indices (ascending) where `values` equals `target`.
 function rowsWhere(values: Float64Array, target: number): Int32Array {
   let count = 0;
@@ -155,7 +143,7 @@ function controlsKeepEveryLevel(covariates: NamedColumn[], controlRows: Int32Arr
 function fitOnControlRows(X: Design, data: CrossSectionInput, controlRows: Int32Array): ReturnType<typeof fitOls> {
   const n0 = controlRows.length;
   if (!(n0 >= GRAM_MIN_ROWS && n0 >= GRAM_ROWS_PER_COLUMN * X.p)) {
-    return fitOls(subsetRows(X, controlRows), pickRows(data.y, controlRows), { weights: data.weights ? pickRows(data.weights, controlRows) : undefined });
+    return fitOls(subsetRows(X, controlRows), gather(data.y, controlRows), { weights: data.weights ? gather(data.weights, controlRows) : undefined });
   }
   const weights = new Float64Array(X.n);
   for (let r = 0; r < n0; r++) weights[controlRows[r]] = data.weights ? data.weights[controlRows[r]] : 1;

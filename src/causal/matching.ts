@@ -14,6 +14,7 @@ import {
 } from './cross-section-input';
 import { fitPropensity, scoreOverlap } from './propensity';
 import { covariateDesign, treatmentCoefficient } from './regression';
+import { gather } from '../stats/arrays';
 
 /** Options of nearest-neighbour matching; the defaults are MatchIt's. */
 export interface MatchOptions {
@@ -195,13 +196,6 @@ function splitByTreatment(treat: Float64Array): { treatedList: number[]; control
   const treatedList: number[] = [];
   for (let i = 0; i < treat.length; i++) (treat[i] === 1 ? treatedList : controls).push(i);
   return { treatedList, controls };
-}
-
-// v[rows[k]] for each k.
-function gather(v: Float64Array, rows: Int32Array): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let k = 0; k < rows.length; k++) out[k] = v[rows[k]];
-  return out;
 }
 
 // The control rows sorted by (cell, distance, row): a stable sort by distance of the controls in row

@@ -14,6 +14,7 @@ import {
   type CommonOptions,
   type CrossSectionInput,
 } from './cross-section-input';
+import { countPositive, sumOfSquares } from '../stats/arrays';
 
 /** The treatment coefficient of a weighted regression, with its variance. */
 export interface TreatmentCoefficient {
@@ -218,13 +219,6 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): AdjustmentFit |
   return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p };
 }
 
-// The rows with a positive weight.
-function countPositive(w: Float64Array): number {
-  let count = 0;
-  for (let i = 0; i < w.length; i++) if (w[i] > 0) count++;
-  return count;
-}
-
 // r ← v − r (r holds the fitted values): the residuals, in r.
 function subtractFrom(v: Float64Array, r: Float64Array): Float64Array {
   for (let i = 0; i < r.length; i++) r[i] = v[i] - r[i];
@@ -266,13 +260,6 @@ function clusterSquares(score: Float64Array, codes: Int32Array, groups: number):
   for (let i = 0; i < score.length; i++) sums[codes[i]] += score[i];
   let meat = 0;
   for (let g = 0; g < groups; g++) meat += sums[g] * sums[g];
-  return meat;
-}
-
-// Σ score², in order.
-function sumOfSquares(score: Float64Array): number {
-  let meat = 0;
-  for (let i = 0; i < score.length; i++) meat += score[i] * score[i];
   return meat;
 }
 

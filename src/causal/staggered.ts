@@ -7,6 +7,7 @@ import { fitOls } from '../stats/ols';
 import { chisqCdf, normalQuantile } from '../stats/dists';
 import { createRng } from '../stats/rng';
 import { densePanel, isSharedPanelArray, rowLabel, type PanelInput } from './panel-input';
+import { gather, gatherInt } from '../stats/arrays';
 
 export type { PanelInput } from './panel-input';
 
@@ -816,19 +817,6 @@ function hiredBeforeCuts(hireAt: Int32Array, start: Int32Array, blocks: number, 
     }
     cuts[k] = lo;
   }
-}
-
-/** out[pos] = src[order[pos]]. (A typed array's `from` with a mapping function calls it per element, many times slower.) */
-function gather(src: Float64Array, order: Int32Array): Float64Array {
-  const out = new Float64Array(order.length);
-  for (let pos = 0; pos < order.length; pos++) out[pos] = src[order[pos]];
-  return out;
-}
-
-function gatherInt(src: Int32Array, order: Int32Array): Int32Array {
-  const out = new Int32Array(order.length);
-  for (let pos = 0; pos < order.length; pos++) out[pos] = src[order[pos]];
-  return out;
 }
 
 /** Each period's row of a period-major matrix with its units put in `order` (a loop inside didStaggered's body ran several times slower). */

@@ -2,6 +2,7 @@ import { table as arqueroTable, type ColumnTable } from 'arquero';
 import { DataError } from '../core/errors';
 import type { NumberColumn, RawStudy, RawTable, TextColumn } from './load';
 import { formatMonth, monthOfDay, normaliseId, parseIsoDay, parseMonth, STUDY_SCHEMA } from './schema';
+import { gather } from '../stats/arrays';
 
 /**
  * `termPeriod` of an employee still employed at the data end.
@@ -156,13 +157,6 @@ function panelRows(slot: Int32Array, nRows: number, T: number): { rowEmployee: I
 function isIdentity(source: Int32Array): boolean {
   for (let j = 0; j < source.length; j++) if (source[j] !== j) return false;
   return true;
-}
-
-/** `values[source[j]]` for each j. */
-function gather(values: Float64Array, source: Int32Array): Float64Array {
-  const out = new Float64Array(source.length);
-  for (let j = 0; j < source.length; j++) out[j] = values[source[j]];
-  return out;
 }
 
 /**

@@ -3,6 +3,7 @@ import { factorLevels, noteLevelCodes } from '../stats/design';
 import { missingLevelBeside, withMissingIndicator } from './missing';
 import { COMPLETED_BEFORE_DATA, NEVER_COMPLETED, type Panel } from './panel';
 import { createRng, type Rng } from '../stats/rng';
+import { gather, gatherInt } from '../stats/arrays';
 
 /**
  * A seeded random sample of each cohort's controls for the stacked data:
@@ -222,9 +223,9 @@ export function stackCourse(
     names.push(name);
     columns[name] = col;
   };
-  const roleIndex = gatherCodes(panel.role, employee);
-  const regionIndex = gatherCodes(panel.region, employee);
-  const level = gatherValues(panel.level, employee);
+  const roleIndex = gatherInt(panel.role, employee);
+  const regionIndex = gatherInt(panel.region, employee);
+  const level = gather(panel.level, employee);
   const tenure = tenureAt(cohort, employee, panel.hirePeriod);
   const role = codedText(roleIndex, panel.roleLevels);
   const region = codedText(regionIndex, panel.regionLevels);
@@ -253,7 +254,7 @@ export function stackCourse(
     if (differs) add('y_recent', yRecent);
   }
   for (const [name, values] of Object.entries(panel.extraCovariates)) {
-    for (const c of withMissingIndicator(name, gatherValues(values, employee))) add(c.name, c.values);
+    for (const c of withMissingIndicator(name, gather(values, employee))) add(c.name, c.values);
   }
   const others = panel.courses.map((_, k2) => k2).filter((k2) => k2 !== k);
   const priors = priorColumns(others.map((k2) => panel.firstCompletion[k2]), nEmp, employee, segCohort, segEnd);
@@ -682,18 +683,6 @@ function tenureAt(cohort: Int32Array, employee: Int32Array, hirePeriod: Int32Arr
   const tenure = new Float64Array(employee.length);
   for (let r = 0; r < employee.length; r++) tenure[r] = cohort[r] - hirePeriod[employee[r]];
   return tenure;
-}
-
-function gatherCodes(codes: Int32Array, employee: Int32Array): Int32Array {
-  const out = new Int32Array(employee.length);
-  for (let r = 0; r < employee.length; r++) out[r] = codes[employee[r]];
-  return out;
-}
-
-function gatherValues(values: Float64Array, employee: Int32Array): Float64Array {
-  const out = new Float64Array(employee.length);
-  for (let r = 0; r < employee.length; r++) out[r] = values[employee[r]];
-  return out;
 }
 
 // Fills the NaN entries of out[r0..r1) from fallback; whether any entry then differs from fallback's.

@@ -1,6 +1,7 @@
 import { EstimationError } from '../core/errors';
 import type { Design } from './design';
 import { choleskyScaled, choleskySolve, crossprodVector, designStructure, linearPredictor, structureRows, weightedGram, type DesignStructure } from './linalg';
+import { countPositive } from './arrays';
 
 /**
  * A least-squares fit. `rInverse` is R⁻¹ from the QR of √W·X (p×p, row-major,
@@ -356,13 +357,6 @@ function finishFit(
     rss,
     r2: tss > 0 ? 1 - rss / tss : NaN,
   };
-}
-
-// The rows with a positive weight.
-function countPositive(weights: Float64Array): number {
-  let count = 0;
-  for (let i = 0; i < weights.length; i++) if (weights[i] > 0) count++;
-  return count;
 }
 
 // wv ← w∘v.
