@@ -20,6 +20,17 @@ export interface CrossSectionInput {
   weights?: Float64Array;
   /** Cluster labels (e.g. employee): when given, standard errors cluster on them. */
   cluster?: Int32Array;
+  /**
+   * Effect modifiers: columns the effect may vary with, read on the treated
+   * rows only (so a value only the trained have, such as an assessment
+   * score, can be one; control rows' values are ignored). Regression
+   * adjustment interacts them with the treatment, centred at the treated
+   * mean (`modifierInteractions`), so that its interval is for the treated
+   * units' own average effect, the ATT of these units, rather than for the
+   * average effect in a population like them. The other estimators ignore
+   * them.
+   */
+  modifiers?: NamedColumn[];
 }
 
 /** Options shared by the estimators. */
@@ -31,9 +42,12 @@ export interface CommonOptions {
    * CR1 (default, R's vcovCL: G/(G−1)·(n−1)/(n−p)) or CR1p (G/(G−p): each
    * cluster one observation; it over-corrects when many coefficients are
    * indicators that take little of each cluster's leverage, as a study's
-   * cohort indicators do in a small company, bench/README.md).
+   * cohort indicators do in a small company, bench/README.md) or CR2
+   * (each cluster's residuals corrected for its own leverage, Bell &
+   * McCaffrey; for regression adjustment on designs under 50,000 rows,
+   * where it matters; taller ones use CR1's factor and say so).
    */
-  clusterAdjustment?: 'CR1' | 'CR1p';
+  clusterAdjustment?: 'CR1' | 'CR1p' | 'CR2';
   /**
    * Degrees of freedom of a clustered interval's t quantile: the residual
    * ones (default, as lmtest::coeftest) or, with `treated`, at most one
@@ -71,7 +85,7 @@ export function checkCrossSectionInput(fn: string, input: CrossSectionInput, opt
 const PASSED = new WeakMap<CrossSectionInput, unknown[]>();
 
 function arraysOf(input: CrossSectionInput): unknown[] {
-  return [input.y, input.treat, input.weights, input.cluster, input.covariates, ...(input.covariates ?? []).map((c) => c.values)];
+  return [input.y, input.treat, input.weights, input.cluster, input.covariates, ...(input.covariates ?? []).map((c) => c.values), input.modifiers, ...(input.modifiers ?? []).map((c) => c.values)];
 }
 
 function passedBefore(input: CrossSectionInput): boolean {
@@ -87,6 +101,9 @@ function checkAfresh(fn: string, input: CrossSectionInput, opts: { dropMissing?:
   const covariates = input.covariates ?? [];
   for (const c of covariates) {
     if (c.values.length !== n) throw new RangeError(`${fn}: covariate \`${c.name}\` has ${c.values.length} rows, \`y\` has ${n}`);
+  }
+  for (const c of input.modifiers ?? []) {
+    if (c.values.length !== n) throw new RangeError(`${fn}: effect modifier \`${c.name}\` has ${c.values.length} rows, \`y\` has ${n}`);
   }
   if (input.weights && input.weights.length !== n) throw new RangeError(`${fn}: \`weights\` has ${input.weights.length} rows, \`y\` has ${n}`);
   if (input.cluster && input.cluster.length !== n) throw new RangeError(`${fn}: \`cluster\` has ${input.cluster.length} rows, \`y\` has ${n}`);
@@ -201,16 +218,20 @@ export function subsetInput(input: CrossSectionInput, rows: Int32Array): CrossSe
   return {
     y: pickValues(input.y, rows),
     treat: pickValues(input.treat, rows),
-    covariates: input.covariates.map((c) => {
-      if (c.values instanceof Float64Array) return { name: c.name, values: pickValues(c.values, rows) };
-      const parent = c.values;
-      const values = pickText(parent, rows);
-      noteRowSubset(parent, values, rows);
-      return { name: c.name, values };
-    }),
+    covariates: input.covariates.map((c) => pickColumn(c, rows)),
     weights: input.weights ? pickValues(input.weights, rows) : undefined,
     cluster: input.cluster ? pickCluster(input.cluster, rows) : undefined,
+    ...(input.modifiers ? { modifiers: input.modifiers.map((c) => pickColumn(c, rows)) } : {}),
   };
+}
+
+// A column at the rows `rows` (a text column's level codes noted for reuse).
+function pickColumn(c: NamedColumn, rows: Int32Array): NamedColumn {
+  if (c.values instanceof Float64Array) return { name: c.name, values: pickValues(c.values, rows) };
+  const parent = c.values;
+  const values = pickText(parent, rows);
+  noteRowSubset(parent, values, rows);
+  return { name: c.name, values };
 }
 
 // v at the rows `rows`.
@@ -239,8 +260,8 @@ function pickText(parent: (string | null)[], rows: Int32Array): (string | null)[
  * chooseVcov(ids, undefined, 'CR1p'); // => { cluster: ids, type: 'CR1p' }
  */
 export function chooseVcov(cluster: Int32Array | undefined, vcov: CommonOptions['vcov'], adjustment: CommonOptions['clusterAdjustment'] = 'CR1'): VcovType {
-  if (adjustment !== 'CR1' && adjustment !== 'CR1p') throw new RangeError(`clusterAdjustment must be CR1 or CR1p, got ${JSON.stringify(adjustment)}`);
-  if (cluster) return adjustment === 'CR1p' ? { cluster, type: 'CR1p' } : { cluster };
+  if (adjustment !== 'CR1' && adjustment !== 'CR1p' && adjustment !== 'CR2') throw new RangeError(`clusterAdjustment must be CR1, CR1p or CR2, got ${JSON.stringify(adjustment)}`);
+  if (cluster) return adjustment === 'CR1' ? { cluster } : { cluster, type: adjustment };
   return vcov ?? 'HC1';
 }
 
@@ -279,7 +300,7 @@ export function intervalDf(
 export function vcovLabel(v: VcovType): string {
   if (typeof v === 'string') return v;
   if (!('cluster' in v)) return 'two-way cluster';
-  return v.type === 'CR1p' ? 'cluster (CR1p factor G/(G−p))' : v.type === 'HC0' ? 'cluster (HC0 factor)' : 'cluster (HC1 factor)';
+  return v.type === 'CR1p' ? 'cluster (CR1p factor G/(G−p))' : v.type === 'CR2' ? 'cluster (CR2)' : v.type === 'HC0' ? 'cluster (HC0 factor)' : 'cluster (HC1 factor)';
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Estimate } from '../core/estimate';
 import { choleskyScaled, choleskySolve } from '../stats/linalg';
 import { clusterCodes } from '../stats/vcov';
 import { covariateCodes, type CodedCovariate } from './covariate-encoding';
+import { modifierCost, modifierInteractions, modifiersFit } from './modifiers';
 import { checkCrossSectionInput, chooseVcov, intervalDf, makeEstimate, vcovLabel, type CrossSectionInput } from './cross-section-input';
 
 /**
@@ -844,7 +845,7 @@ function keptTss(y: Float64Array, keep: Uint8Array | null, w: Float64Array | und
  * fast?.withCovariate(noise);              // => the estimate with `noise` as one more covariate
  * fast?.withOutcome(yBefore, keep)?.ci;    // => regressionAdjustment on those rows with y = yBefore: its interval
  */
-export function regressionRefit(input: CrossSectionInput, opts: { anchor?: number; clusterAdjustment?: 'CR1' | 'CR1p'; clusterDf?: 'residual' | 'treated' } = {}): RegressionRefit | null {
+export function regressionRefit(input: CrossSectionInput, opts: { anchor?: number; clusterAdjustment?: 'CR1' | 'CR1p' | 'CR2'; clusterDf?: 'residual' | 'treated'; modifiers?: boolean } = {}): RegressionRefit | null {
   let data: CrossSectionInput;
   try {
     const checked = checkCrossSectionInput('regressionRefit', input);
@@ -856,11 +857,18 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
   const n = data.y.length;
   const y = data.y;
   const w = data.weights;
+  // The effect modifiers' interactions, as regressionAdjustment fits them: centred once, at the full data's
+  // treated means, so that a refit on a subset estimates the same trainees' average effect.
+  const trainedAll = countRows(w, data.treat, n).nTreated;
+  const mods = data.modifiers && data.modifiers.length > 0 && opts.modifiers !== false ? modifierInteractions(data.treat, w, data.modifiers) : { columns: [], used: [] };
+  const fits = modifiersFit(trainedAll, mods.columns.length);
+  const modifiers = fits ? mods.columns : [];
+  const covariates = modifiers.length > 0 ? [...data.covariates, ...modifiers] : data.covariates;
   // The covariates as they enter the design (text columns as level codes), checked as the ordinary path checks them.
   let coded: CodedCovariate[] = [];
-  if (data.covariates.length > 0) {
+  if (covariates.length > 0) {
     try {
-      coded = covariateCodes(data.covariates);
+      coded = covariateCodes(covariates);
     } catch {
       return null;
     }
@@ -973,7 +981,8 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
     return Int32Array.from(use);
   };
   const codes = data.cluster ? clusterCodes(data.cluster) : null;
-  const vcov = vcovLabel(chooseVcov(data.cluster, undefined, opts.clusterAdjustment));
+  // CR2 is left to the ordinary fit: a refit (a placebo outcome's interval) takes vcovCL's factor.
+  const vcov = vcovLabel(chooseVcov(data.cluster, undefined, opts.clusterAdjustment === 'CR2' ? 'CR1' : opts.clusterAdjustment));
   const cr1p = opts.clusterAdjustment === 'CR1p';
   return {
     get estimate(): number {
@@ -1054,10 +1063,14 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       } else {
         scale = k.kept / (k.kept - q);
       }
-      const df = intervalDf(k.nTreated + k.nControl - q, data.treat, data.cluster, w, opts.clusterDf, keep);
-      return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat), df, k.nTreated, k.nControl, {
+      let df = intervalDf(k.nTreated + k.nControl - q, data.treat, data.cluster, w, opts.clusterDf, keep);
+      // What the modifiers cost (as regressionAdjustment counts it), the trained counted on these rows.
+      const cost = modifierCost(k.nTreated, modifiers.length);
+      if (opts.clusterDf === 'treated' && data.cluster) df = Math.max(1, df - cost.dfLoss);
+      return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat * cost.scale), df, k.nTreated, k.nControl, {
         vcov,
         interactions: false,
+        ...(modifiers.length > 0 ? { modifiers: mods.used } : {}),
         r2: tss > 0 ? 1 - rss / tss : NaN,
         coefficients: q,
         droppedMissing: 0,

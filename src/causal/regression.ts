@@ -3,7 +3,9 @@ import { bindColumns, type Design } from '../stats/design';
 import { bindCovariates, encodeCovariates, sharedInterceptDesign } from './covariate-encoding';
 import { coefIndex, fitOls, GRAM_MIN_ROWS, GRAM_ROWS_PER_COLUMN, gramLeastSquares, type OlsFit } from '../stats/ols';
 import { clusterCodes, sandwichScale, vcovOls, type VcovType } from '../stats/vcov';
-import { designStructure, linearPredictor } from '../stats/linalg';
+import { choleskyScaled, choleskySolve, designStructure, linearPredictor, type DesignStructure } from '../stats/linalg';
+import type { NamedColumn } from '../stats/design';
+import { modifierCost, modifierInteractions, modifiersFit, TRAINED_PER_MODIFIER, type ModifierColumns } from './modifiers';
 import {
   checkCrossSectionInput,
   chooseVcov,
@@ -89,21 +91,45 @@ export function covariateDesign(input: CrossSectionInput): Design | null {
  */
 export function regressionAdjustment(
   input: CrossSectionInput,
-  opts: CommonOptions & { interactions?: boolean } = {},
+  opts: CommonOptions & { interactions?: boolean; modifiers?: boolean } = {},
 ): Estimate {
   const { input: data, dropped } = checkCrossSectionInput('regressionAdjustment', input, opts);
   const vcov = chooseVcov(data.cluster, opts.vcov, opts.clusterAdjustment);
   const { nTreated, nControl } = groupSizes(data.treat, data.weights);
+  const warnings: string[] = [];
+  const mods = effectModifiers(data, nTreated, Boolean(opts.interactions), opts.modifiers, warnings);
   const plain = data.covariates.length > 0 && !opts.interactions;
-  const r = (plain ? byPartialling(data, vcov) : null) ?? ordinaryFit(data, vcov, Boolean(opts.interactions));
-  return makeEstimate('regression_adjustment', r.estimate, r.se, intervalDf(r.dfResidual, data.treat, data.cluster, data.weights, opts.clusterDf), nTreated, nControl, {
-    vcov: vcovLabel(vcov),
+  const r = (plain ? byPartialling(data, vcov, mods.columns) : null) ?? ordinaryFit(data, vcov, Boolean(opts.interactions), mods.columns);
+  const cost = modifierCost(nTreated, mods.columns.length);
+  let df = intervalDf(r.dfResidual, data.treat, data.cluster, data.weights, opts.clusterDf);
+  if (opts.clusterDf === 'treated' && data.cluster) df = Math.max(1, df - cost.dfLoss);
+  return makeEstimate('regression_adjustment', r.estimate, r.se * Math.sqrt(cost.scale), df, nTreated, nControl, {
+    vcov: r.label ?? vcovLabel(vcov),
     interactions: Boolean(opts.interactions),
+    ...(mods.used.length > 0 ? { modifiers: mods.used } : {}),
     r2: r.r2,
     coefficients: r.p,
     droppedMissing: dropped,
-    warnings: [],
+    warnings,
   });
+}
+
+/**
+ * The modifier interactions a regression fits (none when the input has no
+ * modifiers, `use` is false, or full interactions already let the effect
+ * vary), or none with a warning when the trained units are too few to carry
+ * them (see `modifiersFit`).
+ */
+function effectModifiers(data: CrossSectionInput, nTreated: number, interactions: boolean, use: boolean | undefined, warnings: string[]): ModifierColumns {
+  const none: ModifierColumns = { columns: [], used: [] };
+  if (interactions || use === false || !data.modifiers || data.modifiers.length === 0) return none;
+  const mods = modifierInteractions(data.treat, data.weights, data.modifiers);
+  if (mods.columns.length === 0 || modifiersFit(nTreated, mods.columns.length)) return mods;
+  warnings.push(
+    `the effect is fitted as one number for all ${nTreated} treated units: too few to let it vary with ${mods.used.join(', ')} (${mods.columns.length} columns need at least ${TRAINED_PER_MODIFIER * mods.columns.length + 1}), ` +
+      'so the interval is for the average effect in a population like them (wider than for these units when effects differ)',
+  );
+  return none;
 }
 
 /** What regressionAdjustment reports of its fit, by either path. */
@@ -114,14 +140,17 @@ interface AdjustmentFit {
   r2: number;
   /** Coefficients of the full regression. */
   p: number;
+  /** The variance's label when it is not the one asked for (CR2 on tall data). */
+  label?: string;
 }
 
 // The regression fitted on its whole design: without interactions the covariates are written straight
 // into the one design matrix (no intermediate copy).
-function ordinaryFit(data: CrossSectionInput, vcov: VcovType, interactions: boolean): AdjustmentFit {
+function ordinaryFit(data: CrossSectionInput, vcov: VcovType, interactions: boolean, modifiers: NamedColumn[]): AdjustmentFit {
+  const covariates = modifiers.length > 0 ? [...data.covariates, ...modifiers] : data.covariates;
   const r =
-    data.covariates.length > 0 && !interactions
-      ? fitTreatment(bindCovariates([treatmentBase(data.treat)], data.covariates), data.y, data.weights, vcov)
+    covariates.length > 0 && !interactions
+      ? fitTreatment(bindCovariates([treatmentBase(data.treat)], covariates), data.y, data.weights, vcov)
       : treatmentCoefficient(data.y, data.treat, data.covariates.length === 0 ? null : withCentredInteractions(encodeCovariates(data.covariates), data.treat, data.weights), data.weights, vcov);
   return { estimate: r.estimate, se: r.se, dfResidual: r.dfResidual, r2: r.fit.r2, p: r.fit.p };
 }
@@ -179,14 +208,15 @@ const TREAT_LEFT_SHARE = 1e-8;
  * covariates nearly explain): then the ordinary path fits, and explains any
  * failure in its own words.
  */
-function byPartialling(data: CrossSectionInput, vcov: VcovType): AdjustmentFit | null {
+function byPartialling(data: CrossSectionInput, vcov: VcovType, modifiers: { name: string; values: Float64Array }[]): AdjustmentFit | null {
   // HC0, HC1 and one-way clusters (either factor); not the classical, leverage-based or two-way variances.
   const cluster = typeof vcov === 'object' && 'cluster' in vcov ? vcov : null;
   if (cluster === null && vcov !== 'HC1' && vcov !== 'HC0') return null;
   if (data.y.length < GRAM_MIN_ROWS) return null;
   const X = sharedInterceptDesign(data.covariates);
   const { n } = X;
-  const p = X.p + 1;
+  const k = modifiers.length;
+  const p = X.p + 1 + k;
   if (n < GRAM_ROWS_PER_COLUMN * p) return null;
   const w = data.weights;
   const nPositive = w ? countPositive(w) : n;
@@ -197,6 +227,9 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): AdjustmentFit |
   const residual = (v: Float64Array): Float64Array => subtractFrom(v, linearPredictor(X, ls.coef(v), undefined, structure));
   const rT = residual(data.treat);
   const rY = residual(data.y);
+  // The modifiers' interactions, partialled in a second step (Frisch–Waugh–Lovell again): their residuals on X,
+  // then treat's and y's residuals on those. The shared design is never widened or copied.
+  if (k > 0 && !partialOutModifiers(X, structure, ls.factor, wt, data.treat, modifiers, [rT, rY])) return null;
   const { tt, ty, t0 } = treatSquares(wt, rT, rY, data.treat);
   if (!(tt > TREAT_LEFT_SHARE * t0)) return null;
   const estimate = ty / tt;
@@ -205,18 +238,125 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType): AdjustmentFit |
   const { rss, sumW, sumWy } = fullScores(wt, rT, rY, data.y, estimate, score);
   let meat: number;
   let scale: number;
+  let label: string | undefined;
   if (cluster !== null) {
     const { codes, groups } = clusterCodes(cluster.cluster);
     if (groups < 2) return null;
     meat = clusterSquares(score, codes, groups);
-    scale = sandwichScale(cluster.type ?? 'HC1', n, p, groups);
+    // CR2's per-cluster leverage correction is for small designs (the ordinary path); on data this tall each
+    // cluster's leverage is tiny, and vcovCL's factor is used (the label says so).
+    if (cluster.type === 'CR2') label = `${vcovLabel({ cluster: cluster.cluster })}; CR2 only below ${GRAM_MIN_ROWS.toLocaleString('en-US')} rows`;
+    scale = sandwichScale(cluster.type === 'CR2' ? 'HC1' : (cluster.type ?? 'HC1'), n, p, groups);
   } else {
     meat = sumOfSquares(score);
     scale = sandwichScale(vcov as 'HC0' | 'HC1', n, p);
   }
   const mean = sumWy / sumW;
   const tss = weightedTss(wt, data.y, mean);
-  return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p };
+  return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p, label };
+}
+
+/**
+ * Replaces each of `targets` (already residuals on X) by its residual on
+ * the modifier columns M after these are residualised on X, R = M − XB with
+ * B = (XᵀWX)⁻¹XᵀWM: the second step of the partialling. M is zero off the
+ * treated rows, so XᵀWM, MᵀWM and MᵀWv (= RᵀWv, as XᵀWv = 0) are sums over
+ * the treated rows alone, RᵀWR = MᵀWM − (XᵀWM)ᵀB, and v − Rc = v − Mc + X(Bc)
+ * takes one pass over every row. False when RᵀWR is (nearly) singular.
+ */
+function partialOutModifiers(
+  X: Design,
+  structure: DesignStructure,
+  factor: { L: Float64Array; d: Float64Array },
+  wt: Float64Array,
+  treat: Float64Array,
+  modifiers: { values: Float64Array }[],
+  targets: Float64Array[],
+): boolean {
+  const k = modifiers.length;
+  const { p } = X;
+  const rows = treatedRows(treat, wt);
+  const B: Float64Array[] = [];
+  const C: Float64Array[] = [];
+  for (const m of modifiers) {
+    const c = rowsCrossprod(X, wt, m.values, rows);
+    C.push(c);
+    B.push(choleskySolve(factor, c, p));
+  }
+  const A = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b <= a; b++) {
+      let cb = 0;
+      for (let j = 0; j < p; j++) cb += C[a][j] * B[b][j];
+      A[a * k + b] = A[b * k + a] = rowsDot(wt, modifiers[a].values, modifiers[b].values, rows) - cb;
+    }
+  }
+  const f = choleskyScaled(A, k, 1e-10);
+  if (!('L' in f)) return false;
+  const along = new Float64Array(p);
+  const fitted = new Float64Array(X.n);
+  for (const v of targets) {
+    const c = choleskySolve(f, Float64Array.from(modifiers, (m) => rowsDot(wt, m.values, v, rows)), k);
+    along.fill(0);
+    for (let a = 0; a < k; a++) {
+      subtractScaledAt(v, modifiers[a].values, c[a], rows);
+      addScaled(along, B[a], c[a]);
+    }
+    addTo(v, linearPredictor(X, along, fitted, structure));
+  }
+  return true;
+}
+
+// The treated rows with a positive weight.
+function treatedRows(treat: Float64Array, wt: Float64Array): Int32Array {
+  let m = 0;
+  for (let i = 0; i < treat.length; i++) if (treat[i] === 1 && wt[i] > 0) m++;
+  const rows = new Int32Array(m);
+  for (let i = 0, r = 0; i < treat.length; i++) if (treat[i] === 1 && wt[i] > 0) rows[r++] = i;
+  return rows;
+}
+
+// XᵀW z over the rows `rows`.
+function rowsCrossprod(X: Design, wt: Float64Array, z: Float64Array, rows: Int32Array): Float64Array {
+  const { n, p } = X;
+  const out = new Float64Array(p);
+  for (let j = 0; j < p; j++) out[j] = columnRowsDot(X.x, j * n, wt, z, rows);
+  return out;
+}
+
+// Σ over rows of x[off + i]·w_i·z_i.
+function columnRowsDot(x: Float64Array, off: number, wt: Float64Array, z: Float64Array, rows: Int32Array): number {
+  let s = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
+    s += x[off + i] * wt[i] * z[i];
+  }
+  return s;
+}
+
+// Σ over rows of w·a·b.
+function rowsDot(wt: Float64Array, a: Float64Array, b: Float64Array, rows: Int32Array): number {
+  let s = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
+    s += wt[i] * a[i] * b[i];
+  }
+  return s;
+}
+
+// v ← v − c·z at the rows `rows`.
+function subtractScaledAt(v: Float64Array, z: Float64Array, c: number, rows: Int32Array): void {
+  for (let r = 0; r < rows.length; r++) v[rows[r]] -= c * z[rows[r]];
+}
+
+// out ← out + c·b.
+function addScaled(out: Float64Array, b: Float64Array, c: number): void {
+  for (let j = 0; j < out.length; j++) out[j] += c * b[j];
+}
+
+// v ← v + f.
+function addTo(v: Float64Array, f: Float64Array): void {
+  for (let i = 0; i < v.length; i++) v[i] += f[i];
 }
 
 // r ← v − r (r holds the fitted values): the residuals, in r.

@@ -1,6 +1,7 @@
 import type { Design } from './design';
 import { fitStructure, type OlsFit } from './ols';
 import { criticalValue, twoSidedP } from './dists';
+import { cr2Meat } from './cr2';
 import { designStructure, sandwichProduct as sandwich, structureRows, weightedGram, type DesignStructure } from './linalg';
 
 // The design's indicator structure as its fit found it, or found afresh for a design the fit was not made from.
@@ -17,7 +18,8 @@ export type ClusterLabels = Int32Array | readonly (string | number)[];
  * one-way cluster's `type` picks its small-sample factor: HC1 (default,
  * vcovCL's G/(G−1)·(n−1)/(n−p)), HC0 (G/(G−1)) or CR1p (G/(G−p), as
  * clubSandwich names it: each cluster counted as one observation, for few
- * clusters against many coefficients).
+ * clusters against many coefficients) or CR2 (each cluster's residuals
+ * corrected for its own leverage, `cr2Meat`).
  */
 export type VcovType =
   | 'classical'
@@ -25,7 +27,7 @@ export type VcovType =
   | 'HC1'
   | 'HC2'
   | 'HC3'
-  | { cluster: ClusterLabels; type?: 'HC0' | 'HC1' | 'CR1p' }
+  | { cluster: ClusterLabels; type?: 'HC0' | 'HC1' | 'CR1p' | 'CR2' }
   | { cluster2: [ClusterLabels, ClusterLabels]; type?: 'HC0' | 'HC1' };
 
 /**
@@ -202,10 +204,11 @@ function outerSums(score: Float64Array, groups: number, p: number, meat: Float64
   }
 }
 
-function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1' | 'CR1p', structure: DesignStructure): Float64Array {
+function oneWayCluster(fit: OlsFit, X: Design, labels: ClusterLabels, type: 'HC0' | 'HC1' | 'CR1p' | 'CR2', structure: DesignStructure): Float64Array {
   if (labels.length !== X.n) throw new RangeError(`vcovOls: \`cluster\` has ${labels.length} labels, the fit has ${X.n} rows`);
   const { codes, groups } = clusterCodes(labels);
   if (groups < 2) throw new RangeError(`vcovOls: cluster-robust variance needs at least 2 clusters, got ${groups}`);
+  if (type === 'CR2') return sandwich(fit.bread, cr2Meat(fit, X, codes, groups), X.p, 1);
   const meat = clusterMeat(fit, X, codes, groups, structure);
   return sandwich(fit.bread, meat, X.p, sandwichScale(type, X.n, X.p, groups));
 }

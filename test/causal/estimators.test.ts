@@ -67,7 +67,7 @@ describe('regressionAdjustment', () => {
     const e1p = regressionAdjustment({ ...input, cluster: Int32Array.from(educ) }, { clusterAdjustment: 'CR1p' });
     expect(relErr(e1p.se, ref(reference('cr1p_reference.csv'), 'ols.se_cluster_educ_CR1p.treat'))).toBeLessThan(1e-6);
     expect(e1p.estimate).toBe(e.estimate);
-    expect(() => regressionAdjustment(input, { clusterAdjustment: 'CR2' as 'CR1' })).toThrow(/clusterAdjustment must be CR1 or CR1p, got "CR2"/);
+    expect(() => regressionAdjustment(input, { clusterAdjustment: 'CR3' as 'CR1' })).toThrow(/clusterAdjustment must be CR1, CR1p or CR2, got "CR3"/);
   });
   it('takes t with one less degree of freedom than the trained clusters when asked (clusterDf: treated)', () => {
     // 8 trained employees among 60, each employee its own cluster with two rows
