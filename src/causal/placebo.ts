@@ -1,6 +1,7 @@
 import type { Estimate } from '../core/estimate';
 import { COMPLETED_BEFORE_DATA, type Panel } from '../data/panel';
 import { samplingOf, stackCourse, type ControlSampling, type StackedData } from '../data/stack';
+import type { NamedColumn } from '../stats/design';
 import type { FastRefit } from './refit';
 import { dataSubset, placeboOutcome, placeboVerdict, randomCommonCause, type RefutationResult, type RefuteEstimator, type RefuteInput } from './refute';
 
@@ -18,7 +19,8 @@ function isConstant(values: Float64Array | (string | null)[]): boolean {
  * The cross-sectional input of stacked data as the study's estimators read
  * it: outcome = post mean, treatment = trained, every stacked covariate
  * that varies (y_pre included), weights = observed post months, clustered by employee
- * (controls appear in several cohorts' stacks).
+ * (controls appear in several cohorts' stacks), and the effect modifiers
+ * that regression adjustment lets the effect vary with ({@link stackedModifiers}).
  *
  * @example
  * const input = stackedInput(stackCourse(panel, 'C01', 'revenue'));
@@ -33,8 +35,30 @@ export function stackedInput(stacked: StackedData): RefuteInput {
     covariates: stacked.covariates.names.filter((name) => !isConstant(stacked.covariates.columns[name])).map((name) => ({ name, values: stacked.covariates.columns[name] })),
     weights: stacked.weight,
     cluster: stacked.employee,
+    modifiers: stackedModifiers(stacked),
   };
 }
+
+/**
+ * The effect modifiers of the stacked data (see CrossSectionInput.modifiers):
+ * role and level (effects in money scale with the size of a job), the
+ * baseline outcome `y_pre` (an uplift in proportion to results) and the
+ * course's assessment score when it has one (how much was learnt). Region
+ * is left out: the market a region is in enters the outcome model, and
+ * four more columns would cost small courses their degrees of freedom.
+ */
+export function stackedModifiers(stacked: Pick<StackedData, 'covariates' | 'score'>): NamedColumn[] {
+  const out: NamedColumn[] = [];
+  for (const name of STACKED_MODIFIERS) {
+    const values = stacked.covariates.columns[name];
+    if (values !== undefined) out.push({ name, values });
+  }
+  if (stacked.score) out.push({ name: 'score', values: stacked.score });
+  return out;
+}
+
+/** The stacked data's covariates that modify the effect (see {@link stackedModifiers}), in this order. */
+const STACKED_MODIFIERS = ['role', 'level', 'y_pre'];
 
 /**
  * A lagged outcome for each stacked row: the mean of `metric` over the

@@ -81,6 +81,14 @@ export interface StackedData {
   dropped: { reason: string; count: number }[];
   /** The control sample asked for and what it did (see {@link ControlSampling}); null when none was asked for. */
   controlSample: ControlSample | null;
+  /**
+   * The course's assessment score at the first completion, on the trained
+   * rows (NaN on control rows and where a trainee has none). Measured at
+   * completion, it is no pre-treatment covariate; it is an effect modifier
+   * (how much was learnt), read on the trained alone. Absent or null when no
+   * trained row has a score.
+   */
+  score?: Float64Array | null;
 }
 
 /** Months of `y_recent`, the last quarter before g. */
@@ -289,7 +297,21 @@ export function stackCourse(
   add('cohort', cohortLabel);
 
   const dropped = [...dropCounts.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => a.reason.localeCompare(b.reason));
-  return { course, metric, window: [window[0], window[1]], baseline, n, cohort, employee, treated, yPre, yPost, weight, covariates: { names, columns }, dropped, controlSample };
+  const score = trainedScores(panel.firstScore[k], employee, treated);
+  return { course, metric, window: [window[0], window[1]], baseline, n, cohort, employee, treated, yPre, yPost, weight, covariates: { names, columns }, dropped, controlSample, score };
+}
+
+// Each trained row's score at the first completion (NaN elsewhere), or null when no trained row has one.
+function trainedScores(firstScore: Float64Array, employee: Int32Array, treated: Float64Array): Float64Array | null {
+  const out = new Float64Array(employee.length).fill(NaN);
+  let any = false;
+  for (let r = 0; r < employee.length; r++) {
+    if (treated[r] !== 1) continue;
+    const v = firstScore[employee[r]];
+    out[r] = v;
+    if (Number.isFinite(v)) any = true;
+  }
+  return any ? out : null;
 }
 
 /**

@@ -4,7 +4,7 @@ import { refuteCourse } from '../causal/placebo';
 import { regressionAdjustment } from '../causal/regression';
 import { regressionRefit } from '../causal/refit';
 import { sensitivityReport } from '../causal/sensitivity';
-import { STUDY_CLUSTER_OPTIONS, type CourseEstimation } from './estimate-course';
+import { STUDY_REGRESSION_OPTIONS, type CourseEstimation } from './estimate-course';
 
 function sdOf(values: Float64Array, weights: Float64Array): number {
   let sw = 0;
@@ -35,10 +35,10 @@ function sdOf(values: Float64Array, weights: Float64Array): number {
 export function courseRobustness(panel: Panel, ce: CourseEstimation, opts: { seed: number }): CourseRobustness | null {
   const original = ce.estimates.find((e) => e.method === 'regression_adjustment');
   if (!ce.stacked || !original || !(original.se > 0)) return null;
-  const refutations = refuteCourse(panel, ce.stacked, (x) => regressionAdjustment(x, STUDY_CLUSTER_OPTIONS), {
+  const refutations = refuteCourse(panel, ce.stacked, (x) => regressionAdjustment(x, STUDY_REGRESSION_OPTIONS), {
     original,
     seed: opts.seed,
-    refit: (input, orig) => regressionRefit(input, { anchor: orig.estimate, ...STUDY_CLUSTER_OPTIONS }),
+    refit: (input, orig) => regressionRefit(input, { anchor: orig.estimate, ...STUDY_REGRESSION_OPTIONS }),
   }).map((r) => ({
     refuter: r.refuter,
     passed: r.passed,

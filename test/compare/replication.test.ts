@@ -10,7 +10,7 @@ import { loadStudy } from '../../src/data/load';
 import { buildPanel } from '../../src/data/panel';
 import { stackCourse } from '../../src/data/stack';
 import { writeSynth } from '../../src/data/synth';
-import { estimateCourse, STUDY_CLUSTER_OPTIONS } from '../../src/study/estimate-course';
+import { estimateCourse, STUDY_REGRESSION_OPTIONS } from '../../src/study/estimate-course';
 import { courseVerdict } from '../../src/study/verdict';
 
 const base = { employees: 300, months: 24, metric: 'revenue', window: [1, 12] as [number, number] };
@@ -24,7 +24,7 @@ describe('runReplication', () => {
       const truth = await writeSynth(dir, { employees: 300, months: 24, seed: 5, scenario: 'default' });
       const panel = buildPanel(await loadStudy(dir));
       // as the study estimates it: clustered by employee with CR1p's factor, t with (trained − 1) df at most
-      const direct = regressionAdjustment(stackedInput(stackCourse(panel, 'C01', 'revenue')), STUDY_CLUSTER_OPTIONS);
+      const direct = regressionAdjustment(stackedInput(stackCourse(panel, 'C01', 'revenue')), STUDY_REGRESSION_OPTIONS);
       expect(rec.estimates).toHaveLength(1);
       expect(rec.estimates[0].truth).toBe(truth.effects.C01.revenue.att);
       expect(rec.estimates[0].estimate).toBe(direct.estimate);

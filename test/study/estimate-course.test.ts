@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStudy } from '../../src/data/load';
 import { buildPanel, type Panel } from '../../src/data/panel';
-import { estimateCourse } from '../../src/study/estimate-course';
+import { readFileSync } from 'node:fs';
+import { estimateCourse, STUDY_REGRESSION_OPTIONS } from '../../src/study/estimate-course';
+import { stackCourse } from '../../src/data/stack';
+import { stackedInput } from '../../src/causal/placebo';
+import { regressionAdjustment } from '../../src/causal/regression';
 
 describe('estimateCourse: the reported did_staggered', () => {
   let panel: Panel;
@@ -25,5 +29,41 @@ describe('estimateCourse: the reported did_staggered', () => {
     expect(r.conditionalStaggered).toBeNull();
     expect(did.estimate).toBe(r.staggered!.aggregates.window.estimate);
     expect(did.diagnostics.laggedOutcomes).toEqual([]);
+  });
+});
+
+describe("estimateCourse: the regression's interval is for the trained employees' own average effect", () => {
+  let panel: Panel;
+  let truth: Record<string, { revenue: { att: number } }>;
+  beforeAll(async () => {
+    panel = buildPanel(await loadStudy('data/sample'));
+    truth = JSON.parse(readFileSync('data/sample/truth.json', 'utf8')).effects;
+  });
+  it('the stacked data carry the assessment score on trained rows only, and the input names the effect modifiers', () => {
+    const s = stackCourse(panel, 'C01', 'revenue');
+    const k = panel.courses.indexOf('C01');
+    let trained = 0;
+    for (let r = 0; r < s.n; r++) {
+      if (s.treated[r] === 1) {
+        trained++;
+        expect(s.score![r]).toBe(panel.firstScore[k][s.employee[r]]);
+      } else expect(s.score![r]).toBeNaN();
+    }
+    expect(trained).toBeGreaterThan(100);
+    expect(stackedInput(s).modifiers!.map((m) => m.name)).toEqual(['role', 'level', 'y_pre', 'score']);
+    // CRM Mastery has no assessment
+    expect(stackCourse(panel, 'C04', 'revenue').score).toBeNull();
+    expect(stackedInput(stackCourse(panel, 'C04', 'revenue')).modifiers!.map((m) => m.name)).toEqual(['role', 'level', 'y_pre']);
+  });
+  it('C01, whose effect scales with role, level and score: modifiers and CR2, an interval narrower than the common-effect one that still covers the truth', () => {
+    const r = estimateCourse(panel, 'C01', 'revenue', { methods: ['regression_adjustment'] });
+    const est = r.estimates[0];
+    expect(est.diagnostics.modifiers).toEqual(['role', 'level', 'y_pre', 'score']);
+    expect(est.diagnostics.vcov).toBe('cluster (CR2)');
+    const common = regressionAdjustment(stackedInput(r.stacked!), { ...STUDY_REGRESSION_OPTIONS, modifiers: false });
+    expect(est.se).toBeLessThan(0.9 * common.se);
+    const att = truth.C01.revenue.att;
+    expect(est.ci[0]).toBeLessThan(att);
+    expect(est.ci[1]).toBeGreaterThan(att);
   });
 });
