@@ -111,15 +111,19 @@ export const TRAINED_PER_MODIFIER = 5;
  * The variance factor and interval degrees of freedom the modifiers cost:
  * the k interactions are fitted on the `trained` treated units alone, so
  * their residuals have k fewer degrees of freedom than the trained count
- * less one. The variance is scaled by (m − 1)/(m − 1 − k) and the interval's
- * t takes k fewer degrees of freedom (m = trained units).
+ * less one. The interval's t takes k fewer degrees of freedom (m = trained
+ * units), and a variance whose small-sample factor counts rows rather than
+ * each unit's leverage (HC1, CR1) is scaled by (m − 1)/(m − 1 − k). CR2
+ * (`leverageCorrected`) already divides each residual by its own leverage,
+ * the modifiers' included, and is not scaled again.
  *
  * @example
- * modifierCost(101, 5); // => { scale: 100 / 95, dfLoss: 5 }
+ * modifierCost(101, 5, false); // => { scale: 100 / 95, dfLoss: 5 }
+ * modifierCost(101, 5, true); // => { scale: 1, dfLoss: 5 }
  */
-export function modifierCost(trained: number, k: number): { scale: number; dfLoss: number } {
+export function modifierCost(trained: number, k: number, leverageCorrected: boolean): { scale: number; dfLoss: number } {
   if (k === 0) return { scale: 1, dfLoss: 0 };
-  return { scale: (trained - 1) / (trained - 1 - k), dfLoss: k };
+  return { scale: leverageCorrected ? 1 : (trained - 1) / (trained - 1 - k), dfLoss: k };
 }
 
 /**

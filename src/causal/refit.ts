@@ -1065,7 +1065,7 @@ export function regressionRefit(input: CrossSectionInput, opts: { anchor?: numbe
       }
       let df = intervalDf(k.nTreated + k.nControl - q, data.treat, data.cluster, w, opts.clusterDf, keep);
       // What the modifiers cost (as regressionAdjustment counts it), the trained counted on these rows.
-      const cost = modifierCost(k.nTreated, modifiers.length);
+      const cost = modifierCost(k.nTreated, modifiers.length, false);
       if (opts.clusterDf === 'treated' && data.cluster) df = Math.max(1, df - cost.dfLoss);
       return makeEstimate('regression_adjustment', coef[1], Math.sqrt(scale * meat * cost.scale), df, k.nTreated, k.nControl, {
         vcov,

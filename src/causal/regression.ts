@@ -100,7 +100,9 @@ export function regressionAdjustment(
   const mods = effectModifiers(data, nTreated, Boolean(opts.interactions), opts.modifiers, warnings);
   const plain = data.covariates.length > 0 && !opts.interactions;
   const r = (plain ? byPartialling(data, vcov, mods.columns) : null) ?? ordinaryFit(data, vcov, Boolean(opts.interactions), mods.columns);
-  const cost = modifierCost(nTreated, mods.columns.length);
+  // CR2 is what the ordinary path computed when asked for it; the partialling path says so in its label when it did not.
+  const cr2 = typeof vcov === 'object' && 'cluster' in vcov && vcov.type === 'CR2' && r.label === undefined;
+  const cost = modifierCost(nTreated, mods.columns.length, cr2);
   let df = intervalDf(r.dfResidual, data.treat, data.cluster, data.weights, opts.clusterDf);
   if (opts.clusterDf === 'treated' && data.cluster) df = Math.max(1, df - cost.dfLoss);
   return makeEstimate('regression_adjustment', r.estimate, r.se * Math.sqrt(cost.scale), df, nTreated, nControl, {

@@ -42,8 +42,9 @@ describe('modifierInteractions', () => {
     expect(used).toEqual(['role']);
   });
   it('counts what the modifiers cost', () => {
-    expect(modifierCost(101, 5)).toEqual({ scale: 100 / 95, dfLoss: 5 });
-    expect(modifierCost(10, 0)).toEqual({ scale: 1, dfLoss: 0 });
+    expect(modifierCost(101, 5, false)).toEqual({ scale: 100 / 95, dfLoss: 5 });
+    expect(modifierCost(101, 5, true)).toEqual({ scale: 1, dfLoss: 5 });
+    expect(modifierCost(10, 0, false)).toEqual({ scale: 1, dfLoss: 0 });
     expect(modifiersFit(31, 6)).toBe(true);
     expect(modifiersFit(30, 6)).toBe(false);
   });
@@ -150,7 +151,7 @@ describe('regressionAdjustment with effect modifiers on tall data', () => {
     expect(rel(est.estimate, full.estimate)).toBeLessThan(1e-10);
     let trained = 0;
     for (let i = 0; i < input.treat.length; i++) trained += input.treat[i];
-    expect(rel(est.se, full.se * Math.sqrt(modifierCost(trained, 4).scale))).toBeLessThan(1e-9);
+    expect(rel(est.se, full.se * Math.sqrt(modifierCost(trained, 4, false).scale))).toBeLessThan(1e-9);
     expect(est.diagnostics.coefficients).toBe(full.fit.p);
   });
   it("gives a narrower interval than the common-effect fit when the effect varies with the modifiers, and one that still covers", () => {
