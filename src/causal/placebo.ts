@@ -41,11 +41,13 @@ export function stackedInput(stacked: StackedData): RefuteInput {
 
 /**
  * The effect modifiers of the stacked data (see CrossSectionInput.modifiers):
- * role and level (effects in money scale with the size of a job), the
- * baseline outcome `y_pre` (an uplift in proportion to results) and the
- * course's assessment score when it has one (how much was learnt). Region
- * is left out: the market a region is in enters the outcome model, and
- * four more columns would cost small courses their degrees of freedom.
+ * the baseline outcome `y_pre`, since effects in money grow with the size of
+ * a job and its results (an uplift in proportion), and the course's
+ * assessment score when it has one (how much was learnt). Role and level,
+ * also measures of a job's size, were tried beside them and changed no
+ * coverage over simulated companies (bench/README.md) while taking four more
+ * of the trainees' degrees of freedom; region is left out for the same
+ * reason (the market a region is in enters the outcome model).
  */
 export function stackedModifiers(stacked: Pick<StackedData, 'covariates' | 'score'>): NamedColumn[] {
   const out: NamedColumn[] = [];
@@ -58,7 +60,7 @@ export function stackedModifiers(stacked: Pick<StackedData, 'covariates' | 'scor
 }
 
 /** The stacked data's covariates that modify the effect (see {@link stackedModifiers}), in this order. */
-const STACKED_MODIFIERS = ['role', 'level', 'y_pre'];
+const STACKED_MODIFIERS = ['y_pre'];
 
 /**
  * A lagged outcome for each stacked row: the mean of `metric` over the

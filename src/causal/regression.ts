@@ -226,12 +226,21 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType, modifiers: { nam
   const wt = w ?? new Float64Array(n).fill(1);
   const ls = gramLeastSquares(X, w, structure);
   if (ls === null) return null;
-  const residual = (v: Float64Array): Float64Array => subtractFrom(v, linearPredictor(X, ls.coef(v), undefined, structure));
-  const rT = residual(data.treat);
-  const rY = residual(data.y);
-  // The modifiers' interactions, partialled in a second step (Frisch–Waugh–Lovell again): their residuals on X,
-  // then treat's and y's residuals on those. The shared design is never widened or copied.
-  if (k > 0 && !partialOutModifiers(X, structure, ls.factor, wt, data.treat, modifiers, [rT, rY])) return null;
+  const coefT = ls.coef(data.treat);
+  const coefY = ls.coef(data.y);
+  // The modifiers' interactions, partialled in a second step (Frisch–Waugh–Lovell again), folded into the
+  // coefficients on X so that each residual still takes one pass over the rows; the design is never widened.
+  const second = k > 0 ? modifierStep(X, ls.factor, wt, data.treat, modifiers, [data.treat, data.y], [coefT, coefY]) : null;
+  if (k > 0 && second === null) return null;
+  const residual = (v: Float64Array, coef: Float64Array): Float64Array => subtractFrom(v, linearPredictor(X, coef, undefined, structure));
+  const rT = residual(data.treat, second ? second.coef[0] : coefT);
+  const rY = residual(data.y, second ? second.coef[1] : coefY);
+  if (second) {
+    for (let a = 0; a < k; a++) {
+      subtractScaledAt(rT, modifiers[a].values, second.c[0][a], second.rows);
+      subtractScaledAt(rY, modifiers[a].values, second.c[1][a], second.rows);
+    }
+  }
   const { tt, ty, t0 } = treatSquares(wt, rT, rY, data.treat);
   if (!(tt > TREAT_LEFT_SHARE * t0)) return null;
   const estimate = ty / tt;
@@ -259,54 +268,54 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType, modifiers: { nam
 }
 
 /**
- * Replaces each of `targets` (already residuals on X) by its residual on
- * the modifier columns M after these are residualised on X, R = M − XB with
- * B = (XᵀWX)⁻¹XᵀWM: the second step of the partialling. M is zero off the
- * treated rows, so XᵀWM, MᵀWM and MᵀWv (= RᵀWv, as XᵀWv = 0) are sums over
- * the treated rows alone, RᵀWR = MᵀWM − (XᵀWM)ᵀB, and v − Rc = v − Mc + X(Bc)
- * takes one pass over every row. False when RᵀWR is (nearly) singular.
+ * The second step of the partialling, for targets v whose coefficients on X
+ * are `coefs` (v's residual on X is v − X·coef): the modifier columns M,
+ * residualised on X, are R = M − XB with B = (XᵀWX)⁻¹XᵀWM, and v's residual
+ * on [X, M] is v − X(coef − Bc) − Mc with c = (RᵀWR)⁻¹RᵀW(v − X·coef). M is
+ * zero off the treated rows, so XᵀWM, MᵀWM and RᵀW(v − X·coef) =
+ * MᵀWv − (XᵀWM)ᵀcoef are sums over the treated rows alone, and
+ * RᵀWR = MᵀWM − (XᵀWM)ᵀB. Returns each target's adjusted coefficients on X
+ * and its c, and the treated rows; null when RᵀWR is (nearly) singular.
  */
-function partialOutModifiers(
+function modifierStep(
   X: Design,
-  structure: DesignStructure,
   factor: { L: Float64Array; d: Float64Array },
   wt: Float64Array,
   treat: Float64Array,
   modifiers: { values: Float64Array }[],
   targets: Float64Array[],
-): boolean {
+  coefs: Float64Array[],
+): { coef: Float64Array[]; c: Float64Array[]; rows: Int32Array } | null {
   const k = modifiers.length;
   const { p } = X;
   const rows = treatedRows(treat, wt);
-  const B: Float64Array[] = [];
-  const C: Float64Array[] = [];
-  for (const m of modifiers) {
-    const c = rowsCrossprod(X, wt, m.values, rows);
-    C.push(c);
-    B.push(choleskySolve(factor, c, p));
-  }
+  const C = modifierCrossprods(X, wt, modifiers, rows);
+  const B = C.map((col) => choleskySolve(factor, col, p));
   const A = new Float64Array(k * k);
   for (let a = 0; a < k; a++) {
     for (let b = 0; b <= a; b++) {
-      let cb = 0;
-      for (let j = 0; j < p; j++) cb += C[a][j] * B[b][j];
-      A[a * k + b] = A[b * k + a] = rowsDot(wt, modifiers[a].values, modifiers[b].values, rows) - cb;
+      A[a * k + b] = A[b * k + a] = rowsDot(wt, modifiers[a].values, modifiers[b].values, rows) - dot(C[a], B[b]);
     }
   }
   const f = choleskyScaled(A, k, 1e-10);
-  if (!('L' in f)) return false;
-  const along = new Float64Array(p);
-  const fitted = new Float64Array(X.n);
-  for (const v of targets) {
-    const c = choleskySolve(f, Float64Array.from(modifiers, (m) => rowsDot(wt, m.values, v, rows)), k);
-    along.fill(0);
-    for (let a = 0; a < k; a++) {
-      subtractScaledAt(v, modifiers[a].values, c[a], rows);
-      addScaled(along, B[a], c[a]);
-    }
-    addTo(v, linearPredictor(X, along, fitted, structure));
-  }
-  return true;
+  if (!('L' in f)) return null;
+  const out: { coef: Float64Array[]; c: Float64Array[]; rows: Int32Array } = { coef: [], c: [], rows };
+  targets.forEach((v, t) => {
+    const g = Float64Array.from(modifiers, (m, a) => rowsDot(wt, m.values, v, rows) - dot(C[a], coefs[t]));
+    const c = choleskySolve(f, g, k);
+    const coef = coefs[t].slice();
+    for (let a = 0; a < k; a++) addScaled(coef, B[a], -c[a]);
+    out.coef.push(coef);
+    out.c.push(c);
+  });
+  return out;
+}
+
+// Σ a_j·b_j.
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let j = 0; j < a.length; j++) s += a[j] * b[j];
+  return s;
 }
 
 // The treated rows with a positive weight.
@@ -318,22 +327,37 @@ function treatedRows(treat: Float64Array, wt: Float64Array): Int32Array {
   return rows;
 }
 
-// XᵀW z over the rows `rows`.
-function rowsCrossprod(X: Design, wt: Float64Array, z: Float64Array, rows: Int32Array): Float64Array {
+/**
+ * XᵀW m for each modifier column m, summed over the rows `rows` (m is zero
+ * elsewhere). The modifiers' values and the weights at those rows are
+ * gathered once into a compact row-major block; each design column is then
+ * read once at those rows for all k products, not once per modifier (the
+ * rows are scattered over a tall design, and every read is a cache miss).
+ */
+function modifierCrossprods(X: Design, wt: Float64Array, modifiers: { values: Float64Array }[], rows: Int32Array): Float64Array[] {
   const { n, p } = X;
-  const out = new Float64Array(p);
-  for (let j = 0; j < p; j++) out[j] = columnRowsDot(X.x, j * n, wt, z, rows);
-  return out;
+  const k = modifiers.length;
+  const m = rows.length;
+  const block = new Float64Array(m * k);
+  for (let a = 0; a < k; a++) gatherWeightedAt(block, a, k, modifiers[a].values, wt, rows);
+  const out = new Float64Array(p * k);
+  for (let j = 0; j < p; j++) columnTimesBlock(X.x, j * n, rows, block, k, out, j * k);
+  return modifiers.map((_, a) => Float64Array.from({ length: p }, (_, j) => out[j * k + a]));
 }
 
-// Σ over rows of x[off + i]·w_i·z_i.
-function columnRowsDot(x: Float64Array, off: number, wt: Float64Array, z: Float64Array, rows: Int32Array): number {
-  let s = 0;
+// block[r·k + a] = w_i·z_i at the r-th of the rows.
+function gatherWeightedAt(block: Float64Array, a: number, k: number, z: Float64Array, wt: Float64Array, rows: Int32Array): void {
+  for (let r = 0; r < rows.length; r++) block[r * k + a] = wt[rows[r]] * z[rows[r]];
+}
+
+// out[at + a] = Σ_r x[off + rows[r]]·block[r·k + a], a < k.
+function columnTimesBlock(x: Float64Array, off: number, rows: Int32Array, block: Float64Array, k: number, out: Float64Array, at: number): void {
   for (let r = 0; r < rows.length; r++) {
-    const i = rows[r];
-    s += x[off + i] * wt[i] * z[i];
+    const xv = x[off + rows[r]];
+    if (xv === 0) continue;
+    const b = r * k;
+    for (let a = 0; a < k; a++) out[at + a] += xv * block[b + a];
   }
-  return s;
 }
 
 // Σ over rows of w·a·b.
@@ -354,11 +378,6 @@ function subtractScaledAt(v: Float64Array, z: Float64Array, c: number, rows: Int
 // out ← out + c·b.
 function addScaled(out: Float64Array, b: Float64Array, c: number): void {
   for (let j = 0; j < out.length; j++) out[j] += c * b[j];
-}
-
-// v ← v + f.
-function addTo(v: Float64Array, f: Float64Array): void {
-  for (let i = 0; i < v.length; i++) v[i] += f[i];
 }
 
 // r ← v − r (r holds the fitted values): the residuals, in r.

@@ -66,7 +66,7 @@ const METHOD_NOTES: Record<string, string> = {
   before_after:
     'Before–after: trained employees after minus before. Picks up anything else that changed over the same months (season, market, experience).',
   regression_adjustment:
-    "Regression adjustment: compares like with like on role, region, level, tenure and prior results, and lets the effect differ with role, level, prior results and test score, so that its interval is for these trainees' own average effect. Assumes those measured differences explain who took the course.",
+    "Regression adjustment: compares like with like on role, region, level, tenure and prior results, and lets the effect grow with prior results and test score, so that its interval is for these trainees' own average effect. Assumes those measured differences explain who took the course.",
   psm_nearest:
     'Propensity-score matching: pairs each trained employee with the most similar untrained one by their estimated chance of taking the course. Same assumption as regression, plus enough overlap to find matches.',
   ipw: 'Inverse-probability weighting: reweights untrained employees to resemble the trained group. Sensitive to very small or very large probabilities.',

@@ -17,9 +17,9 @@ describe('modifierInteractions', () => {
     const { columns, used } = modifierInteractions(treat, weights, [{ name: 'score', values: score }]);
     expect(used).toEqual(['score']);
     expect(columns.map((c) => c.name)).toEqual(['treat:score']);
-    // (70·1 + 90·3 + 80·2) / 6 = 83.33…; the zero-weight row's 500 is not read into the mean
+    // (70·1 + 90·3 + 80·2) / 6 = 83.33…; the zero-weight row's 500 is not read, and its column value is 0 as on controls
     const m = (70 + 270 + 160) / 6;
-    expect(Array.from(columns[0].values)).toEqual([70 - m, 90 - m, 500 - m, 0, 0, 80 - m]);
+    expect(Array.from(columns[0].values)).toEqual([70 - m, 90 - m, 0, 0, 0, 80 - m]);
   });
   it('gives a missing value on a treated row the mean and an indicator', () => {
     const score = Float64Array.from([70, NaN, 5, 1, 2, 80]);
@@ -27,7 +27,7 @@ describe('modifierInteractions', () => {
     expect(columns.map((c) => c.name)).toEqual(['treat:score', 'treat:score_missing']);
     expect(columns[0].values[1]).toBe(0);
     // the indicator is 1 on one of the weight-6 treated rows' weight 3: centred at 3/6
-    expect(Array.from(columns[1].values)).toEqual([-0.5, 0.5, -0.5, 0, 0, -0.5]);
+    expect(Array.from(columns[1].values)).toEqual([-0.5, 0.5, 0, 0, 0, -0.5]);
   });
   it('turns a text modifier into one centred column per level but the first, and leaves out constants', () => {
     const role = ['AE', 'SDR', 'AE', 'AM', 'AM', 'AM'];
@@ -45,8 +45,8 @@ describe('modifierInteractions', () => {
     expect(modifierCost(101, 5, false)).toEqual({ scale: 100 / 95, dfLoss: 5 });
     expect(modifierCost(101, 5, true)).toEqual({ scale: 1, dfLoss: 5 });
     expect(modifierCost(10, 0, false)).toEqual({ scale: 1, dfLoss: 0 });
-    expect(modifiersFit(31, 6)).toBe(true);
-    expect(modifiersFit(30, 6)).toBe(false);
+    expect(modifiersFit(31, 2)).toBe(true);
+    expect(modifiersFit(30, 2)).toBe(false);
   });
 });
 
@@ -164,12 +164,12 @@ describe('regressionAdjustment with effect modifiers on tall data', () => {
   });
   it('leaves the effect common, with a warning, when the trained are too few for the modifiers', () => {
     const { input } = tallInput(8, 80);
-    // keep 20 treated rows: 4 columns need 21
+    // keep 60 treated rows: 4 columns need 61
     const rows: number[] = [];
     let kept = 0;
     for (let i = 0; i < input.y.length; i++) {
       if (input.treat[i] === 1) {
-        if (kept >= 20) continue;
+        if (kept >= 60) continue;
         kept++;
       }
       rows.push(i);
@@ -191,5 +191,24 @@ describe('regressionAdjustment with effect modifiers on tall data', () => {
     expect(rel(again.estimate, est.estimate)).toBeLessThan(1e-9);
     expect(rel(again.se, est.se)).toBeLessThan(1e-8);
     expect(again.ci[1] - again.ci[0]).toBeCloseTo(est.ci[1] - est.ci[0], 6);
+  });
+  it("refits on subsets and with another covariate as the explicit design with the full data's interaction columns does", () => {
+    const { input } = tallInput(10, 80);
+    const opts = { clusterAdjustment: 'CR1', clusterDf: 'treated' } as const;
+    const refit = regressionRefit(input, { anchor: regressionAdjustment(input, opts).estimate, ...opts })!;
+    // the interactions as plain covariates, centred once on the full data (as the refit keeps them)
+    const mods = modifierInteractions(input.treat, input.weights, input.modifiers!).columns;
+    const explicit: CrossSectionInput = { ...input, covariates: [...input.covariates, ...mods], modifiers: undefined };
+    const rng = createRng(11);
+    // a small subset (its Gram matrix summed directly) and a large one (the full one minus the rows left out)
+    for (const share of [0.3, 0.8]) {
+      const keep = Uint8Array.from({ length: input.y.length }, () => (rng.uniform() < share ? 1 : 0));
+      const rows = Int32Array.from(Array.from(keep.keys()).filter((i) => keep[i] === 1));
+      const direct = regressionAdjustment(subsetInput(explicit, rows), opts).estimate;
+      expect(rel(refit.onRows(keep)!, direct)).toBeLessThan(1e-9);
+    }
+    const noise = Float64Array.from({ length: input.y.length }, () => rng.normal());
+    const withNoise = regressionAdjustment({ ...explicit, covariates: [...explicit.covariates, { name: 'noise', values: noise }] }, opts).estimate;
+    expect(rel(refit.withCovariate(noise)!, withNoise)).toBeLessThan(1e-9);
   });
 });

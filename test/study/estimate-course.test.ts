@@ -50,15 +50,15 @@ describe("estimateCourse: the regression's interval is for the trained employees
       } else expect(s.score![r]).toBeNaN();
     }
     expect(trained).toBeGreaterThan(100);
-    expect(stackedInput(s).modifiers!.map((m) => m.name)).toEqual(['role', 'level', 'y_pre', 'score']);
+    expect(stackedInput(s).modifiers!.map((m) => m.name)).toEqual(['y_pre', 'score']);
     // CRM Mastery has no assessment
     expect(stackCourse(panel, 'C04', 'revenue').score).toBeNull();
-    expect(stackedInput(stackCourse(panel, 'C04', 'revenue')).modifiers!.map((m) => m.name)).toEqual(['role', 'level', 'y_pre']);
+    expect(stackedInput(stackCourse(panel, 'C04', 'revenue')).modifiers!.map((m) => m.name)).toEqual(['y_pre']);
   });
-  it('C01, whose effect scales with role, level and score: modifiers and CR2, an interval narrower than the common-effect one that still covers the truth', () => {
+  it('C01, whose effect scales with the size of the job and the score: modifiers and CR2, an interval narrower than the common-effect one that still covers the truth', () => {
     const r = estimateCourse(panel, 'C01', 'revenue', { methods: ['regression_adjustment'] });
     const est = r.estimates[0];
-    expect(est.diagnostics.modifiers).toEqual(['role', 'level', 'y_pre', 'score']);
+    expect(est.diagnostics.modifiers).toEqual(['y_pre', 'score']);
     expect(est.diagnostics.vcov).toBe('cluster (CR2)');
     const common = regressionAdjustment(stackedInput(r.stacked!), { ...STUDY_REGRESSION_OPTIONS, modifiers: false });
     expect(est.se).toBeLessThan(0.9 * common.se);
