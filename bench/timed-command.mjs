@@ -2,11 +2,19 @@
 // seconds (every thread: the course workers', DuckDB's and V8's compiler threads) and its peak RSS on
 // stderr as `RESOURCES {...}`: what a user's run of the command costs, start-up and report included.
 // Usage: node bench/timed-command.mjs study DIR --outcome revenue ...
-import { register } from 'tsx/esm/api';
+// As bin/trainlift.js does, the command runs in a process relaunched with glibc's malloc tuned
+// (bin/malloc-tuning.js); that process prints the line.
+import { relaunchWithMallocTuning } from '../bin/malloc-tuning.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-const code = await main(['node', 'trainlift', ...process.argv.slice(2)]);
-const cpu = process.cpuUsage();
-process.stderr.write(`RESOURCES ${JSON.stringify({ code, cpu: (cpu.user + cpu.system) / 1e6, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
-process.exitCode = code;
+const relaunched = relaunchWithMallocTuning();
+if (relaunched !== null) {
+  process.exitCode = relaunched;
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { main } = await import('../src/cli/main.ts');
+  const code = await main(['node', 'trainlift', ...process.argv.slice(2)]);
+  const cpu = process.cpuUsage();
+  process.stderr.write(`RESOURCES ${JSON.stringify({ code, cpu: (cpu.user + cpu.system) / 1e6, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.exitCode = code;
+}
