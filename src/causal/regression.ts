@@ -3,7 +3,7 @@ import { bindColumns, type Design } from '../stats/design';
 import { bindCovariates, encodeCovariates, sharedInterceptDesign } from './covariate-encoding';
 import { coefIndex, fitOls, GRAM_MIN_ROWS, GRAM_ROWS_PER_COLUMN, gramLeastSquares, type OlsFit } from '../stats/ols';
 import { clusterCodes, sandwichScale, vcovOls, type VcovType } from '../stats/vcov';
-import { choleskyScaled, choleskySolve, designStructure, linearPredictor, type DesignStructure } from '../stats/linalg';
+import { choleskyScaled, choleskySolve, designStructure, linearPredictor } from '../stats/linalg';
 import type { NamedColumn } from '../stats/design';
 import { modifierCost, modifierInteractions, modifiersFit, TRAINED_PER_MODIFIER, type ModifierColumns } from './modifiers';
 import {

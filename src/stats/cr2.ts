@@ -38,6 +38,12 @@ export function cr2Meat(fit: OlsFit, X: Design, codes: Int32Array, groups: numbe
   const s = new Float64Array(p);
   let maxM = 1;
   for (let g = 0; g < groups; g++) maxM = Math.max(maxM, start[g + 1] - start[g]);
+  if (maxM > CR2_MAX_CLUSTER_ROWS) {
+    throw new RangeError(
+      `CR2 works on each cluster's block of the hat matrix, and the largest cluster has ${maxM.toLocaleString('en-US')} rows ` +
+        `(at most ${CR2_MAX_CLUSTER_ROWS.toLocaleString('en-US')}); with clusters this large their leverage is small: use CR1 (vcovCL's factor) instead`,
+    );
+  }
   const G = new Float64Array(maxM * maxM);
   // The cluster's rows of U, row-major (m×p), so that their dot products run over contiguous memory.
   const Ug = new Float64Array(maxM * p);
@@ -97,6 +103,9 @@ function positiveCodes(codes: Int32Array, w: Float64Array): Int32Array {
   for (let i = 0; i < w.length; i++) if (!(w[i] > 0)) out[i] = -1;
   return out;
 }
+
+/** The most rows a cluster may have for CR2: its block is an m×m matrix decomposed in m³ steps. */
+export const CR2_MAX_CLUSTER_ROWS = 3000;
 
 /** Eigenvalues of I − H_gg at or below this are taken as zero (a unit the design fits exactly). */
 const ZERO_EIGEN = 1e-10;

@@ -70,6 +70,17 @@ describe('CR2 cluster-robust variance, against clubSandwich::vcovCR(type = "CR2"
   });
 });
 
+describe('CR2 on clusters too large for it', () => {
+  it('says so in words instead of decomposing a huge block', () => {
+    const n = 7000;
+    const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    const D = designMatrix([{ name: 'x', values: x }]);
+    const fit = fitOls(D, Float64Array.from(x, (v, i) => 2 * v + Math.cos(i)));
+    const halves = Array.from({ length: n }, (_, i) => (i < 3500 ? 0 : 1));
+    expect(() => vcovOls(fit, D, { cluster: halves, type: 'CR2' })).toThrow(/largest cluster has 3,500 rows \(at most 3,000\).*use CR1/);
+  });
+});
+
 describe('the pieces of CR2', () => {
   it('lists each cluster’s rows in row order', () => {
     const { start, rows } = clusterLists(Int32Array.from([1, 0, 1, 2, 0]), 3);
