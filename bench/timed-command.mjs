@@ -4,17 +4,14 @@
 // Usage: node bench/timed-command.mjs study DIR --outcome revenue ...
 // As bin/trainlift.js does, the command runs in a process relaunched with glibc's malloc tuned
 // (bin/malloc-tuning.js); that process prints the line.
-import { relaunchWithMallocTuning } from '../bin/malloc-tuning.js';
+import { runWithMallocTuning } from '../bin/malloc-tuning.js';
 
-const relaunched = relaunchWithMallocTuning();
-if (relaunched !== null) {
-  process.exitCode = relaunched;
-} else {
+await runWithMallocTuning(async () => {
   const { register } = await import('tsx/esm/api');
   register();
   const { main } = await import('../src/cli/main.ts');
   const code = await main(['node', 'trainlift', ...process.argv.slice(2)]);
   const cpu = process.cpuUsage();
   process.stderr.write(`RESOURCES ${JSON.stringify({ code, cpu: (cpu.user + cpu.system) / 1e6, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
-  process.exitCode = code;
-}
+  return code;
+});

@@ -19,6 +19,16 @@ const SETTINGS = {
 };
 
 /**
+ * Runs `main` (which returns an exit code) in a process with the settings: this one when it already has
+ * them (or TRAINLIFT_MALLOC=off, or not Linux), else this same script relaunched with them, whose exit
+ * code is passed through. Sets process.exitCode either way.
+ */
+export async function runWithMallocTuning(main) {
+  const relaunched = relaunchWithMallocTuning();
+  process.exitCode = relaunched ?? (await main());
+}
+
+/**
  * On Linux, unless this process already runs with the settings (or TRAINLIFT_MALLOC=off), runs this same
  * script again with them, waits for it and returns its exit code; otherwise returns null and the caller
  * goes on.

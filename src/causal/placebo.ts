@@ -51,16 +51,11 @@ export function stackedInput(stacked: StackedData): RefuteInput {
  */
 export function stackedModifiers(stacked: Pick<StackedData, 'covariates' | 'score'>): NamedColumn[] {
   const out: NamedColumn[] = [];
-  for (const name of STACKED_MODIFIERS) {
-    const values = stacked.covariates.columns[name];
-    if (values !== undefined) out.push({ name, values });
-  }
+  const yPre = stacked.covariates.columns.y_pre;
+  if (yPre !== undefined) out.push({ name: 'y_pre', values: yPre });
   if (stacked.score) out.push({ name: 'score', values: stacked.score });
   return out;
 }
-
-/** The stacked data's covariates that modify the effect (see {@link stackedModifiers}), in this order. */
-const STACKED_MODIFIERS = ['y_pre'];
 
 /**
  * A lagged outcome for each stacked row: the mean of `metric` over the

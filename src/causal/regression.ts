@@ -100,13 +100,11 @@ export function regressionAdjustment(
   const mods = effectModifiers(data, nTreated, Boolean(opts.interactions), opts.modifiers, warnings);
   const plain = data.covariates.length > 0 && !opts.interactions;
   const r = (plain ? byPartialling(data, vcov, mods.columns) : null) ?? ordinaryFit(data, vcov, Boolean(opts.interactions), mods.columns);
-  // CR2 is what the ordinary path computed when asked for it; the partialling path says so in its label when it did not.
-  const cr2 = typeof vcov === 'object' && 'cluster' in vcov && vcov.type === 'CR2' && r.label === undefined;
-  const cost = modifierCost(nTreated, mods.columns.length, cr2);
+  const cost = modifierCost(nTreated, mods.columns.length, r.leverageCorrected);
   let df = intervalDf(r.dfResidual, data.treat, data.cluster, data.weights, opts.clusterDf);
   if (opts.clusterDf === 'treated' && data.cluster) df = Math.max(1, df - cost.dfLoss);
   return makeEstimate('regression_adjustment', r.estimate, r.se * Math.sqrt(cost.scale), df, nTreated, nControl, {
-    vcov: r.label ?? vcovLabel(vcov),
+    vcov: r.leverageCorrected || !isCr2(vcov) ? vcovLabel(vcov) : `${vcovLabel({ cluster: data.cluster as Int32Array })}; CR2 only below ${GRAM_MIN_ROWS.toLocaleString('en-US')} rows`,
     interactions: Boolean(opts.interactions),
     ...(mods.used.length > 0 ? { modifiers: mods.used } : {}),
     r2: r.r2,
@@ -142,8 +140,16 @@ interface AdjustmentFit {
   r2: number;
   /** Coefficients of the full regression. */
   p: number;
-  /** The variance's label when it is not the one asked for (CR2 on tall data). */
-  label?: string;
+  /**
+   * Whether the variance is CR2's, each cluster corrected for its own leverage: when asked for, on the
+   * ordinary path; the partialling path (tall data, where that leverage is tiny) takes CR1's factor instead.
+   */
+  leverageCorrected: boolean;
+}
+
+// Whether a variance choice asks for CR2.
+function isCr2(vcov: VcovType): boolean {
+  return typeof vcov === 'object' && 'cluster' in vcov && vcov.type === 'CR2';
 }
 
 // The regression fitted on its whole design: without interactions the covariates are written straight
@@ -154,7 +160,7 @@ function ordinaryFit(data: CrossSectionInput, vcov: VcovType, interactions: bool
     covariates.length > 0 && !interactions
       ? fitTreatment(bindCovariates([treatmentBase(data.treat)], covariates), data.y, data.weights, vcov)
       : treatmentCoefficient(data.y, data.treat, data.covariates.length === 0 ? null : withCentredInteractions(encodeCovariates(data.covariates), data.treat, data.weights), data.weights, vcov);
-  return { estimate: r.estimate, se: r.se, dfResidual: r.dfResidual, r2: r.fit.r2, p: r.fit.p };
+  return { estimate: r.estimate, se: r.se, dfResidual: r.dfResidual, r2: r.fit.r2, p: r.fit.p, leverageCorrected: isCr2(vcov) };
 }
 
 /**
@@ -249,14 +255,12 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType, modifiers: { nam
   const { rss, sumW, sumWy } = fullScores(wt, rT, rY, data.y, estimate, score);
   let meat: number;
   let scale: number;
-  let label: string | undefined;
   if (cluster !== null) {
     const { codes, groups } = clusterCodes(cluster.cluster);
     if (groups < 2) return null;
     meat = clusterSquares(score, codes, groups);
     // CR2's per-cluster leverage correction is for small designs (the ordinary path); on data this tall each
-    // cluster's leverage is tiny, and vcovCL's factor is used (the label says so).
-    if (cluster.type === 'CR2') label = `${vcovLabel({ cluster: cluster.cluster })}; CR2 only below ${GRAM_MIN_ROWS.toLocaleString('en-US')} rows`;
+    // cluster's leverage is tiny, and vcovCL's factor is used (the estimate's label says so).
     scale = sandwichScale(cluster.type === 'CR2' ? 'HC1' : (cluster.type ?? 'HC1'), n, p, groups);
   } else {
     meat = sumOfSquares(score);
@@ -264,7 +268,7 @@ function byPartialling(data: CrossSectionInput, vcov: VcovType, modifiers: { nam
   }
   const mean = sumWy / sumW;
   const tss = weightedTss(wt, data.y, mean);
-  return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p, label };
+  return { estimate, se: Math.sqrt((scale * meat) / (tt * tt)), dfResidual: nPositive - p, r2: tss > 0 ? 1 - rss / tss : NaN, p, leverageCorrected: false };
 }
 
 /**

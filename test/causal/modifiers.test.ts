@@ -97,7 +97,7 @@ describe('regressionAdjustment with effect modifiers, against R (lm + sandwich)'
 // 100 + 40·(role is AE) + 3·(score − 75) + 0.1·(y_pre − 1000), and who is treated depends on y_pre and role.
 function tallInput(seed: number, noise: number): { input: CrossSectionInput; att: number } {
   const rng = createRng(seed);
-  const n = 40_000;
+  const n = 60_000;
   const role = Array.from({ length: n }, () => ['AE', 'AM', 'SDR'][rng.int(3)]);
   const cohort = Array.from({ length: n }, (_, i) => `c${Math.floor((i * 10) / n)}`);
   const yPre = Float64Array.from({ length: n }, () => 1000 + 200 * rng.normal());
@@ -114,7 +114,7 @@ function tallInput(seed: number, noise: number): { input: CrossSectionInput; att
     se += weights[i] * effect;
     return y0 + effect;
   });
-  const cluster = Int32Array.from({ length: n }, () => rng.int(8000));
+  const cluster = Int32Array.from({ length: n }, () => rng.int(12000));
   const input: CrossSectionInput = {
     y,
     treat,
@@ -153,6 +153,10 @@ describe('regressionAdjustment with effect modifiers on tall data', () => {
     for (let i = 0; i < input.treat.length; i++) trained += input.treat[i];
     expect(rel(est.se, full.se * Math.sqrt(modifierCost(trained, 4, false).scale))).toBeLessThan(1e-9);
     expect(est.diagnostics.coefficients).toBe(full.fit.p);
+    // CR2 asked for on data this tall: CR1's factor, as the label says (each cluster's leverage is tiny)
+    const cr2 = regressionAdjustment(input, { clusterDf: 'treated', clusterAdjustment: 'CR2' });
+    expect(cr2.se).toBe(est.se);
+    expect(cr2.diagnostics.vcov).toBe('cluster (HC1 factor); CR2 only below 50,000 rows');
   });
   it("gives a narrower interval than the common-effect fit when the effect varies with the modifiers, and one that still covers", () => {
     const { input, att } = tallInput(7, 20);

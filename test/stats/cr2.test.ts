@@ -5,7 +5,7 @@ import { vcovOls } from '../../src/stats/vcov';
 import { clusterLists, symmetricEigen } from '../../src/stats/cr2';
 import { regressionAdjustment } from '../../src/causal/regression';
 import { criticalValue } from '../../src/stats/dists';
-import { COVARIATES, lalonde, lalondeInput, ref, reference, relErr } from '../fixtures/lalonde/load';
+import { lalondeInput, lalondeRegression, ref, reference, relErr } from '../fixtures/lalonde/load';
 
 const TOL = 1e-6;
 const R = reference('cr2_reference.csv');
@@ -16,13 +16,9 @@ let educ: number[];
 let g7: number[];
 
 beforeAll(async () => {
-  const t = await lalonde();
-  X = designMatrix([{ name: 'treat', values: t.columns.treat }, ...COVARIATES.map((c) => ({ name: c, values: t.columns[c] }))]);
-  y = t.columns.re78 as Float64Array;
-  const age = t.columns.age as Float64Array;
-  const meanAge = age.reduce((a, b) => a + b, 0) / age.length;
-  w = age.map((a) => a / meanAge);
-  educ = Array.from(t.columns.educ as Float64Array);
+  const fixture = await lalondeRegression();
+  ({ X, y, w } = fixture);
+  educ = Array.from(fixture.educ);
   g7 = Array.from({ length: y.length }, (_, i) => Math.floor(i / 7));
 });
 

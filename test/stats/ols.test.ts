@@ -3,7 +3,7 @@ import { designMatrix, type Design } from '../../src/stats/design';
 import { fitOls, coefIndex, type OlsFit } from '../../src/stats/ols';
 import { vcovOls, coefTable } from '../../src/stats/vcov';
 import { DataError, EstimationError } from '../../src/core/errors';
-import { COVARIATES, lalonde, ref, reference, relErr } from '../fixtures/lalonde/load';
+import { lalonde, lalondeRegression, ref, reference, relErr } from '../fixtures/lalonde/load';
 
 const TOL = 1e-6;
 let X: Design;
@@ -13,13 +13,7 @@ let educ: Float64Array;
 const R = reference();
 
 beforeAll(async () => {
-  const t = await lalonde();
-  X = designMatrix([{ name: 'treat', values: t.columns.treat }, ...COVARIATES.map((c) => ({ name: c, values: t.columns[c] }))]);
-  y = t.columns.re78 as Float64Array;
-  const age = t.columns.age as Float64Array;
-  const meanAge = age.reduce((a, b) => a + b, 0) / age.length;
-  w = age.map((a) => a / meanAge);
-  educ = t.columns.educ as Float64Array;
+  ({ X, y, w, educ } = await lalondeRegression());
 });
 
 function expectAll(fit: OlsFit, values: (j: number) => number, prefix: string): void {
