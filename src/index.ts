@@ -12,6 +12,7 @@ export * from './data/flat-table';
 export * from './data/schema';
 export * from './data/load';
 export * from './data/panel';
+export * from './data/panel-table';
 export * from './data/stack';
 export * from './data/synth';
 export * from './data/validate';

@@ -29,7 +29,66 @@ export function workersAvailable(): boolean {
 }
 
 /** Employee-months from which {@link parallelWorth} says yes. */
-const PARALLEL_MIN_ROWS = 300_000;
+export const PARALLEL_MIN_ROWS = 300_000;
+
+// Workers started ahead by warmCourseWorkers, not yet taken by coursesInWorkers.
+let warm: Worker[] = [];
+let warmTimer: ReturnType<typeof setTimeout> | null = null;
+// Warm workers not taken within this time are stopped.
+const WARM_IDLE_MS = 120_000;
+
+/**
+ * Starts the two course worker threads now, ahead of {@link coursesInWorkers},
+ * so that their start-up (loading the estimation modules, most of a second
+ * each) overlaps the single-threaded work before it: validating, cleaning and
+ * building a large panel. The next `coursesInWorkers` takes them. They never
+ * keep the process alive, and are stopped if not taken within two minutes.
+ * Does nothing where workers cannot run, on one core, or when they are
+ * already started.
+ *
+ * @example
+ * warmCourseWorkers(); // then prepare the panel; runStudy's coursesInWorkers takes the two threads
+ */
+export function warmCourseWorkers(): void {
+  const entry = courseWorkerEntry();
+  if (entry === null || availableParallelism() < 2 || warm.length > 0) return;
+  for (let w = 0; w < 2; w++) {
+    const worker = new Worker(entry);
+    worker.unref();
+    // A warm thread that fails or stops before it is taken is dropped; coursesInWorkers starts another.
+    const drop = () => {
+      warm = warm.filter((x) => x !== worker);
+    };
+    worker.once('error', drop);
+    worker.once('exit', drop);
+    warm.push(worker);
+  }
+  warmTimer = setTimeout(() => {
+    const idle = warm;
+    warm = [];
+    for (const worker of idle) void worker.terminate();
+  }, WARM_IDLE_MS);
+  warmTimer.unref();
+}
+
+/** How many warm workers wait to be taken by the next {@link coursesInWorkers} (0 to 2). */
+export function warmWorkersWaiting(): number {
+  return warm.length;
+}
+
+// A warm worker if one is there (taken out of the pool, kept alive again), else a new one.
+function takeWorker(entry: string): Worker {
+  const worker = warm.shift();
+  if (warm.length === 0 && warmTimer !== null) {
+    clearTimeout(warmTimer);
+    warmTimer = null;
+  }
+  if (worker === undefined) return new Worker(entry);
+  worker.removeAllListeners('error');
+  worker.removeAllListeners('exit');
+  worker.ref();
+  return worker;
+}
 
 function courseWorkerEntry(): string | null {
   return workerEntry('parallel-courses.ts', 'src/study', 'course-worker-entry.js');
@@ -209,7 +268,7 @@ export async function coursesInWorkers(
         feed();
       };
       for (let w = 0; w < 2; w++) {
-        const worker = new Worker(entry);
+        const worker = takeWorker(entry);
         workers.push(worker);
         worker.postMessage({ panel: shared });
         worker.on('message', (msg) => onMessage(w, msg));

@@ -18,7 +18,7 @@ import { fullyLoadedCost } from '../roi/costs';
 import { kirkpatrickInputFromPanel, kirkpatrickLevels } from '../roi/kirkpatrick';
 import { courseRobustness } from './robustness';
 import { estimateCourse, type CourseEstimation } from './estimate-course';
-import { coursesInWorkers, parallelWorth, workersAvailable } from './parallel-courses';
+import { coursesInWorkers, PARALLEL_MIN_ROWS, parallelWorth, warmCourseWorkers, workersAvailable } from './parallel-courses';
 import { courseVerdict } from './verdict';
 import { studyAttribution } from './attribution';
 import { studyCharts, type ReportChart } from './charts';
@@ -167,6 +167,9 @@ function employeeIdentifiers(raw: RawStudy): string[] {
  * Loads a study folder, validates it, cleans it (ids, duplicates, dates,
  * unknown employees) and builds the employee-month panel. Problems that
  * cleaning cannot fix stop here with a DataError naming file, row and column.
+ * When the outcomes have 300,000 rows or more, the two worker threads that
+ * {@link runStudy} will estimate the courses in are started while the panel
+ * is built (see warmCourseWorkers).
  *
  * @example
  * const prepared = await prepareStudy('data/sample');
@@ -179,6 +182,9 @@ export async function prepareStudy(dir: string, opts: { progress?: boolean } = {
   };
   say('validating…');
   const raw = await loadStudy(dir);
+  // A panel this large will be estimated in two worker threads: start them now, so that their start-up
+  // overlaps validating, cleaning and building it (single-threaded).
+  if ((raw.tables.outcomes?.nRows ?? 0) >= PARALLEL_MIN_ROWS) warmCourseWorkers();
   const found = validateStudy(raw);
   const { study, steps } = cleanStudy(raw, { parseDates: true, dropUnknown: true });
   // Cleaning that changed nothing leaves the problems found (a clean export: one validation, not two).

@@ -1,6 +1,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { loadStudy } from '../../src/data/load';
-import { buildPanel, panelTable, STILL_EMPLOYED, NEVER_COMPLETED, type Panel } from '../../src/data/panel';
+import { buildPanel, STILL_EMPLOYED, NEVER_COMPLETED, type Panel } from '../../src/data/panel';
+import { panelTable } from '../../src/data/panel-table';
 import { DataError } from '../../src/core/errors';
 import { copyStudy, rewrite } from './helpers';
 import { rmSync } from 'node:fs';

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, cpSync } from 'nod
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runStudy, type StudyRun } from '../../src/study/run-study';
+import { warmCourseWorkers, warmWorkersWaiting } from '../../src/study/parallel-courses';
+import { spawnSync } from 'node:child_process';
 import { writeSynth } from '../../src/data/synth';
 import { DataError } from '../../src/core/errors';
 import { main } from '../../src/cli/main';
@@ -239,11 +241,25 @@ describe('runStudy: determinism and bad input', () => {
     expect(serial.result.robustness?.some((r) => early.includes(r.course))).toBe(false);
     expect(JSON.stringify(parallel.result)).toBe(JSON.stringify(serial.result));
     expect(JSON.stringify(parallel.charts)).toBe(JSON.stringify(serial.charts));
+    // workers started ahead (as prepareStudy does for a large panel) are the ones the study takes, with the same numbers
+    warmCourseWorkers();
+    expect(warmWorkersWaiting()).toBe(2);
+    const warmed = await runStudy(dir, { ...opts, parallel: true });
+    expect(warmWorkersWaiting()).toBe(0);
+    expect(JSON.stringify(warmed.result)).toBe(JSON.stringify(serial.result));
     // an error in a worker thread reaches the caller as the serial run gives it
     await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: false })).rejects.toThrow(RangeError);
     await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: true })).rejects.toThrow(/estimateCourse: unknown method `psm`/);
     await expect(runStudy(dir, { ...opts, methods: ['psm'], parallel: true })).rejects.toThrow(RangeError);
   }, 300_000);
+
+  it('does not keep a process alive with warm workers it never took', () => {
+    const script = "const m = await import('./src/study/parallel-courses.ts'); m.warmCourseWorkers(); console.log(m.warmWorkersWaiting());";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('2');
+  }, 90_000);
 
   it('withholds employee ids from the free text of a messy study (problems, cleaning notes)', async () => {
     const run = await runStudy('data/sample-messy', { outcome: 'revenue', bootstrapDraws: 0, attribution: false, methods: ['naive_difference'] });
