@@ -57,6 +57,7 @@ export function registerStudy(program: Command): void {
           const roi = values.has(outcome) || k === 0;
           const run = await runStudy(prepared, {
             outcome,
+            reportOutcomes: outcomes,
             courses: listOption(o.course as string | undefined),
             window: windowOption(o.window as string),
             seed,

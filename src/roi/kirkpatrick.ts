@@ -17,6 +17,13 @@ export interface KirkpatrickInput {
   behaviourMetrics?: string[];
   /** Whether a causal estimate of a result metric exists (isolation, Phillips' step before ROI). */
   hasEffectEstimate?: boolean;
+  /**
+   * The metrics this study estimated effects on (its outcomes), when known:
+   * level 4's evidence then names those as isolated and the other result
+   * metrics as present but not studied, instead of every result metric as
+   * isolated. Level 4 is supported only when one of them is a result metric.
+   */
+  studied?: string[];
   /** Whether costs are known (cost per learner, hours × hourly cost or fixed cost). */
   hasCosts?: boolean;
 }
@@ -68,21 +75,32 @@ export function kirkpatrickLevels(input: KirkpatrickInput): KirkpatrickLevel[] {
   if (!Array.isArray(input.metrics)) throw new TypeError('kirkpatrickLevels: `metrics` must be an array of metric names');
   const behaviour = input.behaviourMetrics ?? input.metrics.filter((m) => classifyMetric(m) === 'behaviour');
   const results = input.metrics.filter((m) => !behaviour.includes(m));
+  const studied = input.studied;
+  // The result metrics the causal estimates isolate (all of them when the study's outcomes are not given), then the rest.
+  const isolated = studied ? studied.filter((m) => results.includes(m)) : results;
+  const others = studied ? results.filter((m) => !studied.includes(m)) : [];
   const scored = input.scored ?? 0;
   const enrol = input.enrolments;
-  const rate = enrol !== undefined && enrol > 0 ? ` (${((100 * input.completions) / enrol).toFixed(0)} % of ${enrol} enrolments)` : '';
+  const rate = enrol !== undefined && enrol > 0 ? ` (${((100 * input.completions) / enrol).toFixed(0)} % of ${count(enrol)} enrolments)` : '';
+  const resultsEvidence = (): string => {
+    if (results.length === 0) return 'no business result metric in outcomes.csv';
+    const notStudied = others.length > 0 ? `; also in outcomes.csv, not studied here: ${others.join(', ')}` : '';
+    if (isolated.length === 0) return `result metrics in outcomes.csv: ${results.join(', ')}, none of them an outcome of this study`;
+    if (input.hasEffectEstimate === false) return `result metrics: ${isolated.join(', ')}, but no causal estimate isolates the course${notStudied}`;
+    return `result metrics: ${isolated.join(', ')}, isolated by the causal estimates${notStudied}`;
+  };
   return [
     {
       level: 1,
       name: 'Reaction',
       supported: input.completions > 0,
-      evidence: input.completions > 0 ? `${input.completions} completions${rate}; no satisfaction survey, so completion stands in for reaction` : 'no completions recorded',
+      evidence: input.completions > 0 ? `${count(input.completions)} completions${rate}; no satisfaction survey, so completion stands in for reaction` : 'no completions recorded',
     },
     {
       level: 2,
       name: 'Learning',
       supported: scored > 0,
-      evidence: scored > 0 ? `${scored} completions carry an assessment score` : 'no assessment scores in training.csv',
+      evidence: scored > 0 ? `${count(scored)} completions carry an assessment score` : 'no assessment scores in training.csv',
     },
     {
       level: 3,
@@ -93,16 +111,13 @@ export function kirkpatrickLevels(input: KirkpatrickInput): KirkpatrickLevel[] {
     {
       level: 4,
       name: 'Results',
-      supported: results.length > 0 && input.hasEffectEstimate !== false,
-      evidence:
-        results.length === 0
-          ? 'no business result metric in outcomes.csv'
-          : `result metrics: ${results.join(', ')}${input.hasEffectEstimate === false ? ', but no causal estimate isolates the course' : ', isolated by the causal estimates'}`,
+      supported: isolated.length > 0 && input.hasEffectEstimate !== false,
+      evidence: resultsEvidence(),
     },
     {
       level: 5,
       name: 'ROI',
-      supported: results.length > 0 && input.hasEffectEstimate !== false && input.hasCosts === true,
+      supported: isolated.length > 0 && input.hasEffectEstimate !== false && input.hasCosts === true,
       evidence: input.hasCosts === true ? 'costs are known, so benefits can be set against them' : 'no costs given (cost_per_learner, hours × hourly cost, or fixed cost)',
     },
   ];
@@ -117,7 +132,7 @@ export function kirkpatrickLevels(input: KirkpatrickInput): KirkpatrickLevel[] {
  */
 export function kirkpatrickInputFromPanel(
   panel: Pick<Panel, 'completions' | 'dropouts' | 'firstScore' | 'metricNames'>,
-  facts: { hasEffectEstimate?: boolean; hasCosts?: boolean } = {},
+  facts: { hasEffectEstimate?: boolean; hasCosts?: boolean; studied?: string[] } = {},
 ): KirkpatrickInput {
   let scored = 0;
   for (const s of panel.firstScore) for (let e = 0; e < s.length; e++) if (!Number.isNaN(s[e])) scored++;
@@ -129,5 +144,11 @@ export function kirkpatrickInputFromPanel(
     metrics: panel.metricNames.slice(),
     hasEffectEstimate: facts.hasEffectEstimate,
     hasCosts: facts.hasCosts,
+    ...(facts.studied ? { studied: facts.studied.slice() } : {}),
   };
+}
+
+// A count with thousands separators, as the report prints counts.
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }

@@ -27,6 +27,12 @@ import { studyCharts, type ReportChart } from './charts';
 export interface StudyOptions {
   /** The metric of outcomes.csv to study. */
   outcome: string;
+  /**
+   * Every outcome the report studies, when this run is one of several on the
+   * same data (the CLI's `--outcome a,b`): the evaluation levels then count
+   * them all as isolated. Default: `[outcome]`.
+   */
+  reportOutcomes?: string[];
   /** Only these courses (default: every course). */
   courses?: string[];
   /** Event-time window of the ATT (default [1, 12]). */
@@ -417,7 +423,7 @@ export async function runStudy(source: string | PreparedStudy, opts: StudyOption
   if (truth) result.comparison = { truth: truth.att, rows: comparisonRows, reading: readings };
   if (robustness.length > 0) result.robustness = robustness;
   result.kirkpatrick = kirkpatrickLevels(
-    kirkpatrickInputFromPanel(panel, { hasEffectEstimate: estimates.length > 0, hasCosts: roi.length > 0 }),
+    kirkpatrickInputFromPanel(panel, { hasEffectEstimate: estimates.length > 0, hasCosts: roi.length > 0, studied: opts.reportOutcomes ?? [opts.outcome] }),
   );
   for (const c of courses) if (trainedCount(panel, c) < minGroupSize) warnings.push(`${c}: fewer than ${minGroupSize} trained employees; its results are withheld from reports`);
   const safe = redactStudyResult(result, prepared.identifiers);

@@ -16,6 +16,8 @@ describe('trainlift study', () => {
     const out = JSON.parse(readFileSync(json, 'utf8'));
     expect(out.outcomes.map((o: { outcome: string }) => o.outcome)).toEqual(['revenue', 'close_rate']);
     expect(out.outcomes[1].verdicts[0]).toEqual(expect.objectContaining({ course: 'C04', verdict: 'effective' }));
+    // Each outcome's evaluation levels count both outcomes of the report as isolated.
+    for (const o of out.outcomes) expect(o.kirkpatrick[3].evidence).toBe('result metrics: revenue, close_rate, isolated by the causal estimates; also in outcomes.csv, not studied here: deals_won');
     const page = readFileSync(html, 'utf8');
     const ids = [...page.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);

@@ -121,6 +121,8 @@ describe('runStudy on the sample company', () => {
     expect(rob('C04').sensitivity!.eValue).toBeGreaterThan(1);
     expect(run.result.robustness!.map((r) => r.course)).not.toContain('C06'); // too early: nothing to refute yet
     expect(run.result.kirkpatrick!.map((k) => k.supported)).toEqual([true, true, false, true, true]);
+    // Level 4 names the outcome the study isolated, and the other result metrics as not studied.
+    expect(run.result.kirkpatrick![3].evidence).toBe('result metrics: revenue, isolated by the causal estimates; also in outcomes.csv, not studied here: deals_won, close_rate');
   });
 
   it('renders a report with every section, the robustness checks and the Kirkpatrick levels', () => {
