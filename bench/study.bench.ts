@@ -17,6 +17,7 @@
 // step, `trainlift study` run as a user runs it in a fresh process (start-up and report included): the figure the
 // target is for, run STUDY_COMMAND_RUNS times (default 3) and reported as their median.
 import { spawnSync } from 'node:child_process';
+import { median } from 'simple-statistics';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,10 +92,6 @@ function commandRun(dir: string, employees: number): void {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-  const median = (v: number[]) => {
-    const a = v.slice().sort((x, y) => x - y);
-    return a.length % 2 === 1 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-  };
   const walls = runs.map((r) => r.wall);
   console.log(
     `COMMAND ${employees} (trainlift study --bootstrap 0 --no-attribution, JSON and HTML written, a fresh process), median of ${runs.length}: ` +
