@@ -33,12 +33,27 @@ function excludesZero(e: Estimate): boolean {
   return e.ci[0] > 0 || e.ci[1] < 0;
 }
 
+// Numbers as the report's tables show them: thousands separated, three significant digits below 100, and a
+// minus sign (−), not a hyphen.
 function fmt(v: number): string {
-  return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+  const text = Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+  return text.replace(/^-/, '−');
+}
+
+// The methods as a verdict names them to a reader who does not know the JSON's method names.
+const NAMES: Record<string, string> = {
+  regression_adjustment: 'regression adjustment',
+  did_staggered: 'the staggered DiD',
+  aipw: 'the doubly robust AIPW',
+};
+
+function named(method: string): string {
+  return NAMES[method] ?? method.replace(/_/g, ' ');
 }
 
 function describe(e: Estimate, unit: string): string {
-  return `${fmt(e.estimate)} ${unit} (95% interval ${fmt(e.ci[0])} to ${fmt(e.ci[1])}, ${e.method})`;
+  const by = e.method === BRACKETED ? 'spanning regression adjustment and the staggered DiD' : `by ${named(e.method)}`;
+  return `${fmt(e.estimate)} ${unit} (95% interval ${fmt(e.ci[0])} to ${fmt(e.ci[1])}, ${by})`;
 }
 
 /**
@@ -178,7 +193,7 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
   const positive = trusted.filter((e) => e.ci[0] > 0);
   const negative = trusted.filter((e) => e.ci[1] < 0);
   if (positive.length === trusted.length) {
-    return { course, verdict: 'effective', reason: `Effective: ${describe(best, unit)}${trusted.length > 1 ? `; ${trusted.slice(1).map((e) => e.method).join(' and ')} agree${trusted.length > 2 ? '' : 's'} on the sign` : ''}.${caveats}`, recommended: best };
+    return { course, verdict: 'effective', reason: `Effective: ${describe(best, unit)}${trusted.length > 1 ? `; ${trusted.slice(1).map((e) => named(e.method)).join(' and ')} agree${trusted.length > 2 ? '' : 's'} on the sign` : ''}.${caveats}`, recommended: best };
   }
   if (negative.length === trusted.length) {
     return { course, verdict: 'harmful', reason: `Harmful: ${describe(best, unit)}; the course lowered the outcome.${caveats}`, recommended: best };
@@ -186,7 +201,7 @@ export function courseVerdict(course: string, estimates: Estimate[], panel: Pane
   if (!trusted.some(excludesZero)) {
     return { course, verdict: 'no detectable effect', reason: `No detectable effect: ${describe(best, unit)}; the interval includes zero.${caveats}`, recommended: best };
   }
-  const says = trusted.map((e) => `${e.method} ${fmt(e.estimate)} (${fmt(e.ci[0])} to ${fmt(e.ci[1])})`).join(', ');
+  const says = trusted.map((e) => `${named(e.method)} ${fmt(e.estimate)} (${fmt(e.ci[0])} to ${fmt(e.ci[1])})`).join(', ');
   return {
     course,
     verdict: 'methods disagree',

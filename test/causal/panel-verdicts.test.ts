@@ -39,7 +39,7 @@ describe('panelVerdict', () => {
     const input = panel(60, 10, (u) => (u < 30 ? 8 : 0));
     const v = panelVerdict('C1', { input, staggered: didStaggered(input, { window: [1, 6] }), window: [1, 6] });
     expect(v.flags.map((f) => f.kind)).toContain('too early to judge');
-    expect(v.flags[0].reason).toMatch(/0% of the 30 trained .* in 4 more months/);
+    expect(v.flags[0].reason).toMatch(/^none of the 30 trained has their months 1–6 after completion in the data; 50% will in 4 more months/);
   });
   it('no comparison group, not too early, when everyone was trained within a month of each other', () => {
     const input = panel(60, 10, (u) => (u < 30 ? 4 : 5));
@@ -84,6 +84,11 @@ describe('courseVerdict with few trained employees', () => {
     expect(courseVerdict('C5', [ra(8)], null).reason).toMatch(/Only 8 trained employees stand behind it: with so few, the interval is likely too narrow, so treat this as a hint, not a finding\.$/);
     expect(courseVerdict('C5', [ra(300)], null).reason).not.toMatch(/trained employees stand behind it/);
   });
+  it('writes negative numbers with a minus sign and names the method in words, as the report’s tables do', () => {
+    const v = courseVerdict('C5', [ra(300)], null);
+    expect(v.reason).toBe('Harmful: −2,900 per employee-month (95% interval −5,450 to −350, by regression adjustment); the course lowered the outcome.');
+    expect(v.recommended?.method).toBe('regression_adjustment');
+  });
 });
 
 describe('courseVerdict when AIPW weights are extreme and regression adjustment extrapolates', () => {
@@ -106,7 +111,7 @@ describe('courseVerdict when AIPW weights are extreme and regression adjustment 
     // the SE that an ROI draws from spreads as wide as the interval
     expect(v.recommended!.se * 1.959964).toBeCloseTo(460, 3);
     expect(v.recommended!.nTreated).toBe(546);
-    expect(v.reason).toMatch(/^Effective: 569 per employee-month \(95% interval 109 to 1,029, regression_adjustment\+did_staggered\)/);
+    expect(v.reason).toMatch(/^Effective: 569 per employee-month \(95% interval 109 to 1,029, spanning regression adjustment and the staggered DiD\)/);
     expect(v.reason).toMatch(/the estimate is the midpoint between regression adjustment \(742, 455 to 1,029\) and the staggered DiD \(509, 109 to 910\)/i);
     expect(v.reason).not.toMatch(/left out of this verdict/);
   });
