@@ -220,8 +220,9 @@ function verdictCard(result: StudyResult, course: string, verdict: CourseVerdict
   if (rec) {
     rows.push([`Effect on ${escapeHtml(result.outcome)}`, `${formatNumber(rec.estimate)} per employee-month`]);
     rows.push(['95 % interval', formatInterval(rec.ci)]);
-    // A bracketing estimate's name (regression_adjustment+did_staggered) may break after its '+'.
-    rows.push(['Method', `<span class="mono">${methodParts(rec.method).map(escapeHtml).join('+<wbr>')}</span>`]);
+    // A method's name may break after its '+' (a bracketing estimate: regression_adjustment+did_staggered) and
+    // its underscores, rather than mid-word in a narrow card.
+    rows.push(['Method', `<span class="mono">${methodParts(rec.method).map((m) => escapeHtml(m).replace(/_/g, '_<wbr>')).join('+<wbr>')}</span>`]);
     // The trained the estimate compares (those with baseline and window months in the data), not every
     // completion: the ROI counts all who completed, so the two numbers differ and the label says which.
     rows.push(['Trained in the estimate', formatCount(rec.nTreated)]);

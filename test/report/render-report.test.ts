@@ -156,6 +156,6 @@ describe('renderReport recommended rows', () => {
     expect(between(page, '<section id="method-notes"', '</section>').match(/aipw \+ did_staggered: where almost nobody untrained resembles the trained/g)).toHaveLength(1);
     expect(html).not.toMatch(/neither method is taken alone/);
     // the card's method may break after the '+' (a narrow card would clip the long name)
-    expect(between(page, 'Consultative Selling</h3>', '</article>')).toContain('<span class="mono">aipw+<wbr>did_staggered</span>');
+    expect(between(page, 'Consultative Selling</h3>', '</article>')).toContain('<span class="mono">aipw+<wbr>did_<wbr>staggered</span>');
   });
 });
