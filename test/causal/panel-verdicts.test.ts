@@ -40,6 +40,9 @@ describe('panelVerdict', () => {
     const v = panelVerdict('C1', { input, staggered: didStaggered(input, { window: [1, 6] }), window: [1, 6] });
     expect(v.flags.map((f) => f.kind)).toContain('too early to judge');
     expect(v.flags[0].reason).toMatch(/^none of the 30 trained has their months 1–6 after completion in the data; 50% will in 4 more months/);
+    const large = panel(2400, 10, (u) => (u < 1200 ? 8 : 0));
+    const w = panelVerdict('C1', { input: large, staggered: didStaggered(large, { window: [1, 6] }), window: [1, 6] });
+    expect(w.flags[0].reason).toMatch(/^none of the 1,200 trained has/);
   });
   it('no comparison group, not too early, when everyone was trained within a month of each other', () => {
     const input = panel(60, 10, (u) => (u < 30 ? 4 : 5));
