@@ -33,7 +33,7 @@ export function modifierInteractions(treat: Float64Array, weights: Float64Array 
   const used: string[] = [];
   const n = treat.length;
   // Every step reads the treated rows with a positive weight only: the columns are zero elsewhere.
-  const rows = readRows(treat, weights);
+  const rows = treatedRows(treat, weights);
   const w = weights ?? null;
   for (const m of modifiers) {
     const before = columns.length;
@@ -54,11 +54,20 @@ export function modifierInteractions(treat: Float64Array, weights: Float64Array 
   return { columns, used };
 }
 
-// The treated rows with a positive weight (every treated row without weights).
-function readRows(treat: Float64Array, weights: Float64Array | undefined): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < treat.length; i++) if (treat[i] === 1 && (weights ? weights[i] > 0 : true)) out.push(i);
-  return Int32Array.from(out);
+/**
+ * The treated rows with a positive weight (every treated row without
+ * weights), in order: the rows effect modifiers are read on.
+ *
+ * @example
+ * treatedRows(Float64Array.from([1, 0, 1, 1]), Float64Array.from([1, 1, 0, 2])); // => Int32Array [0, 3]
+ */
+export function treatedRows(treat: Float64Array, weights?: Float64Array): Int32Array {
+  const read = (i: number) => treat[i] === 1 && (weights ? weights[i] > 0 : true);
+  let m = 0;
+  for (let i = 0; i < treat.length; i++) if (read(i)) m++;
+  const rows = new Int32Array(m);
+  for (let i = 0, r = 0; i < treat.length; i++) if (read(i)) rows[r++] = i;
+  return rows;
 }
 
 // Appends treat × (z − the treated weighted mean of z) over the read rows, a missing z (NaN) as the mean (0),

@@ -1,5 +1,6 @@
 import type { Estimate } from '../core/estimate';
 import { isUserError } from '../core/errors';
+import { formatCount } from '../report/html';
 import type { EventStudyEntry } from '../core/study-result';
 import { beforeAfter } from './before-after';
 import { toEventStudyEntry } from './event-study';
@@ -106,7 +107,7 @@ export function panelVerdict(
     flags.push({
       kind: 'too early to judge',
       reason:
-        `${cov.share === 0 ? 'none' : pct(cov.share) === '0%' ? 'fewer than 1%' : `only ${pct(cov.share)}`} of the ${cov.trained.toLocaleString('en-US')} trained ` +
+        `${cov.share === 0 ? 'none' : pct(cov.share) === '0%' ? 'fewer than 1%' : `only ${pct(cov.share)}`} of the ${formatCount(cov.trained)} trained ` +
         `${cov.share === 0 ? 'has' : 'have'} their ${months} after completion in the data; ` +
         `${pct(minShare)} will in ${cov.monthsUntilEnough} more month${cov.monthsUntilEnough === 1 ? '' : 's'}, all in ${cov.monthsUntilAll}`,
     });

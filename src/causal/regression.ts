@@ -5,7 +5,7 @@ import { coefIndex, fitOls, GRAM_MIN_ROWS, GRAM_ROWS_PER_COLUMN, gramLeastSquare
 import { clusterCodes, sandwichScale, vcovOls, type VcovType } from '../stats/vcov';
 import { choleskyScaled, choleskySolve, designStructure, linearPredictor } from '../stats/linalg';
 import type { NamedColumn } from '../stats/design';
-import { modifierCost, modifierInteractions, modifiersFit, TRAINED_PER_MODIFIER, type ModifierColumns } from './modifiers';
+import { modifierCost, modifierInteractions, modifiersFit, TRAINED_PER_MODIFIER, treatedRows, type ModifierColumns } from './modifiers';
 import {
   checkCrossSectionInput,
   chooseVcov,
@@ -320,15 +320,6 @@ function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let j = 0; j < a.length; j++) s += a[j] * b[j];
   return s;
-}
-
-// The treated rows with a positive weight.
-function treatedRows(treat: Float64Array, wt: Float64Array): Int32Array {
-  let m = 0;
-  for (let i = 0; i < treat.length; i++) if (treat[i] === 1 && wt[i] > 0) m++;
-  const rows = new Int32Array(m);
-  for (let i = 0, r = 0; i < treat.length; i++) if (treat[i] === 1 && wt[i] > 0) rows[r++] = i;
-  return rows;
 }
 
 /**

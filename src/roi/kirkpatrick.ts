@@ -1,4 +1,5 @@
 import type { Panel } from '../data/panel';
+import { formatCount as count } from '../report/html';
 
 /** What a study's data holds, as far as the Kirkpatrick/Phillips levels care. */
 export interface KirkpatrickInput {
@@ -146,9 +147,4 @@ export function kirkpatrickInputFromPanel(
     hasCosts: facts.hasCosts,
     ...(facts.studied ? { studied: facts.studied.slice() } : {}),
   };
-}
-
-// A count with thousands separators, as the report prints counts.
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
